@@ -1,0 +1,25 @@
+@{
+    # build.ps1 stamps ModuleVersion from Directory.Build.props into the published copy.
+    RootModule           = 'S3Turbo.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '5e2b8f6c-7a1d-4c39-9b54-3f0d1e8a6c21'
+    Author               = 'S3Turbo developers'
+    CompanyName          = 'S3Turbo'
+    Copyright            = '(c) S3Turbo developers. Apache-2.0.'
+    Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: concurrent directory upload with adaptive concurrency, multipart from file ranges, and no half-written objects or orphaned multipart uploads.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('S3Turbo.Format.ps1xml')
+    CmdletsToExport      = @('Send-S3Directory')
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('S3', 'AWS', 'Upload', 'Transfer', 'Ceph', 'MinIO', 'Multipart', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://example.invalid/s3turbo'
+            ReleaseNotes = 'Send-S3Directory: concurrent directory upload with adaptive concurrency, Update/Add/Overwrite modes, multipart from file ranges.'
+        }
+    }
+}

@@ -1,0 +1,144 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, benchmarks and packages S3Turbo.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'StartS3', 'StopS3', 'Package')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Bench only: run a subset of scenarios (names as in tools/bench/Invoke-Benchmarks.ps1).
+    [string[]] $Scenario
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3
+$root = $PSScriptRoot
+$version = ([xml](Get-Content "$root/Directory.Build.props" -Raw)).Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+$moduleDir = Join-Path $root "output/S3Turbo/$version"
+
+# The running pwsh, as a command line: a local dotnet tool runs as "dotnet pwsh.dll".
+function Invoke-Pwsh { $exe = [Environment]::ProcessPath; if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { & $exe (Join-Path $PSHOME 'pwsh.dll') @args } else { & $exe @args } }
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Write-Host "Building S3Turbo $version ($Configuration) into $moduleDir"
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', "$root/src/S3Turbo/S3Turbo.csproj", '-c', $Configuration, '-o', $moduleDir, '--nologo', '-v', 'quiet')
+    Get-ChildItem $moduleDir -Filter *.pdb | Remove-Item
+    (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
+        Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
+    & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
+}
+
+# Endpoint and keys for tests and demos: S3TURBO_TEST_* when set (MinIO, AWS, another Ceph), else the local
+# Ceph gateway from tools/s3-server-start.sh, started when it is not already running.
+function Get-TestS3 {
+    if ($env:S3TURBO_TEST_ENDPOINT) {
+        return @{ Endpoint = $env:S3TURBO_TEST_ENDPOINT; AccessKey = $env:S3TURBO_TEST_ACCESS_KEY; SecretKey = $env:S3TURBO_TEST_SECRET_KEY; Region = ($env:S3TURBO_TEST_REGION ?? 'us-east-1') }
+    }
+    Start-LocalS3
+    return @{ Endpoint = 'http://127.0.0.1:7480'; AccessKey = 'S3TURBO'; SecretKey = 'S3TURBO-SECRET'; Region = 'us-east-1' }
+}
+
+function Start-LocalS3 { Invoke-Native bash @("$root/tools/s3-server-start.sh") }
+function Stop-LocalS3 { Invoke-Native bash @("$root/tools/s3-server-stop.sh") }
+
+function Set-TestEnvironment([hashtable] $s3) {
+    $env:S3TURBO_TEST_ENDPOINT = $s3.Endpoint
+    $env:S3TURBO_TEST_ACCESS_KEY = $s3.AccessKey
+    $env:S3TURBO_TEST_SECRET_KEY = $s3.SecretKey
+    $env:S3TURBO_TEST_REGION = $s3.Region
+    $env:S3TURBO_MODULE = "$moduleDir/S3Turbo.psd1"
+}
+
+function Get-PesterPath {
+    $version = ([xml](Get-Content "$root/Directory.Packages.props" -Raw)).Project.ItemGroup.PackageVersion |
+        Where-Object Include -eq 'Pester' | ForEach-Object Version
+    $cache = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $path = Join-Path $cache.Trim() "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $path)) { Invoke-Native dotnet @('restore', "$root/tests/S3Turbo.Engine.Tests", '--nologo', '-v', 'quiet') }
+    return $path
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Set-TestEnvironment (Get-TestS3)
+    $results = Join-Path $root 'output/test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory $results | Out-Null
+
+    Write-Host '== xunit (engine) =='
+    & dotnet test "$root/tests/S3Turbo.Engine.Tests" -c $Configuration --nologo --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=minimal' --results-directory $results
+    $trx = Get-ChildItem $results -Filter engine.trx -Recurse | Select-Object -First 1
+    $xunitPassed = 0; $xunitFailed = 1
+    if ($trx) {
+        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $xunitPassed = [int]$counters.passed; $xunitFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+    }
+
+    Write-Host '== Pester (cmdlets, in a fresh pwsh that imports the built module) =='
+    $pester = Get-PesterPath
+    $pesterJson = Join-Path $results 'pester.json'
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester'
+`$c = New-PesterConfiguration
+`$c.Run.Path = '$root/tests/Pester'
+`$c.Run.PassThru = `$true
+`$c.Output.Verbosity = 'Normal'
+`$r = Invoke-Pester -Configuration `$c
+@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount } | ConvertTo-Json | Set-Content '$pesterJson'
+"@
+    Invoke-Pwsh -NoProfile -NonInteractive -Command $script
+    $pesterPassed = 0; $pesterFailed = 1
+    if (Test-Path $pesterJson) { $p = Get-Content $pesterJson -Raw | ConvertFrom-Json; $pesterPassed = $p.Passed; $pesterFailed = $p.Failed }
+
+    Write-Host "xunit: $xunitPassed passed, $xunitFailed failed; Pester: $pesterPassed passed, $pesterFailed failed"
+    $passed = $xunitPassed + $pesterPassed; $failed = $xunitFailed + $pesterFailed
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Set-TestEnvironment (Get-TestS3)
+    Invoke-Pwsh -NoProfile -File "$root/tools/demo.ps1"
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Set-TestEnvironment (Get-TestS3)
+    $benchArgs = @('-NoProfile', '-File', "$root/tools/bench/Invoke-Benchmarks.ps1", '-OutFile', "$root/docs/benchmarks.md")
+    if ($Scenario) { $benchArgs += @('-Scenario', ($Scenario -join ',')) }
+    Invoke-Pwsh @benchArgs
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $dist = Join-Path $root 'output/dist'
+    New-Item -ItemType Directory $dist -Force | Out-Null
+    $zip = Join-Path $dist "S3Turbo-$version.zip"
+    if (Test-Path $zip) { Remove-Item $zip }
+    Compress-Archive -Path "$root/output/S3Turbo" -DestinationPath $zip
+    Write-Host "Packaged $zip"
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+    'StartS3' { Start-LocalS3 }
+    'StopS3' { Stop-LocalS3 }
+    'Package' { Invoke-Package }
+}

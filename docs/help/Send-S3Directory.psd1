@@ -1,0 +1,65 @@
+@{
+    Synopsis    = 'Uploads files and directory trees to S3 concurrently: small files in parallel, large files as parallel multipart uploads read straight from disk.'
+    Description = @'
+Send-S3Directory uploads files given by -Path/-LiteralPath or piped from Get-ChildItem. Keys are the path relative to -BasePath (default: the directory given, or the common root of the piped files), with '/' separators, under -KeyPrefix.
+
+Input is streamed through a bounded queue: uploads start while the tree is still being listed, and memory stays flat however many files there are. Files smaller than -MultipartThreshold are sent with one PUT each, many at once; larger files go up as multipart uploads whose parts are read from file ranges (no whole-file buffers), with parts of several files in flight together. All requests share one budget: by default adaptive (it raises concurrency while throughput grows and backs off when the store answers 503 SlowDown); -MaxConcurrency fixes it. Failed requests are retried by the AWS SDK's standard retry mode.
+
+Modes: Update (default) skips a file when the object has the same size and the same content checksum (ETag, see Notes); Add skips a file when the key exists; Overwrite always uploads.
+
+Safety: a file that changes size or modification time while it is read is reported (SourceChanged) and never stored as a mix of two versions: the request fails before its last byte is sent, and a multipart upload is aborted before it is completed. Any failure, Ctrl+C or -ErrorAction Stop aborts the multipart uploads the run started. Per-file failures are non-terminating errors with stable ErrorIds (SourceUnreadable, SourceChanged, PathNotFound, SymlinkLoop, KeyTooLong, AccessDenied, ...). Failures every other file would share (BucketNotFound, InvalidCredentials, EndpointUnreachable, ChecksumNotSupportedByStore) stop the run with one terminating error.
+
+By default one S3Turbo.TransferSummary is written at the end; -PassThru writes one S3Turbo.UploadResult per file instead. Progress is shown with Write-Progress (at most four times a second) and written as typed S3Turbo.TransferProgress records to the information stream with the tag S3Turbo.Progress, for runbooks without a progress bar.
+'@
+    Parameters  = @{
+        Path               = 'Files or directories to upload. Wildcards are expanded. A directory uploads its files (and, with -Recurse, its whole tree) keyed relative to the directory itself unless -BasePath is given. Strings can be piped.'
+        LiteralPath        = 'Like -Path, without wildcard expansion. Objects with a PSPath property bind to it from the pipeline.'
+        InputObject        = 'FileInfo or DirectoryInfo objects, usually piped from Get-ChildItem. Piped directories are expanded only with -Recurse (Get-ChildItem -Recurse already pipes their files). Until -BasePath is known, up to 10,000 piped items are held to find their common root; pass -BasePath for longer pipelines whose first items are not spread over the whole tree.'
+        BucketName         = 'The destination bucket. Its name is checked against S3''s naming rules before any request.'
+        KeyPrefix          = 'Prepended to every key. "data" and "data/" both mean the folder data/.'
+        BasePath           = 'The directory that keys are relative to. A file outside it is reported as OutsideBasePath.'
+        Recurse            = 'Upload the whole tree under each directory, not only its top-level files.'
+        FollowSymlink      = 'Follow symbolic links to directories (loops are detected and reported as SymlinkLoop). Without it such links are skipped with a warning. Symbolic links to files are always followed.'
+        Include            = 'Wildcard patterns; only files whose name or relative path matches one are uploaded.'
+        Exclude            = 'Wildcard patterns; files whose name or relative path matches one are not uploaded.'
+        Mode               = 'Update (default): skip when size and content checksum match. Add: skip when the key exists. Overwrite: always upload.'
+        MultipartThreshold = 'Files of at least this many bytes are uploaded as multipart uploads (default 16 MiB, at least 5 MiB).'
+        PartSize           = 'The multipart part size in bytes (default 8 MiB; 5 MiB to 5 GiB). It grows automatically (to whole MiB) when a file would need more than 10,000 parts.'
+        MaxConcurrency     = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 16, up to 128) and the summary reports where it settled.'
+        ContentType        = 'The Content-Type for every file. Without it the type is guessed from the file extension.'
+        Metadata           = 'User metadata (x-amz-meta-*) as a hashtable, for example @{ owner = ''etl'' }.'
+        Header             = 'Extra HTTP headers for each object as a hashtable, for example @{ ''Content-Disposition'' = ''attachment'' }.'
+        CacheControl       = 'The Cache-Control header for every object.'
+        ContentEncoding    = 'The Content-Encoding header for every object (the bytes are sent as they are).'
+        StorageClass       = 'The S3 storage class, for example STANDARD_IA.'
+        CannedAcl          = 'A canned ACL for every object, for example bucket-owner-full-control.'
+        ServerSideEncryption = 'Server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse.'
+        KmsKeyId           = 'The KMS key for aws:kms encryption.'
+        Tag                = 'Object tags as a hashtable, for example @{ project = ''alpha'' }.'
+        PassThru           = 'Write one S3Turbo.UploadResult per file (Path, Key, Size, ETag, Checksum, Status, Duration) instead of the summary.'
+        WhatIf             = 'List what would be uploaded (after the Add/Update checks, which only read) and upload nothing.'
+        Confirm            = 'Ask once before the run starts.'
+    }
+    Inputs      = @{
+        'System.IO.FileInfo'      = 'Files to upload (from Get-ChildItem -File).'
+        'System.IO.DirectoryInfo' = 'Directories; expanded with -Recurse.'
+        'System.String'           = 'Paths, bound to -Path.'
+    }
+    Outputs     = @{
+        'S3Turbo.TransferSummary' = 'By default: items and bytes sent, skipped, failed, elapsed time, throughput, the concurrency used, retries and throttle events.'
+        'S3Turbo.UploadResult'    = 'With -PassThru: one per file.'
+    }
+    Notes       = @'
+How Update compares content: the object must have the file's size, and its ETag must equal the ETag the file would get. A single-part ETag is the MD5 of the content; a multipart ETag is the MD5 of the parts' MD5s followed by "-<parts>". S3Turbo records the part size it used in the object's metadata (x-amz-meta-s3turbo-part-size) so it can recompute the ETag exactly; for objects uploaded by other tools it tries the part sizes they use (8, 5, 16, 64, 15 and 100 MiB). ETags of SSE-KMS and SSE-C objects are not MD5s: such files are sent again rather than skipped on a guess. Comparing costs one HEAD per file and, when the sizes match, one local read of the file.
+
+A multipart upload that cannot be aborted (the store unreachable at that moment) is the one thing a client cannot clean up by itself: give buckets a lifecycle rule that aborts incomplete multipart uploads after a day.
+'@
+    Examples    = @(
+        @{ Title = 'Upload a tree from the pipeline'; Code = 'Get-ChildItem ./data -Recurse -File | Send-S3Directory -BucketName my-bucket -KeyPrefix data/'; Remarks = 'Uploads every file under ./data to s3://my-bucket/data/..., skipping files whose object already has the same content. Writes one TransferSummary at the end.' }
+        @{ Title = 'Upload a directory by path'; Code = 'Send-S3Directory -Path ./data -Recurse -BucketName my-bucket -KeyPrefix backup/2026-11-25/ -Mode Overwrite'; Remarks = 'Uploads the whole tree under ./data, replacing existing objects.' }
+        @{ Title = 'See what would be sent'; Code = 'Send-S3Directory ./site -Recurse -BucketName web -WhatIf'; Remarks = 'Lists each file that Update mode would upload, and uploads nothing.' }
+        @{ Title = 'An S3-compatible store'; Code = "Send-S3Directory ./logs -Recurse -BucketName logs -EndpointUrl http://127.0.0.1:7480 -AccessKey `$ak -SecretKey `$sk -RequestChecksumCalculation WhenRequired"; Remarks = 'Uses path-style addressing against a Ceph or MinIO endpoint; WhenRequired suits stores that reject the SDK''s trailing checksums.' }
+        @{ Title = 'Per-file results in a runbook'; Code = "`$results = Get-ChildItem ./out -File | Send-S3Directory -BucketName b -PassThru -ErrorAction Continue`n`$results | Where-Object Status -eq Failed"; Remarks = 'With -PassThru each file gives an UploadResult; failures also appear as errors with stable ErrorIds.' }
+        @{ Title = 'Large files with a fixed concurrency and encryption'; Code = 'Send-S3Directory ./images -Recurse -BucketName archive -PartSize 64MB -MaxConcurrency 32 -ServerSideEncryption aws:kms -KmsKeyId alias/archive -Tag @{ tier = ''cold'' }'; Remarks = 'Multi-GB files go up as 64 MiB parts, 32 requests at a time, encrypted with a KMS key and tagged.' }
+    )
+}

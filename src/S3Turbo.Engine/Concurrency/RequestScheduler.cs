@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace S3Turbo.Engine.Concurrency;
+
+/// <summary>The one budget of HTTP requests in flight shared by every item of a run, plus the loop that adapts
+/// it. Items (files, objects) are limited separately by the ItemPipeline; a multipart item takes several
+/// request slots, a small file one.</summary>
+public sealed class RequestScheduler : IDisposable
+{
+    /// <summary>A request's fixed cost expressed in bytes, so small-object and large-object work can be compared
+    /// on one throughput scale when the controller measures it.</summary>
+    const long RequestOverheadBytes = 128 * 1024;
+    readonly RequestLimiter _limiter;
+    readonly AdaptiveConcurrencyController? _controller;
+    readonly AmazonServiceClient? _client;
+    long _workInInterval;
+    long _waitsInInterval;
+    int _throttledInInterval;
+    long _exceptionEvents;
+    long _finalRequestFailures;
+
+    public RequestScheduler(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128)
+    {
+        if (fixedConcurrency is < 1)
+            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument,
+                $"-MaxConcurrency {fixedConcurrency} is not valid: it must be at least 1 (or omitted for adaptive concurrency).", fixedConcurrency);
+        if (fixedConcurrency is int fixedLimit) _limiter = new RequestLimiter(fixedLimit);
+        else
+        {
+            _controller = new AdaptiveConcurrencyController(initialConcurrency, 2, maxAdaptiveConcurrency);
+            _limiter = new RequestLimiter(_controller.Limit);
+        }
+        // Every failed attempt raises ExceptionEvent, including the ones the SDK retries: that is how throttling
+        // that the SDK absorbed still slows us down, and how retries are counted.
+        _client = client as AmazonServiceClient;
+        if (_client is not null) _client.ExceptionEvent += OnSdkException;
+    }
+
+    public bool IsAdaptive => _controller is not null;
+    public int Concurrency => _limiter.Limit;
+    public int PeakConcurrency => Math.Max(_controller?.PeakLimit ?? 0, _limiter.Limit);
+    public int ThrottleEvents => _controller?.Throttles ?? 0;
+    public int InFlight => _limiter.InFlight;
+    /// <summary>Attempts that failed and were retried by the SDK (failed attempts minus requests that failed for good).</summary>
+    public long Retries => Math.Max(0, Interlocked.Read(ref _exceptionEvents) - Interlocked.Read(ref _finalRequestFailures));
+    public event Action<int, int>? ConcurrencyChanged;
+
+    /// <summary>Runs one S3 request inside a slot. <paramref name="bytes"/> is its payload, for the throughput measure.</summary>
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken)
+    {
+        if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
+        using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await request(cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _workInInterval, bytes + RequestOverheadBytes);
+            return result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Increment(ref _finalRequestFailures);
+            if (ErrorClassifier.IsThrottle(ex)) Interlocked.Exchange(ref _throttledInInterval, 1);
+            throw;
+        }
+    }
+
+    void OnSdkException(object? sender, ExceptionEventArgs args)
+    {
+        Interlocked.Increment(ref _exceptionEvents);
+        if (args is WebServiceExceptionEventArgs { Exception: { } ex } && ErrorClassifier.IsThrottle(ex))
+            Interlocked.Exchange(ref _throttledInInterval, 1);
+    }
+
+    /// <summary>Adapts the limit once per interval until cancelled (no-op with a fixed concurrency).</summary>
+    public async Task RunControllerAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        if (_controller is null) return;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+                double seconds = clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                long work = Interlocked.Exchange(ref _workInInterval, 0);
+                bool saturated = Interlocked.Exchange(ref _waitsInInterval, 0) > 0 || _limiter.Waiting > 0;
+                bool throttled = Interlocked.Exchange(ref _throttledInInterval, 0) == 1;
+                int before = _limiter.Limit;
+                int after = _controller.Observe(work / Math.Max(seconds, 0.001), throttled, saturated);
+                if (after != before)
+                {
+                    _limiter.SetLimit(after);
+                    ConcurrencyChanged?.Invoke(before, after);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public void Dispose()
+    {
+        if (_client is not null) _client.ExceptionEvent -= OnSdkException;
+    }
+}

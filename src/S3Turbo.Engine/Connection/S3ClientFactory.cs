@@ -1,0 +1,58 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace S3Turbo.Engine.Connection;
+
+/// <summary>Builds configured SDK clients; the only place that knows the SDK's config knobs.</summary>
+public static class S3ClientFactory
+{
+    public static IAmazonS3 Create(S3ConnectionOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            RetryMode = RequestRetryMode.Standard,
+            MaxErrorRetry = options.MaxRetries,
+            Timeout = options.RequestTimeout,
+            ConnectTimeout = options.ConnectTimeout,
+            MaxConnectionsPerServer = options.MaxConnections,
+            // Throttling is handled by our adaptive controller; the SDK's own retry quota would otherwise
+            // stop retrying under a burst of 503s on a busy bucket.
+            ThrottleRetries = true,
+        };
+        if (options.ChecksumCalculation == ChecksumCalculation.WhenRequired)
+        {
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+        if (options.UsesCustomEndpoint)
+        {
+            ValidateEndpoint(options.EndpointUrl!);
+            config.ServiceURL = options.EndpointUrl;
+            config.ForcePathStyle = options.ForcePathStyle ?? true;
+            config.AuthenticationRegion = string.IsNullOrEmpty(options.Region) ? "us-east-1" : options.Region;
+        }
+        else
+        {
+            config.ForcePathStyle = options.ForcePathStyle ?? false;
+            if (!string.IsNullOrEmpty(options.Region)) config.RegionEndpoint = ResolveRegion(options.Region!);
+        }
+        return options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+    }
+
+    /// <summary>Rejects region names that are not of AWS's shape (the SDK would otherwise invent an endpoint).</summary>
+    public static RegionEndpoint ResolveRegion(string region)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(region, "^[a-z]{2}(-[a-z]+)+-\\d{1,2}$"))
+            throw new S3TurboException(ErrorIds.InvalidRegion, FailureKind.InvalidArgument,
+                $"'{region}' is not a valid AWS region name (expected a name like us-east-1 or eu-west-2).", region);
+        return RegionEndpoint.GetBySystemName(region);
+    }
+
+    static void ValidateEndpoint(string endpoint)
+    {
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            throw new S3TurboException(ErrorIds.InvalidEndpoint, FailureKind.InvalidArgument,
+                $"EndpointUrl '{endpoint}' is not an absolute http:// or https:// URL.", endpoint);
+    }
+}

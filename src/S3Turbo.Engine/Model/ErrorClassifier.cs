@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace S3Turbo.Engine;
+
+/// <summary>Turns SDK and I/O exceptions into S3TurboException with a stable ErrorId and a message that names
+/// the bucket/key/path. Messages never contain credentials (the SDK's messages do not either).</summary>
+public static class ErrorClassifier
+{
+    public static S3TurboException Classify(Exception ex, string bucket, string? key, string? localPath = null)
+    {
+        if (ex is S3TurboException typed) return typed;
+        string where = key is null ? $"bucket '{bucket}'" : $"s3://{bucket}/{key}";
+        object target = (object?)localPath ?? key ?? bucket;
+        switch (ex)
+        {
+            case OperationCanceledException:
+                return new S3TurboException(ErrorIds.Stopped, FailureKind.Stopped, $"The transfer of {where} was stopped.", target, ex);
+            case AmazonS3Exception s3:
+                return ClassifyService(s3, bucket, where, target);
+            case AmazonServiceException service when service.StatusCode == HttpStatusCode.NotFound:
+                return new S3TurboException(ErrorIds.BucketNotFound, FailureKind.NotFound, $"The bucket '{bucket}' does not exist.", bucket, ex) { IsFatalForRun = true };
+            case FileNotFoundException or DirectoryNotFoundException:
+                return new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound, $"'{localPath}' no longer exists: {ex.Message}", target, ex);
+            case UnauthorizedAccessException:
+                return new S3TurboException(ErrorIds.SourceUnreadable, FailureKind.PermissionDenied, $"'{localPath}' cannot be read: {ex.Message}", target, ex);
+            case IOException when localPath is not null && ex.InnerException is null && ex is not EndOfStreamException:
+                return new S3TurboException(ErrorIds.SourceUnreadable, FailureKind.InvalidData, $"'{localPath}' could not be read: {ex.Message}", target, ex);
+        }
+        if (FindInner<SocketException>(ex) is { } socket || FindInner<HttpRequestException>(ex) is not null || ex is AmazonClientException { InnerException: HttpRequestException })
+            return new S3TurboException(ErrorIds.EndpointUnreachable, FailureKind.Connection,
+                $"Could not reach the S3 endpoint for {where}: {Innermost(ex).Message}", target, ex);
+        return new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, $"{where}: {ex.Message}", target, ex);
+    }
+
+    static S3TurboException ClassifyService(AmazonS3Exception s3, string bucket, string where, object target)
+    {
+        string code = s3.ErrorCode ?? "";
+        return code switch
+        {
+            "NoSuchBucket" => new(ErrorIds.BucketNotFound, FailureKind.NotFound, $"The bucket '{bucket}' does not exist.", bucket, s3) { IsFatalForRun = true },
+            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" =>
+                new(ErrorIds.InvalidCredentials, FailureKind.Authentication,
+                    $"The store rejected the credentials ({code}) for {where}. Check the access key, secret key and session token.", bucket, s3) { IsFatalForRun = true },
+            "AccessDenied" or "AllAccessDisabled" => new(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"Access denied to {where}.", target, s3),
+            "XAmzContentSHA256Mismatch" =>
+                new(ErrorIds.ChecksumNotSupportedByStore, FailureKind.NotSupported,
+                    $"The store rejected the request's checksum encoding ({code}) for {where}. Many S3-compatible stores do not " +
+                    "understand the SDK's trailing checksums: retry with -RequestChecksumCalculation WhenRequired.", target, s3) { IsFatalForRun = true },
+            "InvalidBucketName" => new(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"'{bucket}' is not a valid bucket name.", bucket, s3) { IsFatalForRun = true },
+            "KeyTooLongError" => new(ErrorIds.KeyTooLong, FailureKind.InvalidArgument, $"The key is too long for S3: {where}.", target, s3),
+            "SlowDown" or "Throttling" or "ThrottlingException" or "RequestLimitExceeded" or "ServiceUnavailable" =>
+                new(ErrorIds.Throttled, FailureKind.Throttled, $"The store kept throttling {where} ({code}) beyond the retry limit.", target, s3),
+            _ when s3.StatusCode == HttpStatusCode.NotFound && code == "" =>
+                new(ErrorIds.BucketNotFound, FailureKind.NotFound, $"The bucket '{bucket}' does not exist.", bucket, s3) { IsFatalForRun = true },
+            _ when s3.StatusCode == HttpStatusCode.Forbidden =>
+                new(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"Access denied to {where} ({code}).", target, s3),
+            _ when (int)s3.StatusCode >= 500 =>
+                new(ErrorIds.UploadFailed, FailureKind.ServerError, $"The store failed on {where}: {(int)s3.StatusCode} {code} {s3.Message}", target, s3),
+            _ => new(ErrorIds.UploadFailed, FailureKind.Unknown, $"{where}: {code} {s3.Message}".Trim(), target, s3),
+        };
+    }
+
+    /// <summary>True for S3 answers that mean "slow down" (used by the adaptive controller).</summary>
+    public static bool IsThrottle(Exception ex) =>
+        FindInner<AmazonServiceException>(ex) is { } se &&
+        (se.StatusCode == HttpStatusCode.ServiceUnavailable || (int)se.StatusCode == 429 ||
+         se.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestLimitExceeded");
+
+    static T? FindInner<T>(Exception? ex) where T : Exception
+    {
+        for (; ex is not null; ex = ex.InnerException) if (ex is T t) return t;
+        return null;
+    }
+
+    static Exception Innermost(Exception ex) { while (ex.InnerException is not null) ex = ex.InnerException; return ex; }
+}

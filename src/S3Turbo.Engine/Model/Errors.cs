@@ -1,0 +1,51 @@
+namespace S3Turbo.Engine;
+
+/// <summary>Broad kinds of failure; the cmdlets map them to PowerShell error categories.</summary>
+public enum FailureKind
+{
+    InvalidArgument, NotFound, PermissionDenied, Authentication, InvalidData, Connection,
+    Throttled, ServerError, Stopped, ResourceBusy, NotSupported, Unknown,
+}
+
+/// <summary>Stable error identifiers; tests and users may rely on them.</summary>
+public static class ErrorIds
+{
+    public const string InvalidRegion = "InvalidRegion";
+    public const string InvalidEndpoint = "InvalidEndpoint";
+    public const string InvalidCredentials = "InvalidCredentials";
+    public const string NoCredentials = "NoCredentials";
+    public const string ProfileNotFound = "ProfileNotFound";
+    public const string InvalidBucketName = "InvalidBucketName";
+    public const string BucketNotFound = "BucketNotFound";
+    public const string AccessDenied = "AccessDenied";
+    public const string ChecksumNotSupportedByStore = "ChecksumNotSupportedByStore";
+    public const string KeyTooLong = "KeyTooLong";
+    public const string InvalidKey = "InvalidKey";
+    public const string PathNotFound = "PathNotFound";
+    public const string SourceUnreadable = "SourceUnreadable";
+    public const string SourceChanged = "SourceChanged";
+    public const string SymlinkLoop = "SymlinkLoop";
+    public const string OutsideBasePath = "OutsideBasePath";
+    public const string InvalidPartSize = "InvalidPartSize";
+    public const string InvalidConcurrency = "InvalidConcurrency";
+    public const string EndpointUnreachable = "EndpointUnreachable";
+    public const string Throttled = "Throttled";
+    public const string UploadFailed = "UploadFailed";
+    public const string Stopped = "OperationStopped";
+}
+
+/// <summary>The engine's typed failure: an ErrorId, a kind and the thing that was wrong.</summary>
+public class S3TurboException : Exception
+{
+    public S3TurboException(string errorId, FailureKind kind, string message, object? target, Exception? inner = null)
+        : base(message, inner)
+    { ErrorId = errorId; Kind = kind; Target = target; }
+
+    public string ErrorId { get; }
+    public FailureKind Kind { get; }
+    /// <summary>The key, path, bucket or parameter value the error is about.</summary>
+    public object? Target { get; }
+    /// <summary>True when every later request would fail the same way (bad credentials, missing bucket):
+    /// the run stops instead of reporting the same error for every file.</summary>
+    public bool IsFatalForRun { get; init; }
+}

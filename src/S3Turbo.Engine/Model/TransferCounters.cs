@@ -1,0 +1,70 @@
+using S3Turbo.Engine.Concurrency;
+
+namespace S3Turbo.Engine;
+
+/// <summary>Thread-safe running totals for progress snapshots and the summary.</summary>
+public sealed class TransferCounters
+{
+    long _itemsDiscovered, _bytesDiscovered, _itemsCompleted, _itemsSkipped, _itemsFailed, _itemsTransferred, _bytesCompleted, _bytesTransferred;
+    volatile bool _inputComplete;
+
+    public bool InputComplete { get => _inputComplete; set => _inputComplete = value; }
+
+    public void Discovered(long bytes)
+    {
+        Interlocked.Increment(ref _itemsDiscovered);
+        Interlocked.Add(ref _bytesDiscovered, bytes);
+    }
+
+    public UploadResult Record(UploadResult result)
+    {
+        Completed(result.Status, result.Size);
+        return result;
+    }
+
+    public void Completed(TransferStatus status, long size)
+    {
+        Interlocked.Increment(ref _itemsCompleted);
+        switch (status)
+        {
+            case TransferStatus.Failed: Interlocked.Increment(ref _itemsFailed); break;
+            case TransferStatus.Skipped: Interlocked.Increment(ref _itemsSkipped); Interlocked.Add(ref _bytesCompleted, size); break;
+            default:
+                Interlocked.Increment(ref _itemsTransferred);
+                Interlocked.Add(ref _bytesCompleted, size);
+                Interlocked.Add(ref _bytesTransferred, size);
+                break;
+        }
+    }
+
+    public TransferProgress Snapshot(string operation, TimeSpan elapsed, RequestScheduler scheduler)
+    {
+        long bytesDone = Interlocked.Read(ref _bytesCompleted), bytesTotal = Interlocked.Read(ref _bytesDiscovered);
+        long itemsDone = Interlocked.Read(ref _itemsCompleted), itemsTotal = Interlocked.Read(ref _itemsDiscovered);
+        double seconds = Math.Max(elapsed.TotalSeconds, 0.001);
+        double bytesPerSecond = bytesDone / seconds, itemsPerSecond = itemsDone / seconds;
+        TimeSpan? remaining = null;
+        if (_inputComplete && itemsDone > 0)
+        {
+            double byBytes = bytesPerSecond > 0 ? (bytesTotal - bytesDone) / bytesPerSecond : 0;
+            double byItems = itemsPerSecond > 0 ? (itemsTotal - itemsDone) / itemsPerSecond : 0;
+            remaining = TimeSpan.FromSeconds(Math.Max(byBytes, byItems));
+        }
+        return new TransferProgress
+        {
+            Operation = operation, ItemsCompleted = itemsDone, ItemsDiscovered = itemsTotal,
+            ItemsFailed = Interlocked.Read(ref _itemsFailed), ItemsSkipped = Interlocked.Read(ref _itemsSkipped),
+            BytesCompleted = bytesDone, BytesDiscovered = bytesTotal, InputComplete = _inputComplete,
+            BytesPerSecond = bytesPerSecond, ItemsPerSecond = itemsPerSecond, Concurrency = scheduler.Concurrency,
+            RequestsInFlight = scheduler.InFlight, Elapsed = elapsed, Remaining = remaining,
+        };
+    }
+
+    public TransferSummary Summary(string operation, TimeSpan elapsed, RequestScheduler scheduler, bool whatIf) => new()
+    {
+        Operation = operation, ItemsTransferred = Interlocked.Read(ref _itemsTransferred), BytesTransferred = Interlocked.Read(ref _bytesTransferred),
+        ItemsSkipped = Interlocked.Read(ref _itemsSkipped), ItemsFailed = Interlocked.Read(ref _itemsFailed), Elapsed = elapsed,
+        Concurrency = scheduler.Concurrency, PeakConcurrency = scheduler.PeakConcurrency, ThrottleEvents = scheduler.ThrottleEvents,
+        Retries = scheduler.Retries, WhatIf = whatIf,
+    };
+}

@@ -1,0 +1,78 @@
+using S3Turbo.Engine;
+
+namespace S3Turbo;
+
+public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy }
+
+/// <summary>How existing objects are treated.</summary>
+public enum TransferMode
+{
+    /// <summary>Always write.</summary>
+    Overwrite,
+    /// <summary>Skip when the key already exists.</summary>
+    Add,
+    /// <summary>Skip when the object has the same size and content checksum (ETag).</summary>
+    Update,
+}
+
+/// <summary>One file's outcome (S3Turbo.UploadResult).</summary>
+public sealed record UploadResult
+{
+    public string Path { get; init; } = "";
+    public string BucketName { get; init; } = "";
+    public string Key { get; init; } = "";
+    public long Size { get; init; }
+    public string? ETag { get; init; }
+    /// <summary>The checksum S3 reported (e.g. "CRC32:AAAAAA=="), when the store returns one.</summary>
+    public string? Checksum { get; init; }
+    public TransferStatus Status { get; init; }
+    /// <summary>Why it was skipped or failed.</summary>
+    public string? Reason { get; init; }
+    public int Parts { get; init; }
+    public TimeSpan Duration { get; init; }
+    /// <summary>Set when Status is Failed.</summary>
+    public S3TurboException? Error { get; init; }
+}
+
+/// <summary>The end-of-run summary (S3Turbo.TransferSummary).</summary>
+public sealed class TransferSummary
+{
+    public string Operation { get; init; } = "";
+    public long ItemsTransferred { get; init; }
+    public long BytesTransferred { get; init; }
+    public long ItemsSkipped { get; init; }
+    public long ItemsFailed { get; init; }
+    public TimeSpan Elapsed { get; init; }
+    public double ItemsPerSecond => Elapsed.TotalSeconds > 0 ? ItemsTransferred / Elapsed.TotalSeconds : 0;
+    public double MegabytesPerSecond => Elapsed.TotalSeconds > 0 ? BytesTransferred / 1048576.0 / Elapsed.TotalSeconds : 0;
+    /// <summary>Request concurrency at the end of the run (what the adaptive controller settled on).</summary>
+    public int Concurrency { get; init; }
+    public int PeakConcurrency { get; init; }
+    /// <summary>Intervals in which the store throttled (503 SlowDown) and the controller backed off.</summary>
+    public int ThrottleEvents { get; init; }
+    /// <summary>HTTP requests retried by the SDK (connection resets, 5xx, throttling).</summary>
+    public long Retries { get; init; }
+    public bool WhatIf { get; init; }
+}
+
+/// <summary>A progress snapshot (S3Turbo.TransferProgress); totals grow as the input is discovered.</summary>
+public sealed class TransferProgress
+{
+    public string Operation { get; init; } = "";
+    public long ItemsCompleted { get; init; }
+    public long ItemsDiscovered { get; init; }
+    public long ItemsFailed { get; init; }
+    public long ItemsSkipped { get; init; }
+    public long BytesCompleted { get; init; }
+    public long BytesDiscovered { get; init; }
+    public bool InputComplete { get; init; }
+    public double BytesPerSecond { get; init; }
+    public double ItemsPerSecond { get; init; }
+    public int Concurrency { get; init; }
+    public int RequestsInFlight { get; init; }
+    public TimeSpan Elapsed { get; init; }
+    /// <summary>Null until the input is fully discovered.</summary>
+    public TimeSpan? Remaining { get; init; }
+    public int PercentComplete => BytesDiscovered + ItemsDiscovered == 0 ? 0
+        : (int)Math.Min(100, 100.0 * (BytesCompleted + ItemsCompleted * 4096.0) / (BytesDiscovered + ItemsDiscovered * 4096.0));
+}

@@ -1,0 +1,66 @@
+using System.Text;
+
+namespace S3Turbo.Engine.Upload;
+
+/// <summary>Maps local paths to object keys: the path relative to a base directory, with '/' separators,
+/// under a key prefix.</summary>
+public sealed class KeyMapper
+{
+    public const int MaxKeyBytes = 1024;
+    readonly string _basePath;
+    readonly string _prefix;
+
+    public KeyMapper(string basePath, string? keyPrefix)
+    {
+        _basePath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(basePath));
+        _prefix = NormalizePrefix(keyPrefix);
+    }
+
+    public string BasePath => _basePath;
+
+    /// <summary>"data" and "data/" both mean the folder data/; "/" or "" means the bucket root.</summary>
+    public static string NormalizePrefix(string? keyPrefix)
+    {
+        if (string.IsNullOrEmpty(keyPrefix)) return "";
+        var prefix = keyPrefix!.Replace('\\', '/').TrimStart('/');
+        return prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
+    }
+
+    /// <summary>The key for a file, or an S3TurboException when the file is outside the base path or the key
+    /// is longer than S3 allows.</summary>
+    public string KeyFor(string fullPath)
+    {
+        var relative = Path.GetRelativePath(_basePath, fullPath);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            throw new S3TurboException(ErrorIds.OutsideBasePath, FailureKind.InvalidArgument,
+                $"'{fullPath}' is not under the base path '{_basePath}'; pass -BasePath to say what keys are relative to.", fullPath);
+        var key = _prefix + relative.Replace(Path.DirectorySeparatorChar, '/').Replace(Path.AltDirectorySeparatorChar, '/');
+        if (Encoding.UTF8.GetByteCount(key) > MaxKeyBytes)
+            throw new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
+                $"The key for '{fullPath}' is {Encoding.UTF8.GetByteCount(key)} bytes; S3 allows at most {MaxKeyBytes}.", fullPath);
+        return key;
+    }
+
+    /// <summary>The deepest directory that contains all the given paths.</summary>
+    public static string CommonRoot(IEnumerable<string> fullPaths)
+    {
+        string? root = null;
+        foreach (var path in fullPaths)
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
+            root = root is null ? dir : CommonAncestor(root, dir);
+        }
+        return root ?? Directory.GetCurrentDirectory();
+    }
+
+    static string CommonAncestor(string a, string b)
+    {
+        var sa = a.Split(Path.DirectorySeparatorChar);
+        var sb = b.Split(Path.DirectorySeparatorChar);
+        int n = 0;
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        while (n < sa.Length && n < sb.Length && string.Equals(sa[n], sb[n], comparison)) n++;
+        var joined = string.Join(Path.DirectorySeparatorChar, sa.Take(n));
+        return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
+    }
+}

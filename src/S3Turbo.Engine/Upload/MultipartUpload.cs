@@ -1,0 +1,107 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Concurrency;
+
+namespace S3Turbo.Engine.Upload;
+
+/// <summary>One multipart upload (parts uploaded or copied). Parts run concurrently inside the shared request
+/// budget, at most as many of one upload at a time as the budget allows (so small items are not starved behind
+/// thousands of queued parts). The first part failure cancels its siblings; any failure or cancellation aborts
+/// the upload with a token of its own, so Ctrl+C never leaves an open upload behind.</summary>
+public sealed class MultipartUpload
+{
+    static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(60);
+    readonly IAmazonS3 _s3;
+    readonly RequestScheduler _scheduler;
+
+    public MultipartUpload(IAmazonS3 s3, RequestScheduler scheduler, string bucket, string key)
+    { _s3 = s3; _scheduler = scheduler; Bucket = bucket; Key = key; }
+
+    public string Bucket { get; }
+    public string Key { get; }
+    public string? UploadId { get; private set; }
+
+    public async Task StartAsync(InitiateMultipartUploadRequest request, CancellationToken cancellationToken)
+    {
+        var response = await _scheduler.RunAsync(ct => _s3.InitiateMultipartUploadAsync(request, ct), 0, cancellationToken).ConfigureAwait(false);
+        UploadId = response.UploadId;
+    }
+
+    /// <summary>Uploads parts 1..partCount; <paramref name="createPart"/> returns a request whose InputStream the
+    /// caller owns until the part is done (it is disposed here) and the part's length.</summary>
+    public Task<CompleteMultipartUploadResponse> RunPartsAsync(int partCount, Func<int, CancellationToken, (UploadPartRequest Request, long Bytes)> createPart,
+        Action? beforeComplete, CancellationToken cancellationToken) =>
+        RunAsync(partCount, async (partNumber, ct) =>
+        {
+            var (request, bytes) = createPart(partNumber, ct);
+            using var body = request.InputStream;
+            request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
+            var response = await _scheduler.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, ct).ConfigureAwait(false);
+            return new PartETag(partNumber, response.ETag);
+        }, beforeComplete, cancellationToken);
+
+    /// <summary>Copies parts 1..partCount with UploadPartCopy; <paramref name="createPart"/> fills the source and range.</summary>
+    public Task<CompleteMultipartUploadResponse> RunCopyPartsAsync(int partCount, Func<int, (CopyPartRequest Request, long Bytes)> createPart,
+        CancellationToken cancellationToken) =>
+        RunAsync(partCount, async (partNumber, ct) =>
+        {
+            var (request, bytes) = createPart(partNumber);
+            request.DestinationBucket = Bucket; request.DestinationKey = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
+            var response = await _scheduler.RunAsync(c => _s3.CopyPartAsync(request, c), bytes, ct).ConfigureAwait(false);
+            return new PartETag(partNumber, response.ETag);
+        }, null, cancellationToken);
+
+    async Task<CompleteMultipartUploadResponse> RunAsync(int partCount, Func<int, CancellationToken, Task<PartETag>> runPart,
+        Action? beforeComplete, CancellationToken cancellationToken)
+    {
+        if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
+        using var siblings = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new List<Task<PartETag>>();
+        var done = new PartETag[partCount];
+        Exception? failure = null;
+        try
+        {
+            for (int partNumber = 1; partNumber <= partCount && failure is null; partNumber++)
+            {
+                while (running.Count >= Math.Max(2, _scheduler.Concurrency))
+                    failure ??= Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+                if (failure is null) running.Add(runPart(partNumber, siblings.Token));
+            }
+            while (running.Count > 0)
+                failure ??= Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+            if (failure is not null) throw failure;
+            beforeComplete?.Invoke();
+            var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = done.ToList() };
+            return await _scheduler.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            siblings.Cancel();
+            try { await Task.WhenAll(running).ConfigureAwait(false); } catch { /* their failures are already reported */ }
+            await AbortAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    static Exception? Collect(List<Task<PartETag>> running, PartETag[] done, Task<PartETag> finished, CancellationTokenSource siblings)
+    {
+        running.Remove(finished);
+        if (finished.IsCompletedSuccessfully) { done[finished.Result.PartNumber!.Value - 1] = finished.Result; return null; }
+        siblings.Cancel();
+        return finished.Exception?.InnerException ?? new OperationCanceledException(siblings.Token);
+    }
+
+    /// <summary>Aborts the upload, whatever cancelled the caller. Never throws: a failed abort is retried by the
+    /// SDK and then left for the bucket's lifecycle rule (see docs).</summary>
+    public async Task AbortAsync()
+    {
+        if (UploadId is null) return;
+        using var timeout = new CancellationTokenSource(AbortTimeout);
+        try
+        {
+            await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
+            UploadId = null;
+        }
+        catch (Exception) { }
+    }
+}

@@ -1,0 +1,38 @@
+namespace S3Turbo.Engine.Upload;
+
+/// <summary>S3's multipart limits and the part-size choice.</summary>
+public static class PartSizing
+{
+    public const long MinPartSize = 5L * 1024 * 1024;
+    public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
+    public const int MaxParts = 10_000;
+    public const long MaxObjectSize = 5L * 1024 * 1024 * 1024 * 1024;
+    public const long DefaultPartSize = 8L * 1024 * 1024;
+
+    /// <summary>Validates a user-chosen part size, naming the parameter in the error.</summary>
+    public static void Validate(long partSize, string parameterName = "PartSize")
+    {
+        if (partSize < MinPartSize || partSize > MaxPartSize)
+            throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
+                $"-{parameterName} {partSize} is outside S3's limits: a part must be between 5 MiB ({MinPartSize}) and 5 GiB ({MaxPartSize}) bytes.", partSize);
+    }
+
+    /// <summary>The requested part size, grown (to a whole MiB) when the object would need more than 10,000 parts.</summary>
+    public static long ChoosePartSize(long objectSize, long requestedPartSize)
+    {
+        if (objectSize > MaxObjectSize)
+            throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
+                $"{objectSize} bytes is larger than S3's maximum object size (5 TiB).", objectSize);
+        long partSize = Math.Max(requestedPartSize, MinPartSize);
+        if ((objectSize + partSize - 1) / partSize > MaxParts)
+        {
+            long needed = (objectSize + MaxParts - 1) / MaxParts;
+            const long MiB = 1024 * 1024;
+            partSize = (needed + MiB - 1) / MiB * MiB;
+        }
+        return Math.Min(partSize, MaxPartSize);
+    }
+
+    public static int PartCount(long objectSize, long partSize) =>
+        objectSize == 0 ? 1 : (int)((objectSize + partSize - 1) / partSize);
+}

@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading.Channels;
+using S3Turbo.Engine;
+
+namespace S3Turbo.Infrastructure;
+
+/// <summary>Runs each block's work on the thread pool while the pipeline thread drains one bounded queue and
+/// makes every Write*/ShouldProcess call itself. The queue lives as long as the cmdlet, so background work
+/// (an engine's result pump) can write between blocks; writes wait until the pipeline thread has acted
+/// (back-pressure). StopProcessing cancels one token that reaches every SDK call. Progress is throttled to
+/// four updates a second under one ActivityId, and completed in a finally.</summary>
+public abstract class AsyncCmdlet : PSCmdlet, IDisposable
+{
+    static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    static int _nextActivityId = 0x53_3000; // "S3" + a counter: distinct from other modules' activities
+    readonly CancellationTokenSource _stop = new();
+    readonly Channel<PipelineAction> _queue = Channel.CreateBounded<PipelineAction>(new BoundedChannelOptions(256) { SingleReader = true });
+    readonly int _activityId = Interlocked.Increment(ref _nextActivityId);
+    TransferProgress? _latestProgress;
+    DateTime _lastProgressEmit = DateTime.MinValue;
+    bool _progressShown;
+
+    /// <summary>Cancelled by Ctrl+C / StopProcessing, and when the pipeline thread hits a terminating error.</summary>
+    protected CancellationToken StopToken => _stop.Token;
+
+    // Overrides may do pipeline-thread-only work (session state, path resolution) first, then call base.
+    protected override void BeginProcessing() => RunBlock(BeginProcessingAsync);
+    protected override void ProcessRecord() => RunBlock(ProcessRecordAsync);
+    protected sealed override void EndProcessing()
+    {
+        try { RunBlock(EndProcessingAsync); }
+        finally { CompleteProgress(); }
+    }
+    protected sealed override void StopProcessing() => _stop.Cancel();
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // ---- callable from any thread ----
+
+    protected async ValueTask WriteObjectAsync(object? value)
+    {
+        var action = new PipelineAction(PipelineActionKind.Output, value);
+        await EnqueueAsync(action).ConfigureAwait(false);
+        await action.Done.Task.ConfigureAwait(false);
+    }
+
+    protected async ValueTask WriteErrorAsync(ErrorRecord record)
+    {
+        var action = new PipelineAction(PipelineActionKind.Error, record);
+        await EnqueueAsync(action).ConfigureAwait(false);
+        await action.Done.Task.ConfigureAwait(false);
+    }
+
+    protected ValueTask WriteWarningAsync(string message) => EnqueueAsync(new PipelineAction(PipelineActionKind.Warning, message));
+    protected ValueTask WriteVerboseAsync(string message) => EnqueueAsync(new PipelineAction(PipelineActionKind.Verbose, message));
+    /// <summary>Never blocks; drops the message when the queue is full (for chatty background diagnostics).</summary>
+    protected void TryWriteVerbose(string message) => _queue.Writer.TryWrite(new PipelineAction(PipelineActionKind.Verbose, message));
+
+    protected async ValueTask<bool> ShouldProcessAsync(string target, string action)
+    {
+        var request = new PipelineAction(PipelineActionKind.ShouldProcess, (target, action));
+        await EnqueueAsync(request).ConfigureAwait(false);
+        return (bool)(await request.Done.Task.ConfigureAwait(false))!;
+    }
+
+    /// <summary>Keeps the latest snapshot; the pipeline thread shows it at most four times a second.</summary>
+    protected void ReportProgress(TransferProgress progress) => Volatile.Write(ref _latestProgress, progress);
+
+    protected ErrorRecord ToErrorRecord(S3TurboException ex) =>
+        new(ex, ex.ErrorId, ErrorCategoryFor(ex.Kind), ex.Target) { ErrorDetails = new ErrorDetails(ex.Message) };
+
+    protected static ErrorCategory ErrorCategoryFor(FailureKind kind) => kind switch
+    {
+        FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureKind.Authentication => ErrorCategory.AuthenticationError,
+        FailureKind.InvalidData => ErrorCategory.InvalidData,
+        FailureKind.Connection => ErrorCategory.ConnectionError,
+        FailureKind.Throttled => ErrorCategory.LimitsExceeded,
+        FailureKind.ServerError => ErrorCategory.ResourceUnavailable,
+        FailureKind.Stopped => ErrorCategory.OperationStopped,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        FailureKind.NotSupported => ErrorCategory.NotImplemented,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>Text for the progress bar; the typed snapshot also goes to the information stream.</summary>
+    protected abstract string ProgressActivity { get; }
+
+    async ValueTask EnqueueAsync(PipelineAction action)
+    {
+        try { await _queue.Writer.WriteAsync(action, _stop.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+    }
+
+    // ---- pipeline thread only ----
+
+    void RunBlock(Func<CancellationToken, Task> block)
+    {
+        var work = Task.Run(() => block(_stop.Token));
+        try
+        {
+            Drain(work);
+        }
+        catch
+        {
+            // A Write* threw on this thread (ErrorAction Stop, pipeline stopped): stop the work and let it clean up
+            // (abort multipart uploads) before the exception leaves the cmdlet.
+            _stop.Cancel();
+            DiscardUntil(work);
+            throw;
+        }
+        try { work.GetAwaiter().GetResult(); }
+        catch (S3TurboException ex) when (ex.Kind != FailureKind.Stopped || !_stop.IsCancellationRequested)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (S3TurboException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    void Drain(Task until)
+    {
+        while (true)
+        {
+            while (_queue.Reader.TryRead(out var action)) Execute(action);
+            EmitProgressIfDue(force: false);
+            if (until.IsCompleted)
+            {
+                while (_queue.Reader.TryRead(out var action)) Execute(action);
+                return;
+            }
+            Task.WaitAny(new Task[] { _queue.Reader.WaitToReadAsync().AsTask(), until }, ProgressInterval);
+        }
+    }
+
+    void DiscardUntil(Task work)
+    {
+        while (!work.IsCompleted || _queue.Reader.TryPeek(out _))
+        {
+            while (_queue.Reader.TryRead(out var action)) action.Done.TrySetCanceled();
+            work.Wait(50);
+        }
+        work.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed: the caller's exception wins
+    }
+
+    void Execute(PipelineAction action)
+    {
+        try
+        {
+            switch (action.Kind)
+            {
+                case PipelineActionKind.Output: WriteObject(action.Payload); action.Done.TrySetResult(null); break;
+                case PipelineActionKind.Error: WriteError((ErrorRecord)action.Payload!); action.Done.TrySetResult(null); break;
+                case PipelineActionKind.Warning: WriteWarning((string)action.Payload!); break;
+                case PipelineActionKind.Verbose: WriteVerbose((string)action.Payload!); break;
+                case PipelineActionKind.ShouldProcess:
+                    var (target, what) = ((string, string))action.Payload!;
+                    action.Done.TrySetResult(ShouldProcess(target, what));
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            action.Done.TrySetException(ex);
+            throw;
+        }
+    }
+
+    void EmitProgressIfDue(bool force)
+    {
+        var progress = Volatile.Read(ref _latestProgress);
+        if (progress is null || (!force && DateTime.UtcNow - _lastProgressEmit < ProgressInterval)) return;
+        _lastProgressEmit = DateTime.UtcNow;
+        var record = new ProgressRecord(_activityId, ProgressActivity, Describe(progress))
+        {
+            PercentComplete = progress.InputComplete ? progress.PercentComplete : -1,
+            SecondsRemaining = progress.Remaining is { } r ? (int)Math.Min(int.MaxValue, r.TotalSeconds) : -1,
+        };
+        WriteProgress(record);
+        _progressShown = true;
+        // Runbooks without a progress bar can log these typed snapshots.
+        WriteInformation(progress, new[] { "S3Turbo.Progress" });
+    }
+
+    static string Describe(TransferProgress p) =>
+        $"{p.ItemsCompleted:N0}/{p.ItemsDiscovered:N0}{(p.InputComplete ? "" : "+")} items, " +
+        $"{p.BytesCompleted / 1048576.0:N1}/{p.BytesDiscovered / 1048576.0:N1} MiB, {p.BytesPerSecond / 1048576.0:N1} MiB/s, " +
+        $"{p.ItemsPerSecond:N0} items/s, {p.RequestsInFlight}/{p.Concurrency} requests" +
+        (p.ItemsFailed > 0 ? $", {p.ItemsFailed:N0} failed" : "");
+
+    void CompleteProgress()
+    {
+        if (!_progressShown) return;
+        try
+        {
+            EmitProgressIfDue(force: true);
+            WriteProgress(new ProgressRecord(_activityId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+        catch (Exception) { /* stopping or already failing: the original error must not be masked */ }
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    enum PipelineActionKind { Output, Error, Warning, Verbose, ShouldProcess }
+
+    sealed class PipelineAction
+    {
+        public PipelineAction(PipelineActionKind kind, object? payload) { Kind = kind; Payload = payload; }
+        public PipelineActionKind Kind { get; }
+        public object? Payload { get; }
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
