@@ -64,11 +64,17 @@ public sealed class MultipartUpload
             for (int partNumber = 1; partNumber <= partCount && failure is null; partNumber++)
             {
                 while (running.Count >= Math.Max(2, _scheduler.Concurrency))
-                    failure ??= Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+                {
+                    var collected = Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+                    failure ??= collected; // the first failure is the one reported; later ones are its echoes
+                }
                 if (failure is null) running.Add(runPart(partNumber, siblings.Token));
             }
             while (running.Count > 0)
-                failure ??= Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+            {
+                var collected = Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
+                failure ??= collected;
+            }
             if (failure is not null) throw failure;
             beforeComplete?.Invoke();
             var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = done.ToList() };
