@@ -44,7 +44,7 @@ function Get-TestS3 {
     if ($env:S3TURBO_TEST_ENDPOINT) {
         return @{ Endpoint = $env:S3TURBO_TEST_ENDPOINT; AccessKey = $env:S3TURBO_TEST_ACCESS_KEY; SecretKey = $env:S3TURBO_TEST_SECRET_KEY; Region = ($env:S3TURBO_TEST_REGION ?? 'us-east-1') }
     }
-    Start-LocalS3
+    Start-LocalS3 | Out-Host  # its messages must not become part of the return value
     return @{ Endpoint = 'http://127.0.0.1:7480'; AccessKey = 'S3TURBO'; SecretKey = 'S3TURBO-SECRET'; Region = 'us-east-1' }
 }
 

@@ -1,0 +1,199 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module $moduleManifest -Force
+    $script:s3 = Get-TestS3Parameters
+    $script:bucket = New-TestBucket
+    $script:root = Join-Path ([System.IO.Path]::GetTempPath()) ('pester-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $script:tree = Join-Path $root 'data'
+    # A tree with nested directories, spaces and non-ASCII names, an empty file and a multipart-sized file.
+    Set-Content -Path (New-Item -ItemType File -Force (Join-Path $tree 'top.txt')) -Value 'top' -NoNewline
+    Set-Content -Path (New-Item -ItemType File -Force (Join-Path $tree 'sub dir/ünï cødé.txt')) -Value 'héllo wörld' -NoNewline
+    New-Item -ItemType File -Force (Join-Path $tree 'sub dir/deeper/empty.dat') | Out-Null
+    New-RandomFile (Join-Path $tree 'big/large.bin') (12MB + 123) 7
+    $script:files = Get-ChildItem $tree -Recurse -File
+}
+
+AfterAll {
+    Remove-TestBucket $bucket
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Send-S3Directory' {
+    It 'uploads a piped tree that round-trips byte-exact, keyed relative to the common root' {
+        $results = $files | Send-S3Directory -BucketName $bucket -KeyPrefix 'pipe/' -MultipartThreshold 5MB -PartSize 5MB -PassThru @s3
+        $results | Should -HaveCount $files.Count
+        $results.Status | Sort-Object -Unique | Should -Be 'Uploaded'
+        ($results | Where-Object Key -eq 'pipe/big/large.bin').Parts | Should -Be 3
+        foreach ($f in $files) {
+            $key = 'pipe/' + [System.IO.Path]::GetRelativePath($tree, $f.FullName).Replace('\', '/')
+            $remote = Get-TestObjectBytes $bucket $key
+            $local = [System.IO.File]::ReadAllBytes($f.FullName)
+            $remote.Length | Should -Be $local.Length -Because $key
+            [System.Linq.Enumerable]::SequenceEqual($remote, $local) | Should -BeTrue -Because $key
+        }
+        Get-TestOpenUploads $bucket | Should -BeNullOrEmpty
+    }
+
+    It 'uploads by -Path -Recurse and writes one TransferSummary by default' {
+        $summary = Send-S3Directory -Path $tree -Recurse -BucketName $bucket -KeyPrefix 'bypath' -MultipartThreshold 5MB -PartSize 5MB @s3
+        $summary | Should -HaveCount 1
+        $summary.PSObject.TypeNames[0] | Should -Be 'S3Turbo.TransferSummary'
+        $summary.ItemsTransferred | Should -Be $files.Count
+        $summary.ItemsFailed | Should -Be 0
+        $summary.BytesTransferred | Should -Be ($files | Measure-Object Length -Sum).Sum
+        (Get-TestObjects $bucket 'bypath/').Key | Should -Contain 'bypath/sub dir/ünï cødé.txt'
+    }
+
+    It 'skips unchanged files in Update mode and re-sends a changed one' {
+        $dir = Join-Path $root 'upd'
+        Set-Content (New-Item -ItemType File -Force "$dir/a.txt") 'aaaa' -NoNewline
+        Set-Content (New-Item -ItemType File -Force "$dir/b.txt") 'bbbb' -NoNewline
+        New-RandomFile "$dir/big.bin" (6MB) 3
+        $null = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix upd -MultipartThreshold 5MB -PartSize 5MB @s3
+        Set-Content "$dir/b.txt" 'BBBB' -NoNewline   # same size, new content
+        $results = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix upd -MultipartThreshold 5MB -PartSize 5MB -PassThru @s3
+        ($results | Where-Object Key -eq 'upd/a.txt').Status | Should -Be 'Skipped'
+        ($results | Where-Object Key -eq 'upd/big.bin').Status | Should -Be 'Skipped'
+        ($results | Where-Object Key -eq 'upd/b.txt').Status | Should -Be 'Uploaded'
+        [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'upd/b.txt')) | Should -Be 'BBBB'
+    }
+
+    It 'skips existing keys in Add mode even when the content differs' {
+        $dir = Join-Path $root 'add'
+        Set-Content (New-Item -ItemType File -Force "$dir/x.txt") 'one' -NoNewline
+        $null = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix add @s3
+        Set-Content "$dir/x.txt" 'two' -NoNewline
+        $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix add -Mode Add @s3
+        $summary.ItemsSkipped | Should -Be 1
+        [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'add/x.txt')) | Should -Be 'one'
+        $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix add -Mode Overwrite @s3
+        $summary.ItemsTransferred | Should -Be 1
+        [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'add/x.txt')) | Should -Be 'two'
+    }
+
+    It '-WhatIf lists the files and sends nothing' {
+        $out = Send-S3Directory -Path $tree -Recurse -BucketName $bucket -KeyPrefix whatif -WhatIf -PassThru @s3 6>&1
+        ($out | Where-Object { $_ -is [S3Turbo.UploadResult] }).Status | Sort-Object -Unique | Should -Be 'WouldUpload'
+        @(Get-TestObjects $bucket 'whatif/' | Where-Object { $_ }) | Should -HaveCount 0
+    }
+
+    It 'applies content type, metadata and tags' {
+        $dir = Join-Path $root 'meta'
+        Set-Content (New-Item -ItemType File -Force "$dir/page.html") '<p>x</p>' -NoNewline
+        $null = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix meta -Metadata @{ owner = 'etl' } -Tag @{ tier = 'hot' } -CacheControl 'max-age=60' @s3
+        $client = Get-TestS3Client
+        $head = Wait-Task ($client.GetObjectMetadataAsync($bucket, 'meta/page.html'))
+        $head.Headers.ContentType | Should -Be 'text/html'
+        $head.Metadata['owner'] | Should -Be 'etl'
+        $head.Headers.CacheControl | Should -Be 'max-age=60'
+        $tags = Wait-Task ($client.GetObjectTaggingAsync([Amazon.S3.Model.GetObjectTaggingRequest]@{ BucketName = $bucket; Key = 'meta/page.html' }))
+        ($tags.Tagging | Where-Object Key -eq 'tier').Value | Should -Be 'hot'
+    }
+
+    It 'writes typed progress snapshots to the information stream' {
+        $dir = Join-Path $root 'progress'
+        1..3 | ForEach-Object { New-RandomFile "$dir/f$_.bin" (6MB) $_ }
+        $null = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix progress -Mode Overwrite -MultipartThreshold 5MB -PartSize 5MB -MaxConcurrency 1 -InformationVariable info @s3
+        $snapshots = @($info | Where-Object { $_.Tags -contains 'S3Turbo.Progress' })
+        $snapshots.Count | Should -BeGreaterThan 0
+        $snapshots[-1].MessageData.PSObject.TypeNames[0] | Should -Be 'S3Turbo.TransferProgress'
+        $snapshots[-1].MessageData.ItemsCompleted | Should -Be 3
+    }
+
+    Context 'bad input' {
+        It 'a bad bucket name is InvalidBucketName, before any request' {
+            { Send-S3Directory -Path $tree -BucketName 'Bad_Bucket!' @s3 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'InvalidBucketName,S3Turbo.Commands.SendS3DirectoryCommand'
+        }
+
+        It 'a missing bucket is one BucketNotFound error' {
+            $err = $null
+            try { Send-S3Directory -Path $tree -Recurse -BucketName 'no-such-bucket-pester' @s3 -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'BucketNotFound,S3Turbo.Commands.SendS3DirectoryCommand'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.TargetObject | Should -Be 'no-such-bucket-pester'
+        }
+
+        It 'a missing path is a non-terminating PathNotFound and the other paths still go up' {
+            $dir = Join-Path $root 'partial'
+            Set-Content (New-Item -ItemType File -Force "$dir/ok.txt") 'ok' -NoNewline
+            $missing = Join-Path $root 'does-not-exist'
+            $summary = Send-S3Directory -LiteralPath $missing, $dir -BucketName $bucket -KeyPrefix partial -ErrorVariable errs -ErrorAction SilentlyContinue @s3
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,S3Turbo.Commands.SendS3DirectoryCommand'
+            $errs[0].TargetObject | Should -Be $missing
+            $summary.ItemsTransferred | Should -Be 1
+            $summary.ItemsFailed | Should -Be 1
+        }
+
+        It 'an unreadable file is a SourceUnreadable error with the path as target, and the rest is uploaded' -Skip:($IsWindows) {
+            $dir = Join-Path $root 'unreadable'
+            Set-Content (New-Item -ItemType File -Force "$dir/fine.txt") 'fine' -NoNewline
+            Set-Content (New-Item -ItemType File -Force "$dir/locked.txt") 'locked' -NoNewline
+            $locked = Join-Path $dir 'locked.txt'
+            & chmod 000 $locked
+            # root reads anything regardless of mode bits: run the check as an unprivileged user when we are root.
+            if ((id -u) -eq '0') {
+                & chmod 000 $locked
+                $canRead = $true
+                try { [System.IO.File]::ReadAllBytes($locked) | Out-Null } catch { $canRead = $false }
+                if ($canRead) { Set-ItResult -Skipped -Because 'running as root: mode bits do not stop reads'; return }
+            }
+            $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix unreadable -Mode Overwrite -ErrorVariable errs -ErrorAction SilentlyContinue @s3
+            $errs[0].FullyQualifiedErrorId | Should -Be 'SourceUnreadable,S3Turbo.Commands.SendS3DirectoryCommand'
+            $errs[0].TargetObject | Should -Be $locked
+            $summary.ItemsTransferred | Should -Be 1
+        }
+
+        It 'a FIFO is skipped with a warning, never opened (which would hang), and the rest is uploaded' -Skip:($IsWindows) {
+            $dir = Join-Path $root 'fifo'
+            Set-Content (New-Item -ItemType File -Force "$dir/real.txt") 'real' -NoNewline
+            & mkfifo (Join-Path $dir 'pipe')
+            $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix fifo -WarningVariable warnings @s3
+            ($warnings -join "`n") | Should -Match 'FIFO'
+            $summary.ItemsTransferred | Should -Be 1
+            $summary.ItemsSkipped | Should -Be 1
+            (Get-TestObjects $bucket 'fifo/').Key | Should -Be 'fifo/real.txt'
+        }
+
+        It 'wrong credentials give one InvalidCredentials error that does not contain the secret' {
+            $bad = $s3.Clone(); $bad.SecretKey = 'definitely-wrong-secret'
+            $err = $null
+            try { Send-S3Directory -Path $tree -Recurse -BucketName $bucket -KeyPrefix creds @bad -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'InvalidCredentials,S3Turbo.Commands.SendS3DirectoryCommand'
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            ($err | Out-String) | Should -Not -Match 'definitely-wrong-secret'
+            @(Get-TestObjects $bucket 'creds/' | Where-Object { $_ }) | Should -HaveCount 0
+        }
+
+        It 'a part size below 5 MiB is rejected naming -PartSize' {
+            { Send-S3Directory -Path $tree -BucketName $bucket -PartSize 1MB @s3 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ParameterArgumentValidationError,S3Turbo.Commands.SendS3DirectoryCommand'
+        }
+
+        It 'a named profile that does not exist is ProfileNotFound' {
+            $p = Get-TestS3Parameters; $p.Remove('AccessKey'); $p.Remove('SecretKey')
+            { Send-S3Directory -Path $tree -BucketName $bucket -ProfileName 'no-such-profile-s3turbo' @p -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ProfileNotFound,S3Turbo.Commands.SendS3DirectoryCommand'
+        }
+    }
+
+    It 'stopping mid-upload leaves no open multipart upload and no partial object' {
+        $dir = Join-Path $root 'stop'
+        1..3 | ForEach-Object { New-RandomFile "$dir/big$_.bin" (40MB) (20 + $_) }
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($manifest, $dir, $bucket, $s3)
+            Import-Module $manifest
+            Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix stop -Mode Overwrite -MultipartThreshold 5MB -PartSize 5MB -MaxConcurrency 2 @s3
+        }).AddArgument($moduleManifest).AddArgument($dir).AddArgument($bucket).AddArgument($s3)
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ((Get-TestOpenUploads $bucket).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
+        (Get-TestOpenUploads $bucket).Count | Should -BeGreaterThan 0 -Because 'the stop must happen mid-multipart'
+        $ps.Stop()   # what Ctrl+C does: StopProcessing
+        $ps.Dispose()
+        Get-TestOpenUploads $bucket | Should -BeNullOrEmpty
+        @(Get-TestObjects $bucket 'stop/' | Where-Object { $_ }) | Should -HaveCount 0
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace S3Turbo.Bench;
+
+/// <summary>Forwards TCP connections to a target, holding every chunk for a fixed one-way delay in each
+/// direction (so a request/response round trip gains 2 × delay) without limiting bandwidth: chunks are
+/// pipelined, like a long link. Optionally caps each connection's bandwidth per direction.</summary>
+public static class DelayProxy
+{
+    public static async Task RunAsync(IPEndPoint listen, IPEndPoint target, TimeSpan oneWayDelay, long bytesPerSecond, CancellationToken cancellationToken)
+    {
+        var listener = new TcpListener(listen);
+        listener.Start(1024);
+        Console.WriteLine($"proxy {listen} -> {target}, one-way delay {oneWayDelay.TotalMilliseconds} ms" + (bytesPerSecond > 0 ? $", {bytesPerSecond / 1e6} MB/s per connection" : ""));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var client = await listener.AcceptTcpClientAsync(cancellationToken);
+            _ = Task.Run(async () =>
+            {
+                using var c = client;
+                using var server = new TcpClient();
+                try
+                {
+                    client.NoDelay = true; server.NoDelay = true;
+                    await server.ConnectAsync(target, cancellationToken);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var up = PumpAsync(client.GetStream(), server.GetStream(), oneWayDelay, bytesPerSecond, linked.Token);
+                    var down = PumpAsync(server.GetStream(), client.GetStream(), oneWayDelay, bytesPerSecond, linked.Token);
+                    await Task.WhenAny(up, down);
+                    linked.CancelAfter(TimeSpan.FromSeconds(2 * oneWayDelay.TotalSeconds + 1)); // let the other side drain
+                    await Task.WhenAll(up, down).ContinueWith(_ => { });
+                }
+                catch (Exception) { }
+            }, cancellationToken);
+        }
+    }
+
+    static async Task PumpAsync(NetworkStream from, NetworkStream to, TimeSpan delay, long bytesPerSecond, CancellationToken cancellationToken)
+    {
+        var queue = Channel.CreateUnbounded<(long Due, byte[] Data, int Length)>();
+        var clock = Stopwatch.StartNew();
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var buffer = new byte[64 * 1024];
+                    int n = await from.ReadAsync(buffer, cancellationToken);
+                    if (n == 0) break;
+                    queue.Writer.TryWrite((clock.ElapsedTicks + (long)(delay.TotalSeconds * Stopwatch.Frequency), buffer, n));
+                }
+            }
+            catch (Exception) { }
+            finally { queue.Writer.TryComplete(); }
+        }, cancellationToken);
+        try
+        {
+            double budgetStart = clock.Elapsed.TotalSeconds; long sent = 0;
+            await foreach (var (due, data, length) in queue.Reader.ReadAllAsync(cancellationToken))
+            {
+                long wait = due - clock.ElapsedTicks;
+                if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken);
+                if (bytesPerSecond > 0)
+                {
+                    sent += length;
+                    double ahead = sent / (double)bytesPerSecond - (clock.Elapsed.TotalSeconds - budgetStart);
+                    if (ahead > 0.001) await Task.Delay(TimeSpan.FromSeconds(ahead), cancellationToken);
+                }
+                await to.WriteAsync(data.AsMemory(0, length), cancellationToken);
+            }
+            to.Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception) { }
+        await reader;
+    }
+}

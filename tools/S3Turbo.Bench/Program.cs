@@ -1,0 +1,31 @@
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Transfer;
+using S3Turbo.Bench;
+
+// Usage:
+//   proxy <listen-port> <target-port> <one-way-delay-ms> [MB/s per connection]
+//   transferutility-dir <endpoint> <bucket> <prefix> <directory>
+//   transferutility-file <endpoint> <bucket> <key> <file>
+// Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+switch (args.FirstOrDefault())
+{
+    case "proxy":
+        await DelayProxy.RunAsync(new IPEndPoint(IPAddress.Loopback, int.Parse(args[1])), new IPEndPoint(IPAddress.Loopback, int.Parse(args[2])),
+            TimeSpan.FromMilliseconds(double.Parse(args[3])), args.Length > 4 ? (long)(double.Parse(args[4]) * 1_000_000) : 0, CancellationToken.None);
+        return 0;
+    case "transferutility-dir" or "transferutility-file":
+        var s3 = new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using (var transfer = new TransferUtility(s3))
+        {
+            // Exactly what Write-S3Object -Folder / -File does: TransferUtility with its defaults.
+            if (args[0] == "transferutility-dir")
+                await transfer.UploadDirectoryAsync(new TransferUtilityUploadDirectoryRequest { BucketName = args[2], KeyPrefix = args[3], Directory = args[4], SearchOption = SearchOption.AllDirectories });
+            else
+                await transfer.UploadAsync(args[4], args[2], args[3]);
+        }
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file (see Program.cs)");
+        return 2;
+}
