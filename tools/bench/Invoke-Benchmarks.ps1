@@ -1,0 +1,148 @@
+<#
+.SYNOPSIS
+    Side-by-side upload benchmarks (build.ps1 -Task Bench): S3Turbo vs aws s3 cp, rclone and the AWS SDK's
+    TransferUtility (what Write-S3Object -Folder uses), through a delaying TCP proxy (20 ms round trip) in front
+    of the local S3 server. Every figure comes from one run of this script; results go to docs/benchmarks.md.
+.NOTES
+    Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
+    include process start-up for every tool alike. The 2-core machine also runs the S3 server.
+#>
+param([string] $OutFile, [string] $Scenario = 'small,large')
+$ErrorActionPreference = 'Stop'
+$root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+$manifest = $env:S3TURBO_MODULE
+$moduleDir = Split-Path $manifest -Parent
+Add-Type -Path (Join-Path $moduleDir 'AWSSDK.Core.dll'), (Join-Path $moduleDir 'AWSSDK.S3.dll')
+$scenarios = $Scenario -split ','
+
+# Peers from Debian packages (root can install them; a fresh machine has none).
+$missing = @(@{ Path = '/usr/bin/aws'; Package = 'awscli' }, @{ Path = '/usr/bin/rclone'; Package = 'rclone' }, @{ Path = '/usr/bin/time'; Package = 'time' }) | Where-Object { -not (Test-Path $_.Path) }
+if ($missing) {
+    & apt-get install -y --no-install-recommends $missing.Package 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) { & apt-get update -qq 2>&1 | Out-Null; & apt-get install -y --no-install-recommends $missing.Package 2>&1 | Out-Null }
+}
+
+& dotnet build "$root/tools/S3Turbo.Bench" -c Release --nologo -v quiet -o "$root/output/bench-tool" | Out-Null
+if ($LASTEXITCODE -ne 0) { throw 'bench tool build failed' }
+$benchTool = "$root/output/bench-tool/S3Turbo.Bench.dll"
+
+$serverPort = ([uri]$env:S3TURBO_TEST_ENDPOINT).Port
+$proxyPort = 7481
+$endpoint = "http://127.0.0.1:$proxyPort"
+$proxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', $proxyPort, $serverPort, 10 -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy.log
+Start-Sleep -Seconds 2
+$env:AWS_ACCESS_KEY_ID = $env:S3TURBO_TEST_ACCESS_KEY
+$env:AWS_SECRET_ACCESS_KEY = $env:S3TURBO_TEST_SECRET_KEY
+$env:AWS_DEFAULT_REGION = 'us-east-1'
+$env:AWS_EC2_METADATA_DISABLED = 'true'
+
+$client = [Amazon.S3.AmazonS3Client]::new($env:S3TURBO_TEST_ACCESS_KEY, $env:S3TURBO_TEST_SECRET_KEY, [Amazon.S3.AmazonS3Config]@{ ServiceURL = $env:S3TURBO_TEST_ENDPOINT; ForcePathStyle = $true; AuthenticationRegion = 'us-east-1' })
+$bucket = 's3turbo-bench'
+try { $null = $client.PutBucketAsync($bucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
+
+function Clear-Bucket {
+    do {
+        $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $bucket }).GetAwaiter().GetResult()
+        if ($page.S3Objects.Count) {
+            $req = [Amazon.S3.Model.DeleteObjectsRequest]@{ BucketName = $bucket }
+            foreach ($o in $page.S3Objects) { $req.AddKey($o.Key) }
+            $null = $client.DeleteObjectsAsync($req).GetAwaiter().GetResult()
+        }
+    } while ($page.IsTruncated)
+}
+
+function Count-Objects([string] $Prefix) {
+    $n = 0; $bytes = 0; $token = $null
+    do {
+        $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $bucket; Prefix = $Prefix; ContinuationToken = $token }).GetAwaiter().GetResult()
+        foreach ($o in $page.S3Objects) { $n++; $bytes += $o.Size }
+        $token = if ($page.IsTruncated) { $page.NextContinuationToken } else { $null }
+    } while ($token)
+    [pscustomobject]@{ Count = $n; Bytes = $bytes }
+}
+
+function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long] $Files, [long] $Bytes) {
+    Clear-Bucket
+    $timeFile = [System.IO.Path]::GetTempFileName()
+    & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
+    $exit = $LASTEXITCODE
+    $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
+    $stored = Count-Objects $Prefix
+    $row = [pscustomobject]@{
+        Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
+        MBps = [math]::Round($Bytes / 1MB / [double]$wall, 1); CpuSec = [math]::Round([double]$user + [double]$sys, 2)
+        PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
+    }
+    Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} files/s {3,7:N1} MB/s cpu {4,6:N2}s rss {5,5} MB complete={6}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.MBps, $row.CpuSec, $row.PeakRssMB, $row.Complete)
+    if (-not $row.Complete) { Write-Warning "$Name stored $($stored.Count) objects/$($stored.Bytes) bytes, exit $exit; see /tmp/s3turbo-bench-last.log" }
+    $row
+}
+
+$pwsh = "dotnet $PSHOME/pwsh.dll -NoProfile -NonInteractive"
+$s3t = "Import-Module $manifest; `$ProgressPreference = 'SilentlyContinue'"
+$s3tConn = "-EndpointUrl $endpoint -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
+# rclone's S3 backend configured through its environment variables (an on-the-fly remote string would need
+# quoting that does not survive bash -c).
+$rclone = "env -u AWS_CA_BUNDLE RCLONE_S3_PROVIDER=Ceph RCLONE_S3_ENV_AUTH=true RCLONE_S3_ENDPOINT=$endpoint RCLONE_S3_FORCE_PATH_STYLE=true /usr/bin/rclone --config /dev/null"
+$rcloneRemote = ":s3:$bucket"
+$data = '/var/tmp/s3turbo-bench'
+$results = [ordered]@{}
+
+if ($scenarios -contains 'small') {
+    $small = Join-Path $data 'small'
+    if (-not (Test-Path $small) -or @(Get-ChildItem $small -Recurse -File).Count -ne 2000) {
+        Remove-Item $small -Recurse -Force -ErrorAction SilentlyContinue
+        $random = [System.Random]::new(1)
+        foreach ($i in 0..1999) { $dir = Join-Path $small ('d{0:D2}' -f ($i % 20)); [void](New-Item -ItemType Directory -Force $dir); $b = [byte[]]::new(4096); $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $dir "f$i.bin"), $b) }
+    }
+    $files = 2000; $bytes = 2000 * 4096
+    Write-Host "`n== 2,000 x 4 KiB files, 20 ms RTT proxy =="
+    $results['small'] = @(
+        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $small -Recurse -BucketName $bucket -KeyPrefix s3t -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" $files $bytes
+        Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint $small s3://$bucket/aws/" $files $bytes
+        Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $small $rcloneRemote/rc" $files $bytes
+        Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 $small $rcloneRemote/rc32" $files $bytes
+        Measure-Tool 'TransferUtility.UploadDirectoryAsync' 'tu/' "dotnet $benchTool transferutility-dir $endpoint $bucket tu $small" $files $bytes
+    )
+}
+
+if ($scenarios -contains 'large') {
+    $large = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) {
+        [void](New-Item -ItemType Directory -Force (Split-Path $large))
+        & head -c 1073741824 /dev/urandom > $large
+    }
+    Write-Host "`n== one 1 GiB file, 20 ms RTT proxy =="
+    $idle = [System.IO.Path]::GetTempFileName()
+    & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
+    $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+    $results['large'] = @(
+        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix s3t -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" 1 1GB
+        Measure-Tool 'aws s3 cp (defaults)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint $large s3://$bucket/aws/big.bin" 1 1GB
+        Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $large $rcloneRemote/rc" 1 1GB
+        Measure-Tool 'TransferUtility.UploadAsync' 'tu/' "dotnet $benchTool transferutility-file $endpoint $bucket tu/big.bin $large" 1 1GB
+    )
+}
+Clear-Bucket
+Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
+
+# ---- report ----
+$md = [System.Text.StringBuilder]::new()
+[void]$md.AppendLine("# Benchmarks`n")
+[void]$md.AppendLine("Generated by ``dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores, against the local Ceph 18.2 RGW through ``tools/S3Turbo.Bench proxy`` (10 ms each way, so 20 ms round trip, bandwidth not capped). Every tool runs as its own process under ``/usr/bin/time``: the times include process start-up (pwsh and module import for S3Turbo, Python for awscli, the .NET host for TransferUtility), and CPU seconds are user+sys of that process. The S3 server shares the 2 cores, so small-file rates are bound by the server's CPU. All rows of a table come from the same run; this machine is shared and noisy, so compare ratios rather than absolute figures.`n")
+foreach ($name in $results.Keys) {
+    $rows = $results[$name]
+    $title = if ($name -eq 'small') { '2,000 files of 4 KiB' } else { 'One 1 GiB file' }
+    [void]$md.AppendLine("## $title`n")
+    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | Peak RSS MB | All objects stored |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|')
+    foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) |") }
+    $us = $rows | Where-Object Tool -like 'S3Turbo*'
+    $ratios = foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
+    [void]$md.AppendLine("`nS3Turbo speed-up (peer seconds / S3Turbo seconds): $($ratios -join '; ').")
+    if ($name -eq 'large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
+    [void]$md.AppendLine("`nCommands:`n")
+    foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
+    [void]$md.AppendLine()
+}
+if ($OutFile) { Set-Content -Path $OutFile -Value $md.ToString() -Encoding utf8NoBOM; Write-Host "`nWrote $OutFile" }
