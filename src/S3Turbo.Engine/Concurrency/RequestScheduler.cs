@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -15,14 +16,20 @@ public sealed class RequestScheduler : IDisposable
     readonly RequestLimiter _limiter;
     readonly AdaptiveConcurrencyController? _controller;
     readonly AmazonServiceClient? _client;
+    readonly RateLimiter? _rate;
     long _workInInterval;
     long _waitsInInterval;
     int _throttledInInterval;
     long _exceptionEvents;
     long _finalRequestFailures;
 
-    public RequestScheduler(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128)
+    public RequestScheduler(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128,
+        double? maxRequestsPerSecond = null)
     {
+        if (maxRequestsPerSecond is <= 0 or > 1_000_000)
+            throw new S3TurboException(ErrorIds.InvalidRequestRate, FailureKind.InvalidArgument,
+                $"-MaxRequestsPerSecond {maxRequestsPerSecond} is not valid: it must be greater than 0.", maxRequestsPerSecond);
+        if (maxRequestsPerSecond is double rps) _rate = CreateRateLimiter(rps);
         if (fixedConcurrency is < 1)
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument,
                 $"-MaxConcurrency {fixedConcurrency} is not valid: it must be at least 1 (or omitted for adaptive concurrency).", fixedConcurrency);
@@ -52,6 +59,11 @@ public sealed class RequestScheduler : IDisposable
     {
         if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
         using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (_rate is not null)
+        {
+            using var token = await _rate.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+            if (!token.IsAcquired) throw new OperationCanceledException(cancellationToken);
+        }
         try
         {
             var result = await request(cancellationToken).ConfigureAwait(false);
@@ -100,8 +112,23 @@ public sealed class RequestScheduler : IDisposable
         catch (OperationCanceledException) { }
     }
 
+    /// <summary>A token bucket refilled ten times a second (or once per request below 10/s), so the cap holds over
+    /// any window of a second or more without bursts above it.</summary>
+    static RateLimiter CreateRateLimiter(double requestsPerSecond)
+    {
+        bool slow = requestsPerSecond < 10;
+        int tokensPerPeriod = slow ? 1 : (int)Math.Max(1, Math.Round(requestsPerSecond / 10));
+        var period = slow ? TimeSpan.FromSeconds(1 / requestsPerSecond) : TimeSpan.FromMilliseconds(100);
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = tokensPerPeriod, TokensPerPeriod = tokensPerPeriod, ReplenishmentPeriod = period,
+            QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst, AutoReplenishment = true,
+        });
+    }
+
     public void Dispose()
     {
+        _rate?.Dispose();
         if (_client is not null) _client.ExceptionEvent -= OnSdkException;
     }
 }

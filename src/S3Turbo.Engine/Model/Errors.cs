@@ -28,6 +28,13 @@ public static class ErrorIds
     public const string OutsideBasePath = "OutsideBasePath";
     public const string InvalidPartSize = "InvalidPartSize";
     public const string InvalidConcurrency = "InvalidConcurrency";
+    public const string InvalidRequestRate = "InvalidRequestRate";
+    public const string InvalidS3Uri = "InvalidS3Uri";
+    public const string CopyOntoItself = "CopyOntoItself";
+    public const string DestinationInsideSource = "DestinationInsideSource";
+    public const string SourceNotFound = "SourceNotFound";
+    public const string InvalidPageSize = "InvalidPageSize";
+    public const string CopyFailed = "CopyFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string Throttled = "Throttled";
     public const string UploadFailed = "UploadFailed";

@@ -34,6 +34,22 @@ public sealed record UploadResult
     public S3TurboException? Error { get; init; }
 }
 
+/// <summary>One object's copy outcome (S3Turbo.CopyResult).</summary>
+public sealed record CopyResult
+{
+    public string SourceBucket { get; init; } = "";
+    public string SourceKey { get; init; } = "";
+    public string DestinationBucket { get; init; } = "";
+    public string DestinationKey { get; init; } = "";
+    public long Size { get; init; }
+    public string? ETag { get; init; }
+    public TransferStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public int Parts { get; init; }
+    public TimeSpan Duration { get; init; }
+    public S3TurboException? Error { get; init; }
+}
+
 /// <summary>The end-of-run summary (S3Turbo.TransferSummary).</summary>
 public sealed class TransferSummary
 {

@@ -223,6 +223,7 @@ public sealed class DirectoryUpload
                     IsLastPart = partNumber == partCount,
                 }, length);
             }, beforeComplete: () => item.Snapshot.EnsureUnchanged(item.Path), cancellationToken).ConfigureAwait(false);
+            if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_s3, _scheduler, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = completed.ETag,

@@ -22,28 +22,31 @@ public sealed class ObjectSettings
     public string ContentTypeFor(string path) =>
         ContentType ?? Amazon.S3.Util.AmazonS3Util.MimeTypeFromExtension(Path.GetExtension(path));
 
-    internal void ApplyTo(PutObjectRequest request, string path)
-    {
-        request.ContentType = ContentTypeFor(path);
-        foreach (var (k, v) in Metadata) request.Metadata[k] = v;
-        ApplyHeaders(request.Headers);
-        if (StorageClass is not null) request.StorageClass = S3StorageClass.FindValue(StorageClass);
-        if (CannedAcl is not null) request.CannedACL = S3CannedACL.FindValue(CannedAcl);
-        if (ServerSideEncryption is not null) request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(ServerSideEncryption);
-        if (KmsKeyId is not null) request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
-        if (Tags.Count > 0) request.TagSet = Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
-    }
+    internal void ApplyTo(PutObjectRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+        v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
+        v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
 
-    internal void ApplyTo(InitiateMultipartUploadRequest request, string path)
+    internal void ApplyTo(InitiateMultipartUploadRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+        v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
+        v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
+
+    internal void ApplyTo(CopyObjectRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+        v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
+        v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
+
+    /// <summary>The SDK's request types share these properties but no interface, so each overload passes setters.</summary>
+    void Apply(string path, MetadataCollection metadata, HeadersCollection headers, Action<string> contentType,
+        Action<S3StorageClass> storageClass, Action<S3CannedACL> acl, Action<ServerSideEncryptionMethod> sse, Action<string> kmsKeyId,
+        Action<List<Tag>> tags)
     {
-        request.ContentType = ContentTypeFor(path);
-        foreach (var (k, v) in Metadata) request.Metadata[k] = v;
-        ApplyHeaders(request.Headers);
-        if (StorageClass is not null) request.StorageClass = S3StorageClass.FindValue(StorageClass);
-        if (CannedAcl is not null) request.CannedACL = S3CannedACL.FindValue(CannedAcl);
-        if (ServerSideEncryption is not null) request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(ServerSideEncryption);
-        if (KmsKeyId is not null) request.ServerSideEncryptionKeyManagementServiceKeyId = KmsKeyId;
-        if (Tags.Count > 0) request.TagSet = Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+        contentType(ContentTypeFor(path));
+        foreach (var (k, v) in Metadata) metadata[k] = v;
+        ApplyHeaders(headers);
+        if (StorageClass is not null) storageClass(S3StorageClass.FindValue(StorageClass));
+        if (CannedAcl is not null) acl(S3CannedACL.FindValue(CannedAcl));
+        if (ServerSideEncryption is not null) sse(ServerSideEncryptionMethod.FindValue(ServerSideEncryption));
+        if (KmsKeyId is not null) kmsKeyId(KmsKeyId);
+        if (Tags.Count > 0) tags(Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList());
     }
 
     void ApplyHeaders(HeadersCollection headers)

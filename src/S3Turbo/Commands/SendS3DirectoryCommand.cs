@@ -11,7 +11,7 @@ namespace S3Turbo.Commands;
 /// uploads read straight from disk, with Overwrite/Add/Update modes.</summary>
 [Cmdlet(VerbsCommunications.Send, "S3Directory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(TransferSummary), typeof(UploadResult))]
-public sealed class SendS3DirectoryCommand : S3Cmdlet
+public sealed class SendS3DirectoryCommand : S3WriteCmdlet
 {
     const string PathSet = "Path", LiteralPathSet = "LiteralPath", InputObjectSet = "InputObject";
     /// <summary>Piped files wait here (at most this many) until the common root that keys are relative to is known.</summary>
@@ -39,18 +39,6 @@ public sealed class SendS3DirectoryCommand : S3Cmdlet
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024 * 1024)] public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long PartSize { get; set; } = PartSizing.DefaultPartSize;
     [Parameter] [ValidateRange(1, 4096)] public int MaxConcurrency { get; set; }
-    [Parameter] public string? ContentType { get; set; }
-    [Parameter] public Hashtable? Metadata { get; set; }
-    [Parameter] public Hashtable? Header { get; set; }
-    [Parameter] public string? CacheControl { get; set; }
-    [Parameter] public string? ContentEncoding { get; set; }
-    [Parameter] [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE")]
-    public string? StorageClass { get; set; }
-    [Parameter] [ValidateSet("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control")]
-    public string? CannedAcl { get; set; }
-    [Parameter] [ValidateSet("AES256", "aws:kms", "aws:kms:dsse")] public string? ServerSideEncryption { get; set; }
-    [Parameter] public string? KmsKeyId { get; set; }
-    [Parameter] public Hashtable? Tag { get; set; }
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     DirectoryUpload? _upload;
@@ -67,8 +55,7 @@ public sealed class SendS3DirectoryCommand : S3Cmdlet
     protected override void BeginProcessing()
     {
         var (client, _) = CreateClientOrThrow();
-        _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference", false));
+        _whatIf = IsWhatIf();
         // One confirmation for the whole run (-Confirm); -WhatIf instead lists every file that would be sent.
         _declined = !_whatIf && !ShouldProcess($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
         _filter = new WildcardFilter(Include, Exclude);
@@ -78,12 +65,7 @@ public sealed class SendS3DirectoryCommand : S3Cmdlet
             BucketName = BucketName, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize,
             MaxConcurrency = MyInvocation.BoundParameters.ContainsKey(nameof(MaxConcurrency)) ? MaxConcurrency : null,
             WhatIf = _whatIf,
-            Settings = new ObjectSettings
-            {
-                ContentType = ContentType, Metadata = ToDictionary(Metadata), Headers = ToDictionary(Header), CacheControl = CacheControl,
-                ContentEncoding = ContentEncoding, StorageClass = StorageClass, CannedAcl = CannedAcl,
-                ServerSideEncryption = ServerSideEncryption, KmsKeyId = KmsKeyId, Tags = ToDictionary(Tag),
-            },
+            Settings = BuildObjectSettings(),
             Progress = new InlineProgress<TransferProgress>(ReportProgress),
         };
         try
@@ -230,16 +212,4 @@ public sealed class SendS3DirectoryCommand : S3Cmdlet
             throw;
         }
     }
-
-    static IReadOnlyDictionary<string, string> ToDictionary(Hashtable? table) =>
-        table is null ? new Dictionary<string, string>()
-        : table.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => LanguagePrimitives.ConvertTo<string>(e.Value) ?? "");
-}
-
-/// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to a synchronization context).</summary>
-sealed class InlineProgress<T> : IProgress<T>
-{
-    readonly Action<T> _report;
-    public InlineProgress(Action<T> report) => _report = report;
-    public void Report(T value) => _report(value);
 }

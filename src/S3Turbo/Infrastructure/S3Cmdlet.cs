@@ -71,6 +71,10 @@ public abstract class S3Cmdlet : AsyncCmdlet
         return (S3ClientFactory.Create(options), options);
     }
 
+    /// <summary>-WhatIf given, or $WhatIfPreference set in the caller's scope.</summary>
+    protected bool IsWhatIf() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference", false));
+
     static AWSCredentials? WrapCredential(object value)
     {
         if (value is PSObject ps) value = ps.BaseObject;

@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Concurrency;
+using S3Turbo.Engine.Listing;
+using S3Turbo.Engine.Upload;
+
+namespace S3Turbo.Engine.Copy;
+
+/// <summary>Whether a copy keeps the source's metadata and system headers or takes new ones.</summary>
+public enum MetadataDirective { Copy, Replace }
+
+public sealed class CopyOptions
+{
+    public required string DestinationBucket { get; init; }
+    /// <summary>Destination key = DestinationPrefix + (source key minus the source prefix).</summary>
+    public string DestinationPrefix { get; init; } = "";
+    public TransferMode Mode { get; init; } = TransferMode.Update;
+    /// <summary>Objects larger than this are copied as multipart UploadPartCopy; S3's single-copy limit is 5 GiB.</summary>
+    public long MultipartCopyThreshold { get; init; } = PartSizing.MaxPartSize;
+    /// <summary>Part size for multipart copies when the source's own part layout cannot be mirrored.</summary>
+    public long PartSize { get; init; } = DefaultCopyPartSize;
+    public const long DefaultCopyPartSize = 128L * 1024 * 1024;
+    public int? MaxConcurrency { get; init; }
+    public double? MaxRequestsPerSecond { get; init; }
+    public int InitialConcurrency { get; init; } = 16;
+    public int MaxAdaptiveConcurrency { get; init; } = 128;
+    public int MaxItemsInFlight { get; init; } = 256;
+    public int MaxLargeObjectsInFlight { get; init; } = 4;
+    public int QueueCapacity { get; init; } = 2048;
+    /// <summary>ListObjectsV2 page size (S3's maximum is 1,000; tests use small pages).</summary>
+    public int PageSize { get; init; } = 1000;
+    public WildcardFilter Filter { get; init; } = new(null, null);
+    public MetadataDirective MetadataDirective { get; init; } = MetadataDirective.Copy;
+    /// <summary>With Replace: the new content type, metadata and headers. Storage class, ACL, encryption and tags
+    /// apply with either directive.</summary>
+    public ObjectSettings Settings { get; init; } = new();
+    /// <summary>Keep the source's tags (S3 CopyObject's own default). Tags in Settings replace them instead.</summary>
+    public bool CopyTags { get; init; } = true;
+    public bool WhatIf { get; init; }
+    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public IProgress<TransferProgress>? Progress { get; init; }
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public void Validate()
+    {
+        BucketNames.Validate(DestinationBucket);
+        PartSizing.Validate(PartSize);
+        if (MultipartCopyThreshold < PartSizing.MinPartSize || MultipartCopyThreshold > PartSizing.MaxPartSize)
+            throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
+                $"-MultipartCopyThreshold {MultipartCopyThreshold} is outside S3's limits: between 5 MiB and 5 GiB (the largest single CopyObject).", MultipartCopyThreshold);
+        if (PageSize is < 1 or > 1000)
+            throw new S3TurboException(ErrorIds.InvalidPageSize, FailureKind.InvalidArgument, $"-PageSize {PageSize} must be between 1 and 1000.", PageSize);
+    }
+}
+
+/// <summary>Server-side copy of every object under prefixes: one paginated ListObjectsV2 producer per prefix
+/// streams into a bounded channel; copy workers share one adaptive (or fixed) request budget and an optional
+/// request-rate cap. In Add/Update mode the destination prefix is listed alongside the source (a merge join on
+/// the sorted listings) instead of one HEAD per object.</summary>
+public sealed class PrefixCopy
+{
+    readonly IAmazonS3 _s3;
+    readonly CopyOptions _options;
+    readonly RequestScheduler _scheduler;
+    readonly ItemPipeline<CopyItem, CopyResult> _pipeline;
+    readonly SemaphoreSlim _largeObjects;
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+    readonly TransferCounters _counters = new();
+    readonly CancellationTokenSource _background;
+    readonly string _destinationPrefix;
+    readonly HashSet<string> _checkedSourceBuckets = new();
+
+    public PrefixCopy(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        _s3 = s3;
+        _options = options;
+        _destinationPrefix = KeyMapper.NormalizePrefix(options.DestinationPrefix);
+        _scheduler = new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency, options.MaxRequestsPerSecond);
+        _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
+        _pipeline = new ItemPipeline<CopyItem, CopyResult>(options.MaxItemsInFlight, options.QueueCapacity, 1024, ProcessAsync, cancellationToken);
+        _background = CancellationTokenSource.CreateLinkedTokenSource(_pipeline.Token);
+        var controller = _scheduler.RunControllerAsync(options.ControlInterval, _background.Token);
+        var progress = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress, _background.Token);
+        Completion = FinishAsync(controller, progress);
+    }
+
+    public RequestScheduler Scheduler => _scheduler;
+    public System.Threading.Channels.ChannelReader<CopyResult> Results => _pipeline.Results;
+    public Task<TransferSummary> Completion { get; }
+    public TransferProgress GetProgress() => _counters.Snapshot("Copy", _clock.Elapsed, _scheduler);
+
+    /// <summary>Checks the destination bucket once, before anything is listed or copied.</summary>
+    public Task PreflightAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.DestinationBucket, cancellationToken);
+
+    /// <summary>Lists every object under the source prefix and queues its copy; returns how many objects the
+    /// listing held (before -Include/-Exclude). Waits while the queue is full.</summary>
+    public async Task<long> AddPrefixAsync(string sourceBucket, string sourcePrefix, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(sourceBucket);
+        var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
+        CheckNoOverlap(sourceBucket, prefix);
+        await using var existing = _options.Mode == TransferMode.Overwrite ? null
+            : new SortedListingCursor(ObjectLister.ListAsync(_s3, _scheduler, _options.DestinationBucket, _destinationPrefix, _options.PageSize, cancellationToken: cancellationToken), cancellationToken);
+        long listed = 0;
+        try
+        {
+            await foreach (var source in ObjectLister.ListAsync(_s3, _scheduler, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                listed++;
+                var relative = source.Key[prefix.Length..];
+                if (!_options.Filter.Accepts(relative[(relative.LastIndexOf('/') + 1)..], relative)) continue;
+                var item = MapItem(source, relative);
+                if (existing is not null && item.Failure is null) item.Existing = await existing.FindAsync(item.DestinationKey).ConfigureAwait(false);
+                item.ExistingKnown = true;
+                await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not S3TurboException and not System.Threading.Channels.ChannelClosedException)
+        {
+            var failure = ErrorClassifier.Classify(ex, sourceBucket, null);
+            // A missing source bucket concerns this source only; bad credentials or an unreachable store concern all.
+            throw new S3TurboException(failure.ErrorId, failure.Kind, $"Listing s3://{sourceBucket}/{prefix} failed: {failure.Message}", failure.Target, ex)
+                { IsFatalForRun = failure.IsFatalForRun && failure.ErrorId != ErrorIds.BucketNotFound };
+        }
+        return listed;
+    }
+
+    /// <summary>Queues one object (e.g. from a listing piped in). Its key is made relative to
+    /// <paramref name="sourcePrefix"/> when it starts with it; size and ETag are looked up when not given.</summary>
+    public async Task AddObjectAsync(string sourceBucket, string key, string? sourcePrefix, long? size, string? etag, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(sourceBucket);
+        var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
+        CheckNoOverlap(sourceBucket, prefix);
+        if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_s3, sourceBucket, cancellationToken).ConfigureAwait(false);
+        var relative = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
+        var item = MapItem(new ListedObject(sourceBucket, key, size ?? -1, etag, null, null), relative);
+        await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void CompleteAdding() { _counters.InputComplete = true; _pipeline.CompleteAdding(); }
+
+    /// <summary>A copy whose destination lies inside its own source (or the reverse) could copy its own copies or
+    /// overwrite objects not yet copied.</summary>
+    void CheckNoOverlap(string sourceBucket, string sourcePrefix)
+    {
+        if (sourceBucket != _options.DestinationBucket) return;
+        string src = $"s3://{sourceBucket}/{sourcePrefix}", dst = $"s3://{_options.DestinationBucket}/{_destinationPrefix}";
+        if (sourcePrefix == _destinationPrefix)
+            throw new S3TurboException(ErrorIds.CopyOntoItself, FailureKind.InvalidArgument,
+                $"The source and destination are the same prefix ({src}): a copy onto itself would change nothing.", src);
+        if (_destinationPrefix.StartsWith(sourcePrefix, StringComparison.Ordinal))
+            throw new S3TurboException(ErrorIds.DestinationInsideSource, FailureKind.InvalidArgument,
+                $"The destination {dst} lies inside the source {src}: the copy would list and copy its own copies. Choose a destination outside the source prefix.", dst);
+        if (sourcePrefix.StartsWith(_destinationPrefix, StringComparison.Ordinal))
+            throw new S3TurboException(ErrorIds.DestinationInsideSource, FailureKind.InvalidArgument,
+                $"The source {src} lies inside the destination {dst}: copies could overwrite source objects before they are copied. Choose a destination that does not contain the source.", dst);
+    }
+
+    CopyItem MapItem(ListedObject source, string relative)
+    {
+        var item = new CopyItem(source, _destinationPrefix + relative);
+        if (System.Text.Encoding.UTF8.GetByteCount(item.DestinationKey) > KeyMapper.MaxKeyBytes)
+            item.Failure = new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
+                $"The destination key for s3://{source.BucketName}/{source.Key} would be {System.Text.Encoding.UTF8.GetByteCount(item.DestinationKey)} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.",
+                $"s3://{source.BucketName}/{source.Key}");
+        return item;
+    }
+
+    async Task EnqueueAsync(CopyItem item, CancellationToken cancellationToken)
+    {
+        _counters.Discovered(Math.Max(0, item.Source.Size));
+        await _pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<TransferSummary> FinishAsync(Task controller, Task progress)
+    {
+        try { await _pipeline.Completion.ConfigureAwait(false); }
+        finally
+        {
+            _background.Cancel();
+            await Task.WhenAll(controller, progress).ConfigureAwait(false);
+            _options.Progress?.Report(GetProgress());
+            _scheduler.Dispose();
+        }
+        return _counters.Summary("Copy", _clock.Elapsed, _scheduler, _options.WhatIf);
+    }
+
+    async Task ReportProgressAsync(IProgress<TransferProgress> progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.ProgressInterval, cancellationToken).ConfigureAwait(false);
+                progress.Report(GetProgress());
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    async Task<CopyResult> ProcessAsync(CopyItem item, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        if (item.Failure is not null) return Record(Failed(item, item.Failure, started));
+        try
+        {
+            var source = item.Source;
+            if (source.Size < 0 || source.ETag is null) source = item.Source = await HeadSourceAsync(source, cancellationToken).ConfigureAwait(false);
+            if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
+            var skip = SkipReason(item);
+            if (skip is not null) return Record(Result(item, TransferStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip });
+            if (_options.WhatIf) return Record(Result(item, TransferStatus.WouldCopy, started));
+            return Record(source.Size > _options.MultipartCopyThreshold
+                ? await CopyMultipartAsync(item, started, cancellationToken).ConfigureAwait(false)
+                : await CopySingleAsync(item, started, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
+        {
+            var failure = Classify(ex, item);
+            if (failure.IsFatalForRun) _pipeline.Fail(failure);
+            return Record(Failed(item, failure, started));
+        }
+    }
+
+    string? SkipReason(CopyItem item) => _options.Mode switch
+    {
+        TransferMode.Add when item.Existing is not null => "exists",
+        TransferMode.Update when item.Existing is { } e && e.Size == item.Source.Size && EtagsEqual(e.ETag, item.Source.ETag) => "unchanged",
+        _ => null,
+    };
+
+    static bool EtagsEqual(string? a, string? b) => a is not null && b is not null && a.Trim('"') == b.Trim('"');
+
+    async Task<ListedObject> HeadSourceAsync(ListedObject source, CancellationToken cancellationToken)
+    {
+        var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+        return source with { Size = head.ContentLength, ETag = head.ETag, StorageClass = head.StorageClass?.Value, LastModified = head.LastModified };
+    }
+
+    async Task<ListedObject?> HeadDestinationAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.DestinationBucket, key, ct), 0, cancellationToken).ConfigureAwait(false);
+            return new ListedObject(_options.DestinationBucket, key, head.ContentLength, head.ETag, head.StorageClass?.Value, head.LastModified);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket") { return null; }
+    }
+
+    async Task<CopyResult> CopySingleAsync(CopyItem item, Stopwatch started, CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        var request = new CopyObjectRequest
+        {
+            SourceBucket = source.BucketName, SourceKey = source.Key,
+            DestinationBucket = _options.DestinationBucket, DestinationKey = item.DestinationKey,
+            // Pinned to what was listed: an object overwritten since then fails (412) instead of being copied unseen.
+            ETagToMatch = source.ETag,
+        };
+        if (_options.MetadataDirective == MetadataDirective.Replace)
+        {
+            request.MetadataDirective = S3MetadataDirective.REPLACE;
+            _options.Settings.ApplyTo(request, item.DestinationKey);
+        }
+        else
+        {
+            request.MetadataDirective = S3MetadataDirective.COPY;
+            ApplyNonMetadataSettings(request);
+        }
+        // CopyObject writes STANDARD unless told otherwise: keep the source's class.
+        if (_options.Settings.StorageClass is null && source.StorageClass is { Length: > 0 } sc) request.StorageClass = S3StorageClass.FindValue(sc);
+        if (_options.Settings.Tags.Count > 0) request.TaggingDirective = TaggingDirective.REPLACE;
+        else if (!_options.CopyTags) { request.TaggingDirective = TaggingDirective.REPLACE; request.TagSet = new List<Tag>(); }
+        var response = await _scheduler.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
+        // Stores differ in how they honour the tagging directive: when the tags are not simply carried over, set them.
+        var wantedTags = _options.Settings.Tags.Count > 0 ? ObjectTagging.ToTags(_options.Settings.Tags)
+            : !_options.CopyTags ? new List<Tag>()
+            : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_s3, _scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (wantedTags is not null) await ObjectTagging.SetAsync(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
+        return Result(item, TransferStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
+    }
+
+    /// <summary>Storage class, ACL, encryption and tags given by the user apply even when metadata is copied.</summary>
+    void ApplyNonMetadataSettings(CopyObjectRequest request)
+    {
+        var s = _options.Settings;
+        if (s.StorageClass is not null) request.StorageClass = S3StorageClass.FindValue(s.StorageClass);
+        if (s.CannedAcl is not null) request.CannedACL = S3CannedACL.FindValue(s.CannedAcl);
+        if (s.ServerSideEncryption is not null) request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(s.ServerSideEncryption);
+        if (s.KmsKeyId is not null) request.ServerSideEncryptionKeyManagementServiceKeyId = s.KmsKeyId;
+        if (s.Tags.Count > 0) request.TagSet = s.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+    }
+
+    /// <summary>UploadPartCopy does not carry metadata, tags or encryption over, so they are read from the source
+    /// (HEAD, GetObjectTagging) and set on the new upload. Parts mirror the source's part layout when it can be
+    /// learned, so the copy gets the same ETag and a later Update run can recognise it.</summary>
+    async Task<CopyResult> CopyMultipartAsync(CopyItem item, Stopwatch started, CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        await _largeObjects.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+            var initiate = new InitiateMultipartUploadRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey };
+            if (_options.MetadataDirective == MetadataDirective.Replace) _options.Settings.ApplyTo(initiate, item.DestinationKey);
+            else
+            {
+                CopyHeaders(head, initiate);
+                var s = _options.Settings;
+                initiate.StorageClass = s.StorageClass is not null ? S3StorageClass.FindValue(s.StorageClass) : head.StorageClass ?? (source.StorageClass is { } c ? S3StorageClass.FindValue(c) : null);
+                if (s.CannedAcl is not null) initiate.CannedACL = S3CannedACL.FindValue(s.CannedAcl);
+                if (s.ServerSideEncryption is not null) initiate.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(s.ServerSideEncryption);
+                if (s.KmsKeyId is not null) initiate.ServerSideEncryptionKeyManagementServiceKeyId = s.KmsKeyId;
+                if (s.Tags.Count > 0) initiate.TagSet = s.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+            }
+            if (_options.Settings.Tags.Count == 0 && _options.CopyTags && head.TagsCount is not 0)
+                initiate.TagSet = await ObjectTagging.GetAsync(_s3, _scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
+            long partSize = await ChooseCopyPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
+            int partCount = PartSizing.PartCount(source.Size, partSize);
+            var upload = new Upload.MultipartUpload(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey);
+            await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
+            var completed = await upload.RunCopyPartsAsync(partCount, partNumber =>
+            {
+                long first = (partNumber - 1) * partSize;
+                long length = Math.Min(partSize, source.Size - first);
+                return (new CopyPartRequest
+                {
+                    SourceBucket = source.BucketName, SourceKey = source.Key, FirstByte = first, LastByte = first + length - 1,
+                    ETagToMatch = new List<string> { source.ETag! },
+                }, length);
+            }, cancellationToken).ConfigureAwait(false);
+            if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
+            return Result(item, TransferStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
+        }
+        finally { _largeObjects.Release(); }
+    }
+
+    static void CopyHeaders(GetObjectMetadataResponse head, InitiateMultipartUploadRequest initiate)
+    {
+        initiate.ContentType = head.Headers.ContentType;
+        foreach (var name in head.Metadata.Keys) initiate.Metadata[name] = head.Metadata[name];
+        if (head.Headers.CacheControl is { } cc) initiate.Headers.CacheControl = cc;
+        if (head.Headers.ContentDisposition is { } cd) initiate.Headers.ContentDisposition = cd;
+        if (head.Headers.ContentEncoding is { } ce) initiate.Headers.ContentEncoding = ce;
+        if (head.Headers.ContentLanguage is { } cl) initiate.Headers.ContentLanguage = cl;
+        if (head.ExpiresString is { Length: > 0 } expires) initiate.Headers["Expires"] = expires;
+        if (head.WebsiteRedirectLocation is { Length: > 0 } redirect) initiate.WebsiteRedirectLocation = redirect;
+        if (head.ServerSideEncryptionMethod is { } sse && sse != ServerSideEncryptionMethod.None) initiate.ServerSideEncryptionMethod = sse;
+        if (head.ServerSideEncryptionKeyManagementServiceKeyId is { Length: > 0 } kms) initiate.ServerSideEncryptionKeyManagementServiceKeyId = kms;
+    }
+
+    /// <summary>The source's own part size when its ETag says it was a multipart upload of uniform parts (learned
+    /// with a HEAD of part 1), else the configured size grown to stay within 10,000 parts.</summary>
+    async Task<long> ChooseCopyPartSizeAsync(ListedObject source, CancellationToken cancellationToken)
+    {
+        var fallback = PartSizing.ChoosePartSize(source.Size, _options.PartSize);
+        var etag = source.ETag?.Trim('"') ?? "";
+        int dash = etag.LastIndexOf('-');
+        if (dash < 0 || !int.TryParse(etag[(dash + 1)..], out int sourceParts) || sourceParts < 2) return fallback;
+        try
+        {
+            var part1 = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
+            long size = part1.ContentLength;
+            bool uniform = size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
+                && (sourceParts - 1) * size < source.Size && source.Size <= sourceParts * size;
+            return uniform ? size : fallback;
+        }
+        catch (AmazonS3Exception) { return fallback; } // a store without partNumber support: our own layout
+    }
+
+    CopyResult Record(CopyResult result)
+    {
+        _counters.Completed(result.Status, Math.Max(0, result.Size));
+        return result;
+    }
+
+    CopyResult Result(CopyItem item, TransferStatus status, Stopwatch started) => new()
+    {
+        SourceBucket = item.Source.BucketName, SourceKey = item.Source.Key, DestinationBucket = _options.DestinationBucket,
+        DestinationKey = item.DestinationKey, Size = Math.Max(0, item.Source.Size), ETag = item.Source.ETag, Status = status, Duration = started.Elapsed,
+    };
+
+    CopyResult Failed(CopyItem item, S3TurboException failure, Stopwatch started) =>
+        Result(item, TransferStatus.Failed, started) with { Reason = failure.Message, Error = failure };
+
+    S3TurboException Classify(Exception ex, CopyItem item)
+    {
+        string source = $"s3://{item.Source.BucketName}/{item.Source.Key}";
+        if (ex is AmazonS3Exception { ErrorCode: "NoSuchKey" } || ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } && item.Source.Size < 0)
+            return new S3TurboException(ErrorIds.SourceNotFound, FailureKind.NotFound, $"{source} does not exist (it may have been deleted after it was listed).", source, ex);
+        if (ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
+            return new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData,
+                $"{source} changed after it was listed (its ETag no longer matches), so it was not copied. Run the copy again to copy the new version.", source, ex);
+        var failure = ErrorClassifier.Classify(ex, _options.DestinationBucket, item.DestinationKey);
+        if (failure.Kind == FailureKind.Stopped) return failure;
+        var id = failure.ErrorId == ErrorIds.UploadFailed ? ErrorIds.CopyFailed : failure.ErrorId;
+        return new S3TurboException(id, failure.Kind, $"Copying {source} to s3://{_options.DestinationBucket}/{item.DestinationKey} failed: {failure.Message}",
+            source, ex) { IsFatalForRun = failure.IsFatalForRun };
+    }
+
+    sealed class CopyItem
+    {
+        public CopyItem(ListedObject source, string destinationKey) { Source = source; DestinationKey = destinationKey; }
+        public ListedObject Source { get; set; }
+        public string DestinationKey { get; }
+        public ListedObject? Existing { get; set; }
+        public bool ExistingKnown { get; set; }
+        public S3TurboException? Failure { get; set; }
+    }
+}

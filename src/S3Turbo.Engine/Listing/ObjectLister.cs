@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Concurrency;
+
+namespace S3Turbo.Engine.Listing;
+
+/// <summary>One listed object, with only what the transfer engines need (the SDK type stays inside the engine).</summary>
+public sealed record ListedObject(string BucketName, string Key, long Size, string? ETag, string? StorageClass, DateTime? LastModified);
+
+/// <summary>Streams a ListObjectsV2 listing page by page. The next page is requested while the caller consumes
+/// the current one, so listing overlaps with the work it feeds; at most two pages are held at once, never the
+/// whole listing.</summary>
+public static class ObjectLister
+{
+    public static async IAsyncEnumerable<ListedObject> ListAsync(IAmazonS3 s3, RequestScheduler? scheduler, string bucket, string prefix,
+        int pageSize = 1000, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Task<ListObjectsV2Response> Fetch(string? token)
+        {
+            var request = new ListObjectsV2Request
+            {
+                BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxKeys = pageSize, ContinuationToken = token,
+                StartAfter = token is null ? startAfter : null,
+            };
+            return scheduler is null
+                ? s3.ListObjectsV2Async(request, cancellationToken)
+                : scheduler.RunAsync(ct => s3.ListObjectsV2Async(request, ct), 0, cancellationToken);
+        }
+
+        var pending = Fetch(null);
+        while (pending is not null)
+        {
+            var page = await pending.ConfigureAwait(false);
+            pending = page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken) ? Fetch(page.NextContinuationToken) : null;
+            try
+            {
+                foreach (var o in page.S3Objects ?? new List<S3Object>())
+                    yield return new ListedObject(bucket, o.Key, o.Size ?? 0, o.ETag, o.StorageClass?.Value, o.LastModified);
+            }
+            finally
+            {
+                // The consumer stopped early: observe the prefetch so its failure is not left unobserved.
+                if (pending is not null && !pending.IsCompleted) _ = pending.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
+    }
+}
+
+/// <summary>The order S3 lists keys in: by the bytes of their UTF-8 encoding (string.CompareOrdinal compares UTF-16
+/// code units, which differs for characters beyond the Basic Multilingual Plane).</summary>
+public sealed class Utf8KeyComparer : IComparer<string>
+{
+    public static readonly Utf8KeyComparer Instance = new();
+
+    public int Compare(string? x, string? y)
+    {
+        if (ReferenceEquals(x, y)) return 0;
+        if (x is null) return -1;
+        if (y is null) return 1;
+        var ex = x.EnumerateRunes();
+        var ey = y.EnumerateRunes();
+        while (true)
+        {
+            bool hx = ex.MoveNext(), hy = ey.MoveNext();
+            if (!hx || !hy) return hx == hy ? 0 : hx ? 1 : -1;
+            // UTF-8 preserves code-point order, so comparing scalar values compares the encoded bytes.
+            int c = ex.Current.Value.CompareTo(ey.Current.Value);
+            if (c != 0) return c;
+        }
+    }
+}
+
+/// <summary>Answers "does the destination already hold this key, and with what size and ETag?" for keys asked in
+/// listing order, by walking the destination's own listing alongside (a merge join): one LIST request per 1,000
+/// keys instead of one HEAD per key. Not thread-safe: the single producer that walks the source asks it.</summary>
+public sealed class SortedListingCursor : IAsyncDisposable
+{
+    readonly IAsyncEnumerator<ListedObject> _listing;
+    ListedObject? _current;
+    bool _started, _ended;
+
+    public SortedListingCursor(IAsyncEnumerable<ListedObject> sortedListing, CancellationToken cancellationToken) =>
+        _listing = sortedListing.GetAsyncEnumerator(cancellationToken);
+
+    /// <summary>The listed object with exactly this key, or null. Keys must be asked in ascending UTF-8 order.</summary>
+    public async ValueTask<ListedObject?> FindAsync(string key)
+    {
+        if (!_started) { _started = true; await AdvanceAsync().ConfigureAwait(false); }
+        while (!_ended && Utf8KeyComparer.Instance.Compare(_current!.Key, key) < 0) await AdvanceAsync().ConfigureAwait(false);
+        return !_ended && _current!.Key == key ? _current : null;
+    }
+
+    async ValueTask AdvanceAsync()
+    {
+        if (await _listing.MoveNextAsync().ConfigureAwait(false)) _current = _listing.Current;
+        else { _ended = true; _current = null; }
+    }
+
+    public ValueTask DisposeAsync() => _listing.DisposeAsync();
+}

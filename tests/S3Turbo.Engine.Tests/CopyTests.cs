@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Concurrency;
+using S3Turbo.Engine.Copy;
+using S3Turbo.Engine.Listing;
+
+namespace S3Turbo.Engine.Tests;
+
+/// <summary>Listing helpers and key order, without a server.</summary>
+public class ListingLogicTests
+{
+    [Theory]
+    [InlineData("a", "b")]
+    [InlineData("a", "ab")]
+    [InlineData("Z", "a")]
+    [InlineData("\uFFFD", "\U0001F600")] // UTF-16 order would put the emoji's surrogates (0xD83D) first
+    [InlineData("é", "\uE000")]
+    public void Utf8_order_is_the_order_of_the_encoded_bytes(string lower, string higher)
+    {
+        Assert.True(Utf8KeyComparer.Instance.Compare(lower, higher) < 0);
+        Assert.True(Utf8KeyComparer.Instance.Compare(higher, lower) > 0);
+        var a = System.Text.Encoding.UTF8.GetBytes(lower);
+        var b = System.Text.Encoding.UTF8.GetBytes(higher);
+        Assert.True(((ReadOnlySpan<byte>)a).SequenceCompareTo(b) < 0);
+        Assert.Equal(0, Utf8KeyComparer.Instance.Compare(lower, new string(lower.ToCharArray())));
+    }
+
+    static async IAsyncEnumerable<ListedObject> Listing(params string[] keys)
+    {
+        foreach (var key in keys) { await Task.Yield(); yield return new ListedObject("b", key, key.Length, "\"" + key + "\"", null, null); }
+    }
+
+    [Fact]
+    public async Task The_cursor_finds_keys_asked_in_order_and_reports_the_missing_ones()
+    {
+        await using var cursor = new SortedListingCursor(Listing("p/a", "p/c", "p/d", "p/\U0001F600", "p/z"), default);
+        Assert.Null(await cursor.FindAsync("p/0"));
+        Assert.Equal("p/a", (await cursor.FindAsync("p/a"))?.Key);
+        Assert.Null(await cursor.FindAsync("p/b"));
+        Assert.Equal("p/d", (await cursor.FindAsync("p/d"))?.Key);
+        Assert.Null(await cursor.FindAsync("p/\uFFFD"));
+        Assert.Equal("p/\U0001F600", (await cursor.FindAsync("p/\U0001F600"))?.Key);
+        Assert.Null(await cursor.FindAsync("p/zz"));
+        Assert.Null(await cursor.FindAsync("q"));
+    }
+
+    [Theory]
+    [InlineData("s3://bucket/a/b/", "bucket", "a/b/")]
+    [InlineData("s3://bucket", "bucket", "")]
+    [InlineData("S3://bucket/key with space", "bucket", "key with space")]
+    public void S3_uris_parse(string text, string bucket, string key)
+    {
+        var location = S3Path.Parse(text, "Source");
+        Assert.Equal(bucket, location.BucketName);
+        Assert.Equal(key, location.Key);
+    }
+
+    [Theory]
+    [InlineData("bucket/key", "InvalidS3Uri")]
+    [InlineData("s3:///key", "InvalidS3Uri")]
+    [InlineData("s3://Bad_Bucket/key", "InvalidBucketName")]
+    public void Bad_s3_uris_name_the_problem(string text, string errorId)
+    {
+        var ex = Assert.Throws<S3TurboException>(() => S3Path.Parse(text, "Source"));
+        Assert.Equal(errorId, ex.ErrorId);
+        Assert.Contains(text.Contains('_') ? "Bad_Bucket" : text, ex.Message);
+    }
+
+    [Fact]
+    public async Task A_request_rate_cap_holds_over_each_second()
+    {
+        using var scheduler = new RequestScheduler(TestS3.Client(), fixedConcurrency: 32, maxRequestsPerSecond: 20);
+        var clock = Stopwatch.StartNew();
+        var finished = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => scheduler.RunAsync(_ => { finished.Add(clock.Elapsed); return Task.FromResult(0); }, 0, default)));
+        var times = finished.OrderBy(t => t).ToArray();
+        Assert.Equal(50, times.Length);
+        // At most the cap in any one-second window, give or take the bucket's burst (two 100 ms refills of 2 tokens)
+        // and timer jitter; without the cap all 50 would start at once.
+        for (int i = 0; i < times.Length; i++)
+        {
+            int inWindow = times.Count(t => t >= times[i] && t < times[i] + TimeSpan.FromSeconds(1));
+            Assert.True(inWindow <= 24, $"{inWindow} requests in the second from {times[i]}");
+        }
+        Assert.True(times[^1] >= TimeSpan.FromSeconds(2), $"50 requests at 20/s finished after {times[^1]}");
+    }
+
+    [Fact]
+    public void A_rate_of_zero_is_rejected_naming_the_parameter()
+    {
+        var ex = Assert.Throws<S3TurboException>(() => new RequestScheduler(TestS3.Client(), 4, maxRequestsPerSecond: 0));
+        Assert.Equal(ErrorIds.InvalidRequestRate, ex.ErrorId);
+        Assert.Contains("-MaxRequestsPerSecond", ex.Message);
+    }
+}
+
+/// <summary>PrefixCopy against the real S3 server.</summary>
+public class PrefixCopyTests : IClassFixture<BucketFixture>
+{
+    readonly BucketFixture _s3;
+    public PrefixCopyTests(BucketFixture s3) => _s3 = s3;
+
+    async Task PutAsync(string key, string body) =>
+        await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = key, ContentBody = body });
+
+    async Task<(TransferSummary Summary, List<CopyResult> Results)> CopyAsync(CopyOptions options, string sourcePrefix, CancellationToken cancellationToken = default)
+    {
+        var copy = new PrefixCopy(_s3.S3, options, cancellationToken);
+        var results = new List<CopyResult>();
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        await copy.PreflightAsync(cancellationToken);
+        await copy.AddPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken);
+        copy.CompleteAdding();
+        var summary = await copy.Completion;
+        await reader;
+        return (summary, results);
+    }
+
+    [Fact]
+    public async Task Update_walks_the_destination_listing_beside_the_source_and_copies_only_what_differs()
+    {
+        for (int i = 0; i < 35; i++) await PutAsync($"upd-src/k{i:D2}", $"value {i}");
+        await PutAsync("upd-dst/k03", "value 3");       // same content: skipped
+        await PutAsync("upd-dst/k10", "value 10!");     // different size: copied
+        await PutAsync("upd-dst/k20", "value 2X");      // same size, other content: copied
+        await PutAsync("upd-dst/zz-only-here", "x");    // not in the source: untouched
+        var (summary, results) = await CopyAsync(new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "upd-dst", PageSize = 4 }, "upd-src");
+        Assert.Equal(35, results.Count);
+        Assert.Equal(1, summary.ItemsSkipped);
+        Assert.Equal(34, summary.ItemsTransferred);
+        Assert.Equal(TransferStatus.Skipped, results.Single(r => r.SourceKey == "upd-src/k03").Status);
+        Assert.Equal("value 20", System.Text.Encoding.UTF8.GetString(await _s3.GetBytesAsync("upd-dst/k20")));
+        Assert.True(await _s3.ExistsAsync("upd-dst/zz-only-here"));
+
+        var (again, _) = await CopyAsync(new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "upd-dst", PageSize = 4 }, "upd-src");
+        Assert.Equal(35, again.ItemsSkipped);
+        Assert.Equal(0, again.ItemsTransferred);
+    }
+
+    [Theory]
+    [InlineData("same/", "same", "CopyOntoItself")]
+    [InlineData("outer/", "outer/inner/", "DestinationInsideSource")]
+    [InlineData("outer/inner/", "outer", "DestinationInsideSource")]
+    public async Task Overlapping_prefixes_in_one_bucket_are_refused_before_any_request(string source, string destination, string errorId)
+    {
+        var copy = new PrefixCopy(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = destination }, default);
+        var ex = await Assert.ThrowsAsync<S3TurboException>(() => copy.AddPrefixAsync(_s3.Bucket, source, default));
+        Assert.Equal(errorId, ex.ErrorId);
+        copy.CompleteAdding();
+        Assert.Equal(0, (await copy.Completion).ItemsTransferred);
+    }
+
+    [Fact]
+    public async Task An_object_changed_after_listing_is_SourceChanged_and_not_copied()
+    {
+        await PutAsync("chg-src/a", "first");
+        var copy = new PrefixCopy(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "chg-dst", Mode = TransferMode.Overwrite }, default);
+        var listed = await _s3.S3.GetObjectMetadataAsync(_s3.Bucket, "chg-src/a");
+        await PutAsync("chg-src/a", "second version");
+        await copy.AddObjectAsync(_s3.Bucket, "chg-src/a", "chg-src", listed.ContentLength, listed.ETag, default);
+        copy.CompleteAdding();
+        var result = await copy.Results.ReadAsync();
+        await copy.Completion;
+        Assert.Equal(TransferStatus.Failed, result.Status);
+        Assert.Equal(ErrorIds.SourceChanged, result.Error!.ErrorId);
+        Assert.False(await _s3.ExistsAsync("chg-dst/a"));
+    }
+}
