@@ -105,6 +105,25 @@ public class AdaptiveConcurrencyControllerTests
     }
 
     [Fact]
+    public void Slow_start_doubles_while_throughput_keeps_up_then_steps_by_half()
+    {
+        var controller = new AdaptiveConcurrencyController(initial: 16, min: 2, max: 256);
+        double Throughput(int limit) => Math.Min(limit, 100) * 1000.0;
+        controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true);
+        Assert.Equal(32, controller.Limit);
+        controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true);
+        Assert.Equal(64, controller.Limit);
+        controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true);
+        Assert.Equal(128, controller.Limit);
+        controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true); // 100k vs 64k: still a gain
+        Assert.Equal(256, controller.Limit);
+        controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true); // flat: back to the best
+        Assert.Equal(128, controller.Limit);
+        for (int i = 0; i < 3; i++) controller.Observe(Throughput(controller.Limit), throttled: false, saturated: true);
+        Assert.True(controller.Limit <= 192, $"after slow start steps are ×1.5 at most, got {controller.Limit}");
+    }
+
+    [Fact]
     public void Backs_off_on_throttling_and_does_not_grow_past_the_throttle_ceiling_right_away()
     {
         var controller = new AdaptiveConcurrencyController(initial: 60, min: 2, max: 256);

@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large')
+param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -16,7 +16,8 @@ Add-Type -Path (Join-Path $moduleDir 'AWSSDK.Core.dll'), (Join-Path $moduleDir '
 $scenarios = $Scenario -split ','
 
 # Peers from Debian packages (root can install them; a fresh machine has none).
-$missing = @(@{ Path = '/usr/bin/aws'; Package = 'awscli' }, @{ Path = '/usr/bin/rclone'; Package = 'rclone' }, @{ Path = '/usr/bin/time'; Package = 'time' }) | Where-Object { -not (Test-Path $_.Path) }
+$missing = @(@{ Path = '/usr/bin/aws'; Package = 'awscli' }, @{ Path = '/usr/bin/rclone'; Package = 'rclone' }, @{ Path = '/usr/bin/time'; Package = 'time' },
+    @{ Path = '/usr/lib/python3/dist-packages/boto3'; Package = 'python3-boto3' }) | Where-Object { -not (Test-Path $_.Path) }
 if ($missing) {
     & apt-get install -y --no-install-recommends $missing.Package 2>&1 | Out-Null
     if ($LASTEXITCODE -ne 0) { & apt-get update -qq 2>&1 | Out-Null; & apt-get install -y --no-install-recommends $missing.Package 2>&1 | Out-Null }
@@ -123,6 +124,47 @@ if ($scenarios -contains 'large') {
         Measure-Tool 'TransferUtility.UploadAsync' 'tu/' "dotnet $benchTool transferutility-file $endpoint $bucket tu/big.bin $large" 1 1GB
     )
 }
+# ---- server-side copy: a source bucket seeded once (directly, not through the proxy), copied into $bucket ----
+$sourceBucket = 's3turbo-bench-src'
+function Initialize-CopySource([string] $Prefix, [string] $Directory, [long] $Count) {
+    try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
+    & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command "Import-Module $manifest; `$ProgressPreference = 'SilentlyContinue'; `$null = Send-S3Directory -Path $Directory -Recurse -BucketName $sourceBucket -KeyPrefix $Prefix -EndpointUrl $env:S3TURBO_TEST_ENDPOINT -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
+}
+$boto3 = "/usr/bin/python3 $root/tools/bench/boto3_copy_pool.py $endpoint"
+foreach ($kind in 'copy-small', 'copy-large') {
+    if ($scenarios -notcontains $kind) { continue }
+    if ($kind -eq 'copy-small') {
+        $dir = Join-Path $data 'small'
+        if (-not (Test-Path $dir) -or @(Get-ChildItem $dir -Recurse -File).Count -ne 2000) {
+            Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+            $random = [System.Random]::new(1)
+            foreach ($i in 0..1999) { $d = Join-Path $dir ('d{0:D2}' -f ($i % 20)); [void](New-Item -ItemType Directory -Force $d); $b = [byte[]]::new(4096); $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $d "f$i.bin"), $b) }
+        }
+        $count = 2000; $bytes = 2000 * 4096; $title = '2,000 objects of 4 KiB'
+    } else {
+        $dir = Join-Path $data 'copy-large'
+        [void](New-Item -ItemType Directory -Force $dir)
+        foreach ($i in 1..4) { $f = Join-Path $dir "obj$i.bin"; if (-not (Test-Path $f) -or (Get-Item $f).Length -ne 256MB) { & head -c 268435456 /dev/urandom > $f } }
+        $count = 4; $bytes = 4 * 256MB; $title = '4 objects of 256 MiB'
+    }
+    $prefix = "$kind/"
+    Initialize-CopySource $prefix $dir $count
+    Write-Host "`n== server-side copy: $title, 20 ms RTT proxy =="
+    $results[$kind] = @(
+        Measure-Tool 'S3Turbo Copy-S3Prefix' 's3t/' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/$prefix s3://$bucket/s3t/ -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" $count $bytes
+        Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint s3://$sourceBucket/$prefix s3://$bucket/aws/" $count $bytes
+        Measure-Tool 'rclone copy (defaults, server-side)' 'rc/' "$rclone copy :s3:$sourceBucket/$prefix $rcloneRemote/rc" $count $bytes
+        Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 :s3:$sourceBucket/$prefix $rcloneRemote/rc32" $count $bytes
+        Measure-Tool 'boto3 copy_object pool (cpu+4 threads)' 'boto/' "$boto3 $sourceBucket $prefix $bucket boto/" $count $bytes
+    )
+    if ($kind -eq 'copy-small') {
+        Clear-Bucket
+        $script:copyCeiling = (& dotnet $benchTool copy-ceiling $endpoint $sourceBucket $prefix $bucket '8,16,32,64,128' 2>&1) -join "`n"
+        Write-Host $copyCeiling
+    }
+}
+$titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB' }
+
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
 
@@ -132,7 +174,7 @@ $md = [System.Text.StringBuilder]::new()
 [void]$md.AppendLine("Generated by ``dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores, against the local Ceph 18.2 RGW through ``tools/S3Turbo.Bench proxy`` (10 ms each way, so 20 ms round trip, bandwidth not capped). Every tool runs as its own process under ``/usr/bin/time``: the times include process start-up (pwsh and module import for S3Turbo, Python for awscli, the .NET host for TransferUtility), and CPU seconds are user+sys of that process. The S3 server shares the 2 cores, so small-file rates are bound by the server's CPU. All rows of a table come from the same run; this machine is shared and noisy, so compare ratios rather than absolute figures.`n")
 foreach ($name in $results.Keys) {
     $rows = $results[$name]
-    $title = if ($name -eq 'small') { '2,000 files of 4 KiB' } else { 'One 1 GiB file' }
+    $title = $titles[$name]
     [void]$md.AppendLine("## $title`n")
     [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | Peak RSS MB | All objects stored |')
     [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|')
@@ -140,6 +182,12 @@ foreach ($name in $results.Keys) {
     $us = $rows | Where-Object Tool -like 'S3Turbo*'
     $ratios = foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
     [void]$md.AppendLine("`nS3Turbo speed-up (peer seconds / S3Turbo seconds): $($ratios -join '; ').")
+    if ($name -eq 'copy-small' -and $copyCeiling) {
+        $best = [double]([regex]::Match($copyCeiling, 'ceiling: (\d+)').Groups[1].Value)
+        [void]$md.AppendLine("`nCeiling: bare CopyObject requests at a fixed concurrency, same keys, same proxy (``dotnet output/bench-tool/S3Turbo.Bench.dll copy-ceiling``):`n")
+        [void]$md.AppendLine('```'); [void]$md.AppendLine($copyCeiling); [void]$md.AppendLine('```')
+        if ($best -gt 0) { [void]$md.AppendLine("`nCopy-S3Prefix reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling (whole process, including pwsh start-up and the listing).") }
+    }
     if ($name -eq 'large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }

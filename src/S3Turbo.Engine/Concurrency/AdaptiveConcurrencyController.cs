@@ -7,7 +7,8 @@ namespace S3Turbo.Engine.Concurrency;
 /// - a throttled interval (503 SlowDown etc.) cuts the limit to 2/3 and remembers a ceiling just below;
 /// - an unsaturated interval (fewer requests wanted than allowed) changes nothing: more slots would not help;
 /// - otherwise, if throughput grew by more than <see cref="GainThreshold"/> since the last step up, step up
-///   again (×1.5); if it did not, settle back to the best-known level and only re-probe after a quiet while.</summary>
+///   again (×2 while still in slow start, as TCP does, so short runs reach a good level within a second or two;
+///   ×1.5 after that); if it did not, settle back to the best-known level and only re-probe after a quiet while.</summary>
 public sealed class AdaptiveConcurrencyController
 {
     public const double GainThreshold = 0.08;
@@ -18,6 +19,7 @@ public sealed class AdaptiveConcurrencyController
     int _ceiling;
     int _intervalsSinceChange;
     bool _probing = true;
+    bool _slowStart = true;
 
     public AdaptiveConcurrencyController(int initial, int min, int max)
     {
@@ -43,6 +45,7 @@ public sealed class AdaptiveConcurrencyController
         if (throttled)
         {
             Throttles++;
+            _slowStart = false;
             _ceiling = Math.Max(_min, Limit - 1);
             return Change(Math.Max(_min, Limit * 2 / 3), probing: false, resetBest: true);
         }
@@ -51,9 +54,10 @@ public sealed class AdaptiveConcurrencyController
         {
             _bestThroughput = throughput;
             _bestLimit = Limit;
-            if (_probing && Limit < _ceiling) return Change(Math.Min(_ceiling, Math.Max(Limit + 1, Limit * 3 / 2)), probing: true);
+            if (_probing && Limit < _ceiling) return Change(Math.Min(_ceiling, Math.Max(Limit + 1, _slowStart ? Limit * 2 : Limit * 3 / 2)), probing: true);
             return Limit;
         }
+        _slowStart = false;
         if (_probing && Limit > _bestLimit)
         {
             // The last step up did not pay: settle back to the best level seen.

@@ -24,7 +24,7 @@ public sealed class CopyOptions
     public const long DefaultCopyPartSize = 128L * 1024 * 1024;
     public int? MaxConcurrency { get; init; }
     public double? MaxRequestsPerSecond { get; init; }
-    public int InitialConcurrency { get; init; } = 16;
+    public int InitialConcurrency { get; init; } = 32; // copies cost the client little: latency, not CPU, bounds them
     public int MaxAdaptiveConcurrency { get; init; } = 128;
     public int MaxItemsInFlight { get; init; } = 256;
     public int MaxLargeObjectsInFlight { get; init; } = 4;
@@ -39,7 +39,7 @@ public sealed class CopyOptions
     /// <summary>Keep the source's tags (S3 CopyObject's own default). Tags in Settings replace them instead.</summary>
     public bool CopyTags { get; init; } = true;
     public bool WhatIf { get; init; }
-    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public IProgress<TransferProgress>? Progress { get; init; }
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

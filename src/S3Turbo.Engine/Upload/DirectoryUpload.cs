@@ -25,7 +25,7 @@ public sealed class UploadOptions
     /// <summary>Decide and report, but write nothing (existence checks still run).</summary>
     public bool WhatIf { get; init; }
     public ObjectSettings Settings { get; init; } = new();
-    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public IProgress<TransferProgress>? Progress { get; init; }
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

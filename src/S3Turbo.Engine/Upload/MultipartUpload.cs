@@ -35,10 +35,26 @@ public sealed class MultipartUpload
         {
             var (request, bytes) = createPart(partNumber, ct);
             using var body = request.InputStream;
-            request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
-            var response = await _scheduler.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, ct).ConfigureAwait(false);
-            return new PartETag(partNumber, response.ETag);
+            return await UploadPartAsync(partNumber, request, bytes, ct).ConfigureAwait(false);
         }, beforeComplete, cancellationToken);
+
+    /// <summary>Uploads one part (the request's InputStream must be seekable: it is rewound for each attempt) and
+    /// returns its ETag with the checksum the SDK computed, for CompleteMultipartUpload.</summary>
+    public async Task<PartETag> UploadPartAsync(int partNumber, UploadPartRequest request, long bytes, CancellationToken cancellationToken)
+    {
+        if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
+        request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
+        var body = request.InputStream;
+        var response = await _scheduler.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
+        return new PartETag(response) { PartNumber = partNumber };
+    }
+
+    /// <summary>Completes the upload with the parts in order.</summary>
+    public Task<CompleteMultipartUploadResponse> CompleteAsync(IEnumerable<PartETag> parts, CancellationToken cancellationToken)
+    {
+        var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = parts.OrderBy(p => p.PartNumber).ToList() };
+        return _scheduler.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken);
+    }
 
     /// <summary>Copies parts 1..partCount with UploadPartCopy; <paramref name="createPart"/> fills the source and range.</summary>
     public Task<CompleteMultipartUploadResponse> RunCopyPartsAsync(int partCount, Func<int, (CopyPartRequest Request, long Bytes)> createPart,
@@ -77,8 +93,7 @@ public sealed class MultipartUpload
             }
             if (failure is not null) throw failure;
             beforeComplete?.Invoke();
-            var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = done.ToList() };
-            return await _scheduler.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken).ConfigureAwait(false);
+            return await CompleteAsync(done, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

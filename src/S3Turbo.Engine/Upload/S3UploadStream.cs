@@ -1,0 +1,364 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine;
+using S3Turbo.Engine.Concurrency;
+using S3Turbo.Engine.Upload;
+using MultipartUpload = S3Turbo.Engine.Upload.MultipartUpload;
+
+namespace S3Turbo;
+
+public sealed class UploadStreamOptions
+{
+    public required string BucketName { get; init; }
+    public required string Key { get; init; }
+    /// <summary>The first part's size (default 8 MiB, at least 5 MiB). With an unknown total, parts double in
+    /// size every 900 parts, so any stream up to S3's 5 TiB limit fits in 10,000 parts.</summary>
+    public long PartSize { get; init; } = PartSizing.DefaultPartSize;
+    /// <summary>Full parts buffered or uploading at once; a writer that gets this far ahead waits.</summary>
+    public int MaxPartsInFlight { get; init; } = 4;
+    /// <summary>When known, the part size is chosen up front so the stream fits in 10,000 parts.</summary>
+    public long? ExpectedSize { get; init; }
+    public ObjectSettings Settings { get; init; } = new();
+
+    public void Validate()
+    {
+        BucketNames.Validate(BucketName);
+        if (string.IsNullOrEmpty(Key))
+            throw new S3TurboException(ErrorIds.InvalidKey, FailureKind.InvalidArgument, "-Key is empty: an object needs a key.", Key);
+        if (System.Text.Encoding.UTF8.GetByteCount(Key) > KeyMapper.MaxKeyBytes)
+            throw new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
+                $"The key is {System.Text.Encoding.UTF8.GetByteCount(Key)} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.", Key);
+        PartSizing.Validate(PartSize);
+        if (MaxPartsInFlight is < 1 or > 64)
+            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"-MaxPartsInFlight {MaxPartsInFlight} must be between 1 and 64.", MaxPartsInFlight);
+        if (ExpectedSize is < 0 or > PartSizing.MaxObjectSize)
+            throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument, $"-ExpectedSize {ExpectedSize} must be between 0 and 5 TiB.", ExpectedSize);
+    }
+}
+
+/// <summary>A write-only stream that uploads to S3 while it is written (S3Turbo.S3UploadStream). Full parts are
+/// uploaded in the background while writing goes on; at most MaxPartsInFlight full parts are held, so a writer
+/// faster than the network waits instead of growing memory: peak buffer memory is (MaxPartsInFlight + 1) × the
+/// part size. Data smaller than one part goes up as one PutObject. Dispose/Close/Complete finish the upload;
+/// Abort, a part that fails beyond the SDK's retries, or a stop aborts it, so no partial object and no orphaned
+/// parts are left. The upload is verified end to end: the ETag S3 reports must equal the MD5 (or the multipart
+/// MD5-of-MD5s) computed here over the bytes written.</summary>
+public sealed class S3UploadStream : Stream
+{
+    const int PartsPerSizeStep = 900;
+    readonly IAmazonS3 _s3;
+    readonly UploadStreamOptions _options;
+    readonly RequestScheduler _scheduler;
+    readonly CancellationTokenSource _cancel;
+    readonly SemaphoreSlim _slots;
+    readonly Stack<byte[]> _freeBuffers = new();
+    readonly List<Task<PartETag>> _parts = new();
+    readonly List<byte[]> _partMd5s = new();
+    readonly Stopwatch _clock = new();
+    readonly object _gate = new();
+    readonly long _basePartSize;
+    MultipartUpload? _multipart;
+    byte[]? _current;
+    int _filled;
+    long _position;
+    long _allocatedBytes, _heldBytes, _peakHeldBytes;
+    int _partNumber;
+    Exception? _failure;
+    UploadResult? _result;
+    bool _aborted;
+    Task? _abortAfterFailure;
+
+    public S3UploadStream(IAmazonS3 s3, UploadStreamOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        _s3 = s3;
+        _options = options;
+        _basePartSize = options.ExpectedSize is long expected ? PartSizing.ChoosePartSize(expected, options.PartSize) : options.PartSize;
+        // One slot per part in flight, plus Initiate/Complete/Abort.
+        _scheduler = new RequestScheduler(s3, options.MaxPartsInFlight + 1);
+        _slots = new SemaphoreSlim(options.MaxPartsInFlight);
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    public string BucketName => _options.BucketName;
+    public string Key => _options.Key;
+    /// <summary>Bytes of part buffers currently held (filling, queued or uploading).</summary>
+    public long BufferedBytes => Interlocked.Read(ref _heldBytes);
+    /// <summary>The most part-buffer bytes ever held at once; bounded by (MaxPartsInFlight + 1) × part size.</summary>
+    public long PeakBufferedBytes => Interlocked.Read(ref _peakHeldBytes);
+    /// <summary>Bytes of part buffers allocated over the stream's life (buffers are reused).</summary>
+    public long AllocatedBufferBytes => Interlocked.Read(ref _allocatedBytes);
+    public int PartsStarted => _partNumber;
+    /// <summary>Set once the upload completed.</summary>
+    public UploadResult? Result => _result;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => _result is null && !_aborted && _failure is null;
+    public override long Length => throw new NotSupportedException("An S3UploadStream cannot report a length: it is written once, front to back.");
+    public override long Position { get => _position; set => throw new NotSupportedException("An S3UploadStream cannot seek."); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("An S3UploadStream is write-only.");
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("An S3UploadStream cannot seek.");
+    public override void SetLength(long value) => throw new NotSupportedException("An S3UploadStream cannot change its length.");
+    public override void Flush() { } // parts go up when full; Complete sends the rest
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            // A full part is sent only when more data follows, so data of exactly one part is still one PutObject.
+            if (_current is not null && _filled == _current.Length) SubmitCurrentAsync().GetAwaiter().GetResult();
+            buffer = buffer[Fill(buffer)..];
+        }
+    }
+
+    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var link = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => _cancel.Cancel()) : default;
+        while (!buffer.IsEmpty)
+        {
+            if (_current is not null && _filled == _current.Length) await SubmitCurrentAsync().ConfigureAwait(false);
+            buffer = buffer[Fill(buffer.Span)..];
+        }
+    }
+
+    int Fill(ReadOnlySpan<byte> data)
+    {
+        ThrowIfUnusable();
+        _clock.Start();
+        _current ??= TakeBuffer(PartSizeFor(_partNumber + 1));
+        int n = Math.Min(data.Length, _current.Length - _filled);
+        data[..n].CopyTo(_current.AsSpan(_filled));
+        _filled += n;
+        _position += n;
+        if (_position > PartSizing.MaxObjectSize)
+            Fail(new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
+                $"s3://{BucketName}/{Key}: more than 5 TiB was written, S3's maximum object size.", Key));
+        return n;
+    }
+
+    /// <summary>Part n's size: the base size, doubled every 900 parts (capped at 5 GiB).</summary>
+    long PartSizeFor(int partNumber) => Math.Min(PartSizing.MaxPartSize, _basePartSize << Math.Min(20, (partNumber - 1) / PartsPerSizeStep));
+
+    byte[] TakeBuffer(long size)
+    {
+        byte[] buffer;
+        lock (_gate)
+        {
+            while (_freeBuffers.TryPeek(out var free) && free.Length != size) _freeBuffers.Pop(); // outgrown: let the GC have it
+            if (!_freeBuffers.TryPop(out buffer!))
+            {
+                buffer = GC.AllocateUninitializedArray<byte>(checked((int)Math.Min(size, Array.MaxLength)));
+                _allocatedBytes += buffer.Length;
+            }
+            _heldBytes += buffer.Length;
+            _peakHeldBytes = Math.Max(_peakHeldBytes, _heldBytes);
+        }
+        return buffer;
+    }
+
+    void ReturnBuffer(byte[] buffer)
+    {
+        lock (_gate) { _heldBytes -= buffer.Length; _freeBuffers.Push(buffer); }
+    }
+
+    /// <summary>Hands the full buffer to a background part upload, first waiting for a slot (back-pressure).</summary>
+    async Task SubmitCurrentAsync()
+    {
+        var buffer = _current!;
+        int length = _filled;
+        _current = null;
+        _filled = 0;
+        try
+        {
+            if (_multipart is null)
+            {
+                _multipart = new MultipartUpload(_s3, _scheduler, BucketName, Key);
+                var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key };
+                _options.Settings.ApplyTo(initiate, Key);
+                await _multipart.StartAsync(initiate, _cancel.Token).ConfigureAwait(false);
+            }
+            await _slots.WaitAsync(_cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ReturnBuffer(buffer);
+            Fail(ex);
+            ThrowIfUnusable();
+            throw;
+        }
+        int partNumber = ++_partNumber;
+        var md5 = new byte[16];
+        _partMd5s.Add(md5);
+        lock (_gate) _parts.Add(Task.Run(() => UploadPartAsync(partNumber, buffer, length, md5)));
+    }
+
+    async Task<PartETag> UploadPartAsync(int partNumber, byte[] buffer, int length, byte[] md5)
+    {
+        try
+        {
+            MD5.HashData(buffer.AsSpan(0, length), md5);
+            using var body = new MemoryStream(buffer, 0, length, writable: false);
+            return await _multipart!.UploadPartAsync(partNumber, new UploadPartRequest { InputStream = body, PartSize = length }, length, _cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Fail(ex is OperationCanceledException ? ex : new IOException(
+                $"Uploading part {partNumber} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex));
+            throw;
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Records the first failure and stops the other parts; the upload is aborted once they have stopped.</summary>
+    void Fail(Exception ex)
+    {
+        if (Interlocked.CompareExchange(ref _failure, ex, null) is not null) return;
+        _cancel.Cancel();
+        // Abort now, not when (or if) the writer next calls in: a failed upload must not leave parts behind.
+        _abortAfterFailure = Task.Run(AbortUploadAsync);
+    }
+
+    async Task AbortUploadAsync()
+    {
+        Task[] running;
+        lock (_gate) running = _parts.ToArray<Task>();
+        try { await Task.WhenAll(running).ConfigureAwait(false); } catch (Exception) { /* the first failure is the one reported */ }
+        if (_multipart is not null) await _multipart.AbortAsync().ConfigureAwait(false);
+    }
+
+    void ThrowIfUnusable()
+    {
+        if (_aborted) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} was aborted.");
+        if (_failure is { } failure)
+            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {failure.Message}", failure);
+        if (_result is not null) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} is already complete.");
+    }
+
+    /// <summary>Sends what is buffered, waits for every part and completes the upload; returns its result.
+    /// On any failure the upload is aborted and an IOException names the bucket, key and part.</summary>
+    public async Task<UploadResult> CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_result is not null) return _result;
+        using var link = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => _cancel.Cancel()) : default;
+        try
+        {
+            ThrowIfUnusable();
+            _clock.Start();
+            string? etag; string? checksum; int parts;
+            if (_multipart is null)
+            {
+                var body = _current ?? Array.Empty<byte>();
+                var expected = Convert.ToHexString(MD5.HashData(body.AsSpan(0, _filled))).ToLowerInvariant();
+                var request = new PutObjectRequest { BucketName = BucketName, Key = Key, InputStream = new MemoryStream(body, 0, _filled, writable: false), AutoCloseStream = true };
+                _options.Settings.ApplyTo(request, Key);
+                var put = await _scheduler.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, _filled, _cancel.Token).ConfigureAwait(false);
+                Verify(put.ETag, expected, put.ServerSideEncryptionMethod);
+                (etag, checksum, parts) = (put.ETag, DirectoryUpload.ChecksumText(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
+                if (_current is not null) { ReturnBuffer(_current); _current = null; }
+            }
+            else
+            {
+                if (_filled > 0) await SubmitCurrentAsync().ConfigureAwait(false);
+                else if (_current is not null) { ReturnBuffer(_current); _current = null; }
+                var done = await WaitForPartsAsync().ConfigureAwait(false);
+                var completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false);
+                var expected = Convert.ToHexString(MD5.HashData(_partMd5s.SelectMany(b => b).ToArray())).ToLowerInvariant() + "-" + done.Length;
+                Verify(completed.ETag, expected, completed.ServerSideEncryptionMethod);
+                (etag, checksum, parts) = (completed.ETag, DirectoryUpload.ChecksumText(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
+                if (_options.Settings.Tags.Count > 0)
+                    await ObjectTagging.SetAsync(_s3, _scheduler, BucketName, Key, ObjectTagging.ToTags(_options.Settings.Tags), _cancel.Token).ConfigureAwait(false);
+            }
+            _clock.Stop();
+            _result = new UploadResult
+            {
+                BucketName = BucketName, Key = Key, Size = _position, ETag = etag, Checksum = checksum, Parts = parts,
+                Status = TransferStatus.Uploaded, Duration = _clock.Elapsed,
+            };
+            DropBuffers();
+            return _result;
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            await AbortCoreAsync().ConfigureAwait(false);
+            ThrowIfUnusable();
+            throw;
+        }
+    }
+
+    public UploadResult Complete() => CompleteAsync().GetAwaiter().GetResult();
+
+    async Task<PartETag[]> WaitForPartsAsync()
+    {
+        try { return await Task.WhenAll(_parts).ConfigureAwait(false); }
+        catch (Exception) { ThrowIfUnusable(); throw; }
+    }
+
+    /// <summary>The whole-object check: S3's ETag is the MD5 of what it stored (or the MD5 of the parts' MD5s).
+    /// Encrypted objects (SSE-KMS/SSE-C) have other ETags, so they are not compared.</summary>
+    void Verify(string? etag, string expected, ServerSideEncryptionMethod? sse)
+    {
+        if (etag is null || (sse is not null && sse != ServerSideEncryptionMethod.None && sse != ServerSideEncryptionMethod.AES256)) return;
+        if (!string.Equals(etag.Trim('"'), expected, StringComparison.OrdinalIgnoreCase))
+            throw new IOException($"s3://{BucketName}/{Key}: the store reports ETag {etag} but the bytes written give {expected}; the object does not hold what was written.");
+    }
+
+    /// <summary>Stops the upload and removes every part already sent. The object is not created.</summary>
+    public void Abort() => AbortAsync().GetAwaiter().GetResult();
+
+    public async Task AbortAsync()
+    {
+        if (_result is not null) return;
+        _aborted = true;
+        await AbortCoreAsync().ConfigureAwait(false);
+    }
+
+    async Task AbortCoreAsync()
+    {
+        _cancel.Cancel();
+        await (_abortAfterFailure ?? AbortUploadAsync()).ConfigureAwait(false);
+        if (_multipart is not null) await _multipart.AbortAsync().ConfigureAwait(false); // parts that started after the first abort
+        if (_current is not null) { ReturnBuffer(_current); _current = null; }
+        DropBuffers();
+    }
+
+    void DropBuffers() { lock (_gate) _freeBuffers.Clear(); }
+
+    /// <summary>Disposing completes the upload unless it failed or was aborted, in which case it makes sure the
+    /// multipart upload is aborted. A failure to complete is thrown from Dispose, as FileStream does for a failed flush.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _result is null)
+        {
+            if (_failure is null && !_aborted) Complete();
+            else AbortCoreAsync().GetAwaiter().GetResult();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_result is null)
+        {
+            if (_failure is null && !_aborted) await CompleteAsync().ConfigureAwait(false);
+            else await AbortCoreAsync().ConfigureAwait(false);
+        }
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public override string ToString() => $"S3UploadStream s3://{BucketName}/{Key} ({_position:N0} bytes written, {_partNumber} parts)";
+}
