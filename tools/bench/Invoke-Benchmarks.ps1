@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large')
+param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -73,6 +73,8 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
         Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
         MBps = [math]::Round($Bytes / 1MB / [double]$wall, 1); CpuSec = [math]::Round([double]$user + [double]$sys, 2)
         PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
+        # S3Turbo's own summary (printed by the command) gives the in-process rate, without pwsh start-up.
+        InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
     }
     Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} files/s {3,7:N1} MB/s cpu {4,6:N2}s rss {5,5} MB complete={6}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.MBps, $row.CpuSec, $row.PeakRssMB, $row.Complete)
     if (-not $row.Complete) { Write-Warning "$Name stored $($stored.Count) objects/$($stored.Bytes) bytes, exit $exit; see /tmp/s3turbo-bench-last.log" }
@@ -80,7 +82,8 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
 }
 
 $pwsh = "dotnet $PSHOME/pwsh.dll -NoProfile -NonInteractive"
-$s3t = "Import-Module $manifest; `$ProgressPreference = 'SilentlyContinue'"
+# Commands run under bash -c inside double quotes: PowerShell variables are written \$ so bash leaves them alone.
+$s3t = "Import-Module $manifest; \`$ProgressPreference = 'SilentlyContinue'"
 $s3tConn = "-EndpointUrl $endpoint -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
 # rclone's S3 backend configured through its environment variables (an on-the-fly remote string would need
 # quoting that does not survive bash -c).
@@ -163,7 +166,24 @@ foreach ($kind in 'copy-small', 'copy-large') {
         Write-Host $copyCeiling
     }
 }
-$titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB' }
+if ($scenarios -contains 'stream') {
+    # One source for every tool: a 1 GiB file of random bytes read as a stream (stdin for the CLIs), so no tool
+    # pays for generating data.
+    $large = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    Write-Host "`n== a 1 GiB stream of unknown length, 20 ms RTT proxy =="
+    if (-not $idleRssMB) {
+        $idle = [System.IO.Path]::GetTempFileName()
+        & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
+        $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+    }
+    $results['stream'] = @(
+        Measure-Tool 'S3Turbo New-S3UploadStream' 's3t/' "$pwsh -Command `"$s3t; \`$s = New-S3UploadStream -BucketName $bucket -Key s3t/stream.bin $s3tConn; \`$in = [Console]::OpenStandardInput(); \`$in.CopyTo(\`$s, 1MB); \`$s.Complete() | Format-List | Out-String | Write-Host`" < $large" 1 1GB
+        Measure-Tool 'aws s3 cp - (stdin)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint - s3://$bucket/aws/stream.bin < $large" 1 1GB
+        Measure-Tool 'rclone rcat' 'rc/' "$rclone rcat $rcloneRemote/rc/stream.bin < $large" 1 1GB
+    )
+}
+$titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
@@ -186,9 +206,12 @@ foreach ($name in $results.Keys) {
         $best = [double]([regex]::Match($copyCeiling, 'ceiling: (\d+)').Groups[1].Value)
         [void]$md.AppendLine("`nCeiling: bare CopyObject requests at a fixed concurrency, same keys, same proxy (``dotnet output/bench-tool/S3Turbo.Bench.dll copy-ceiling``):`n")
         [void]$md.AppendLine('```'); [void]$md.AppendLine($copyCeiling); [void]$md.AppendLine('```')
-        if ($best -gt 0) { [void]$md.AppendLine("`nCopy-S3Prefix reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling (whole process, including pwsh start-up and the listing).") }
+        if ($best -gt 0) {
+            [void]$md.AppendLine("`nCopy-S3Prefix reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling over the whole process (pwsh start-up, module import, listing and copying)" +
+                $(if ($us.InProcessItemsPerSec) { ", and $([math]::Round(100 * [double]$us.InProcessItemsPerSec / $best, 0))% by its own summary ($($us.InProcessItemsPerSec) objects/s from the first request to the last)." } else { '.' }))
+        }
     }
-    if ($name -eq 'large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
+    if ($name -in 'large', 'stream') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()

@@ -34,6 +34,9 @@ public static class ErrorIds
     public const string DestinationInsideSource = "DestinationInsideSource";
     public const string SourceNotFound = "SourceNotFound";
     public const string InvalidPageSize = "InvalidPageSize";
+    public const string InvalidBlockSize = "InvalidBlockSize";
+    public const string ObjectNotFound = "ObjectNotFound";
+    public const string ObjectChanged = "ObjectChanged";
     public const string CopyFailed = "CopyFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string Throttled = "Throttled";

@@ -1,0 +1,381 @@
+using System.Net;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine;
+
+namespace S3Turbo;
+
+public sealed class ObjectStreamOptions
+{
+    public required string BucketName { get; init; }
+    public required string Key { get; init; }
+    public string? VersionId { get; init; }
+    /// <summary>The cache's unit: reads fetch whole blocks (default 1 MiB).</summary>
+    public int BlockSize { get; init; } = 1024 * 1024;
+    /// <summary>Cap on cached and in-flight block bytes (default 64 MiB); least recently used blocks are evicted.</summary>
+    public long MaxMemory { get; init; } = 64L * 1024 * 1024;
+    /// <summary>How far ahead of a sequential reader blocks are prefetched, at most (default 16 MiB).</summary>
+    public long MaxReadAhead { get; init; } = 16L * 1024 * 1024;
+    /// <summary>Ranged GETs in flight at once for read-ahead (default 4).</summary>
+    public int MaxConcurrentFetches { get; init; } = 4;
+    /// <summary>Attempts for one range when the connection fails mid-body (the SDK retries failed requests itself).</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    public void Validate()
+    {
+        BucketNames.Validate(BucketName);
+        if (string.IsNullOrEmpty(Key)) throw new S3TurboException(ErrorIds.InvalidKey, FailureKind.InvalidArgument, "-Key is empty.", Key);
+        if (BlockSize is < 4096 or > 64 * 1024 * 1024)
+            throw new S3TurboException(ErrorIds.InvalidBlockSize, FailureKind.InvalidArgument, $"-BlockSize {BlockSize} must be between 4 KiB and 64 MiB.", BlockSize);
+        if (MaxMemory < 2L * BlockSize)
+            throw new S3TurboException(ErrorIds.InvalidBlockSize, FailureKind.InvalidArgument, $"-MaxMemory {MaxMemory} must hold at least two blocks ({2L * BlockSize} bytes).", MaxMemory);
+        if (MaxReadAhead < 0) throw new S3TurboException(ErrorIds.InvalidBlockSize, FailureKind.InvalidArgument, $"-MaxReadAhead {MaxReadAhead} must not be negative.", MaxReadAhead);
+        if (MaxConcurrentFetches is < 1 or > 64)
+            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"-MaxConcurrentFetches {MaxConcurrentFetches} must be between 1 and 64.", MaxConcurrentFetches);
+    }
+}
+
+/// <summary>What reading has cost so far (S3Turbo.ObjectStreamStats).</summary>
+public sealed record ObjectStreamStats
+{
+    public long Requests { get; init; }
+    public long BytesRequested { get; init; }
+    public long BlockHits { get; init; }
+    public long BlockMisses { get; init; }
+    public long BytesRead { get; init; }
+    public long CachedBytes { get; init; }
+    public long PeakCachedBytes { get; init; }
+    public long Retries { get; init; }
+}
+
+/// <summary>The object changed (or was deleted) after the stream was opened: its ETag no longer matches.</summary>
+public sealed class S3ObjectChangedException : IOException
+{
+    public S3ObjectChangedException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>A read-only, seekable stream over one S3 object version (S3Turbo.S3ObjectStream). Opening costs one
+/// HEAD; every fetch is a ranged GET pinned to the opening ETag (If-Match), so an overwrite is reported instead of
+/// mixing two versions. Reads are served from a cache of fixed-size blocks capped at MaxMemory (LRU eviction);
+/// sequential reading is detected and prefetched in the background with a window that doubles up to MaxReadAhead
+/// and resets on a random seek. A range that fails beyond its retries fails that Read with an IOException (bucket,
+/// key, range) and leaves the stream usable.</summary>
+public sealed class S3ObjectStream : Stream
+{
+    readonly IAmazonS3 _s3;
+    readonly ObjectStreamOptions _options;
+    readonly object _gate = new();
+    readonly Dictionary<long, Block> _blocks = new();
+    readonly LinkedList<long> _lru = new(); // most recently used first
+    readonly SemaphoreSlim _fetchSlots;
+    readonly CancellationTokenSource _disposed = new();
+    long _position;
+    long _lastReadEnd = -1;
+    int _windowBlocks;
+    long _reservedBytes, _peakReservedBytes;
+    long _requests, _bytesRequested, _hits, _misses, _bytesRead, _retries;
+
+    S3ObjectStream(IAmazonS3 s3, ObjectStreamOptions options, long length, string etag, string? versionId)
+    {
+        _s3 = s3; _options = options; Length = length; ETag = etag; VersionId = versionId;
+        _fetchSlots = new SemaphoreSlim(options.MaxConcurrentFetches);
+    }
+
+    /// <summary>One HEAD for the size and ETag the stream is pinned to.</summary>
+    public static async Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        try
+        {
+            var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = options.BucketName, Key = options.Key, VersionId = options.VersionId }, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectStream(s3, options, head.ContentLength, head.ETag, head.VersionId);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            throw new S3TurboException(ErrorIds.ObjectNotFound, FailureKind.NotFound,
+                $"s3://{options.BucketName}/{options.Key}{(options.VersionId is null ? "" : " version " + options.VersionId)} does not exist.", $"s3://{options.BucketName}/{options.Key}", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not S3TurboException)
+        {
+            throw ErrorClassifier.Classify(ex, options.BucketName, options.Key);
+        }
+    }
+
+    public string BucketName => _options.BucketName;
+    public string Key => _options.Key;
+    public string ETag { get; }
+    public string? VersionId { get; }
+    public override long Length { get; }
+    public override bool CanRead => !_disposed.IsCancellationRequested;
+    public override bool CanSeek => !_disposed.IsCancellationRequested;
+    public override bool CanWrite => false;
+
+    public override long Position
+    {
+        get => _position;
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "The position cannot be negative.");
+            _position = value;
+        }
+    }
+
+    public ObjectStreamStats Stats
+    {
+        get
+        {
+            lock (_gate)
+                return new ObjectStreamStats
+                {
+                    Requests = _requests, BytesRequested = _bytesRequested, BlockHits = _hits, BlockMisses = _misses,
+                    BytesRead = _bytesRead, CachedBytes = _reservedBytes, PeakCachedBytes = _peakReservedBytes, Retries = _retries,
+                };
+        }
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        long target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        if (target < 0) throw new IOException($"Seek to {target}: before the start of s3://{BucketName}/{Key}.");
+        return _position = target;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = new byte[buffer.Length];
+        int n = ReadAsync(rented.AsMemory()).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, n).CopyTo(buffer);
+        return n;
+    }
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (buffer.IsEmpty || _position >= Length) return 0;
+        long start = _position;
+        int count = (int)Math.Min(buffer.Length, Length - start);
+        long firstBlock = start / _options.BlockSize, lastBlock = (start + count - 1) / _options.BlockSize;
+        UpdateReadAhead(start);
+        var needed = EnsureBlocks(firstBlock, lastBlock, demand: true);
+        Prefetch(lastBlock + 1);
+        int copied = 0;
+        foreach (var block in needed)
+        {
+            var data = await block.WaitAsync(cancellationToken).ConfigureAwait(false);
+            long blockStart = block.Index * _options.BlockSize;
+            int from = (int)Math.Max(0, start + copied - blockStart);
+            int n = Math.Min(data.Length - from, count - copied);
+            data.AsSpan(from, n).CopyTo(buffer.Span[copied..]);
+            copied += n;
+        }
+        _position = start + copied;
+        _lastReadEnd = _position;
+        lock (_gate) _bytesRead += copied;
+        return copied;
+    }
+
+    /// <summary>Sequential reads (starting where the last one ended) double the read-ahead window; a jump resets it.</summary>
+    void UpdateReadAhead(long start)
+    {
+        long maxBlocks = Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
+        if (start == _lastReadEnd || (start == 0 && _lastReadEnd < 0)) _windowBlocks = (int)Math.Min(maxBlocks, Math.Max(2, _windowBlocks * 2));
+        else _windowBlocks = 0;
+    }
+
+    void Prefetch(long fromBlock)
+    {
+        long lastBlock = (Length - 1) / _options.BlockSize;
+        long until = Math.Min(lastBlock, fromBlock + _windowBlocks - 1);
+        if (_windowBlocks == 0 || fromBlock > until) return;
+        EnsureBlocks(fromBlock, until, demand: false);
+    }
+
+    /// <summary>The blocks from first to last, starting fetches for missing ones: runs of consecutive missing
+    /// blocks share one ranged GET (demand reads always; read-ahead only while a fetch slot and memory are free).</summary>
+    List<Block> EnsureBlocks(long first, long last, bool demand)
+    {
+        var result = new List<Block>();
+        var missing = new List<Block>();
+        lock (_gate)
+        {
+            for (long i = first; i <= last; i++)
+            {
+                if (_blocks.TryGetValue(i, out var cached))
+                {
+                    Touch(cached);
+                    if (demand) { _hits++; result.Add(cached); }
+                    continue;
+                }
+                int size = (int)Math.Min(_options.BlockSize, Length - i * _options.BlockSize);
+                if (!demand && !Reserve(size, evict: false)) break; // read-ahead never evicts or overshoots the cap
+                if (demand) { Reserve(size, evict: true); _misses++; }
+                var block = new Block(i, size);
+                _blocks[i] = block;
+                block.Node = _lru.AddFirst(i);
+                missing.Add(block);
+                if (demand) result.Add(block);
+            }
+        }
+        const int MaxRunBlocks = 8;
+        for (int i = 0; i < missing.Count;)
+        {
+            int j = i + 1;
+            while (j < missing.Count && j - i < MaxRunBlocks && missing[j].Index == missing[j - 1].Index + 1) j++;
+            var run = missing.GetRange(i, j - i);
+            _ = FetchRunAsync(run, demand);
+            i = j;
+        }
+        return result;
+    }
+
+    /// <summary>Read-ahead may use the cap less two blocks and never evicts; a demand read evicts loaded blocks, and
+    /// the headroom read-ahead leaves means reads of up to two blocks always fit under the cap.</summary>
+    bool Reserve(int size, bool evict)
+    {
+        long limit = evict ? _options.MaxMemory : _options.MaxMemory - 2L * _options.BlockSize;
+        while (_reservedBytes + size > limit)
+        {
+            if (!evict) return false;
+            if (!EvictOne()) break; // only in-flight blocks left: a read larger than the headroom goes over the cap
+        }
+        _reservedBytes += size;
+        _peakReservedBytes = Math.Max(_peakReservedBytes, _reservedBytes);
+        return true;
+    }
+
+    /// <summary>Drops the least recently used block that is not being fetched.</summary>
+    bool EvictOne()
+    {
+        for (var node = _lru.Last; node is not null; node = node.Previous)
+        {
+            var block = _blocks[node.Value];
+            if (!block.IsLoaded) continue;
+            Remove(block);
+            return true;
+        }
+        return false;
+    }
+
+    void Remove(Block block)
+    {
+        if (_blocks.TryGetValue(block.Index, out var current) && ReferenceEquals(current, block))
+        {
+            _blocks.Remove(block.Index);
+            _lru.Remove(block.Node!);
+            _reservedBytes -= block.Size;
+        }
+    }
+
+    void Touch(Block block)
+    {
+        _lru.Remove(block.Node!);
+        _lru.AddFirst(block.Node!);
+    }
+
+    async Task FetchRunAsync(List<Block> run, bool demand)
+    {
+        long start = run[0].Index * _options.BlockSize;
+        long end = start + run.Sum(b => (long)b.Size) - 1;
+        bool slot = false;
+        try
+        {
+            if (!demand) { await _fetchSlots.WaitAsync(_disposed.Token).ConfigureAwait(false); slot = true; }
+            var data = await FetchRangeAsync(start, end).ConfigureAwait(false);
+            int offset = 0;
+            foreach (var block in run)
+            {
+                block.Complete(data.AsSpan(offset, block.Size).ToArray());
+                offset += block.Size;
+            }
+        }
+        catch (Exception ex)
+        {
+            lock (_gate) foreach (var block in run) Remove(block); // a later read asks again
+            foreach (var block in run) block.Fail(ex);
+        }
+        finally { if (slot) _fetchSlots.Release(); }
+    }
+
+    /// <summary>One ranged GET pinned to the opening ETag, retried when the body breaks off.</summary>
+    async Task<byte[]> FetchRangeAsync(long start, long end)
+    {
+        string range = $"bytes {start}-{end}";
+        for (int attempt = 1; ; attempt++)
+        {
+            lock (_gate) { _requests++; _bytesRequested += end - start + 1; }
+            try
+            {
+                using var response = await _s3.GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = BucketName, Key = Key, VersionId = VersionId, EtagToMatch = ETag, ByteRange = new ByteRange(start, end),
+                }, _disposed.Token).ConfigureAwait(false);
+                var data = new byte[end - start + 1];
+                await response.ResponseStream.ReadExactlyAsync(data, _disposed.Token).ConfigureAwait(false);
+                return data;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.ErrorCode == "NoSuchKey")
+            {
+                throw new S3ObjectChangedException(
+                    $"s3://{BucketName}/{Key} changed after it was opened (it no longer has ETag {ETag}): reading {range} would mix two versions. Open it again.", ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < _options.MaxAttempts && IsTransient(ex))
+            {
+                lock (_gate) _retries++;
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _disposed.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
+            {
+                throw new IOException($"Reading {range} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
+            }
+        }
+    }
+
+    static bool IsTransient(Exception ex) =>
+        ex is IOException or HttpRequestException or EndOfStreamException or TimeoutException
+        || ex is AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
+        || ex is AmazonClientException { InnerException: IOException or HttpRequestException };
+
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException("An S3ObjectStream is read-only.");
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("An S3ObjectStream is read-only.");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed.IsCancellationRequested)
+        {
+            _disposed.Cancel();
+            lock (_gate) { _blocks.Clear(); _lru.Clear(); _reservedBytes = 0; }
+        }
+        base.Dispose(disposing);
+    }
+
+    public override string ToString() => $"S3ObjectStream s3://{BucketName}/{Key} ({Length:N0} bytes, ETag {ETag})";
+
+    sealed class Block
+    {
+        readonly TaskCompletionSource<byte[]> _data = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Block(long index, int size) { Index = index; Size = size; }
+        public long Index { get; }
+        public int Size { get; }
+        public LinkedListNode<long>? Node { get; set; }
+        public bool IsLoaded => _data.Task.IsCompletedSuccessfully;
+        public void Complete(byte[] data) => _data.TrySetResult(data);
+        public void Fail(Exception ex)
+        {
+            _data.TrySetException(ex);
+            _ = _data.Task.Exception; // observed: a prefetched block nobody reads again must not raise UnobservedTaskException
+        }
+        public Task<byte[]> WaitAsync(CancellationToken cancellationToken) => _data.Task.WaitAsync(cancellationToken);
+    }
+}
