@@ -10,7 +10,7 @@
     Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: concurrent directory upload with adaptive concurrency, multipart from file ranges, and no half-written objects or orphaned multipart uploads.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('S3Turbo.Format.ps1xml')
-    CmdletsToExport      = @('Send-S3Directory', 'Copy-S3Prefix', 'New-S3UploadStream', 'Open-S3Object')
+    CmdletsToExport      = @('Send-S3Directory', 'Copy-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -6,16 +6,17 @@
 # Needs root (chroot, mounts). Cold: ~30 s debootstrap + ~30 s apt + ~15 s start; warm: ~15 s.
 #
 # Knobs: S3_PORT [7480] S3_ACCESS_KEY [S3TURBO] S3_SECRET_KEY [S3TURBO-SECRET] ROOTFS [/var/tmp/s3turbo-ceph/rootfs]
-#        OSD_STORE [bluestore|memstore] OSD_SIZE_GB [20 sparse file | 4 memstore]
+#        OSD_STORE [bluestore|memstore] OSD_SIZE_GB [40 sparse file | 4 memstore]
 # Stop with s3-server-stop.sh (same ROOTFS). Project copy of the verified recipe; additions: it reuses a
-# gateway that is already answering (S3TURBO_S3_FRESH=1 forces a fresh cluster).
+# gateway that is already answering unless its OSD is full (S3TURBO_S3_FRESH=1 forces a fresh cluster), and
+# garbage-collects deleted objects within a minute, so benchmarks that write and delete GiBs do not fill the OSD.
 set -euo pipefail
 S3_PORT=${S3_PORT:-7480}
 S3_ACCESS_KEY=${S3_ACCESS_KEY:-S3TURBO}
 S3_SECRET_KEY=${S3_SECRET_KEY:-S3TURBO-SECRET}
 ROOTFS=${ROOTFS:-/var/tmp/s3turbo-ceph/rootfs}
 OSD_STORE=${OSD_STORE:-bluestore}
-if [ "$OSD_STORE" = memstore ]; then OSD_SIZE_GB=${OSD_SIZE_GB:-4}; else OSD_SIZE_GB=${OSD_SIZE_GB:-20}; fi
+if [ "$OSD_STORE" = memstore ]; then OSD_SIZE_GB=${OSD_SIZE_GB:-4}; else OSD_SIZE_GB=${OSD_SIZE_GB:-40}; fi
 MON_V2=${MON_V2:-3300}; MON_V1=${MON_V1:-6789}
 # The Debian mirror this machine's apt already uses (deb822 or one-line format).
 MIRROR=${MIRROR:-$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/{print $2; exit}')}
@@ -23,6 +24,10 @@ MIRROR=${MIRROR:-$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^UR
 [ -n "$MIRROR" ] || { echo "no Debian mirror found in apt sources" >&2; exit 1; }
 if [ "${S3TURBO_S3_FRESH:-0}" != 1 ] && [ -f "$ROOTFS/ceph/run/pids" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$S3_PORT/"; then
   alive=1; for p in $(cat "$ROOTFS/ceph/run/pids"); do kill -0 "$p" 2>/dev/null || alive=0; done
+  # A full OSD makes every write hang: such a cluster is replaced, not reused.
+  if [ $alive = 1 ] && chroot "$ROOTFS" ceph -c /ceph/ceph.conf --connect-timeout 5 health 2>/dev/null | grep -qi 'full'; then
+    echo "the running gateway's OSD is full: starting a fresh cluster"; alive=0
+  fi
   if [ $alive = 1 ]; then echo "reusing the running gateway: http://127.0.0.1:$S3_PORT"; exit 0; fi
 fi
 t0=$SECONDS; log() { printf '[%4ds] %s\n' $((SECONDS - t0)) "$*"; }
@@ -109,6 +114,8 @@ rgw_frontends = beast endpoint=127.0.0.1:$S3_PORT
 rgw_data = $IN/rgw
 rgw_thread_pool_size = 128
 rgw_enable_usage_log = false
+rgw_gc_obj_min_wait = 30
+rgw_gc_processor_period = 30
 CONF
 C="-c $IN/ceph.conf"
 recordpid() { for i in $(seq 1 80); do [ -s "$DIR/run/$1.pid" ] && { cat "$DIR/run/$1.pid" >>"$DIR/run/pids"; return 0; }; sleep 0.25; done; echo "no pid file for $1" >&2; return 1; }

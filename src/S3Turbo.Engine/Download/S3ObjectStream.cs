@@ -19,6 +19,11 @@ public sealed class ObjectStreamOptions
     public long MaxReadAhead { get; init; } = 16L * 1024 * 1024;
     /// <summary>Ranged GETs in flight at once for read-ahead (default 4).</summary>
     public int MaxConcurrentFetches { get; init; } = 4;
+    /// <summary>A forward skip up to this many bytes still counts as sequential reading (read-ahead goes on and the
+    /// skipped bytes are fetched with the rest); a longer jump is a seek. Default 0: only reads that continue exactly.</summary>
+    public long SequentialGap { get; init; }
+    /// <summary>Consecutive missing blocks fetched with one ranged GET, at most.</summary>
+    public int MaxBlocksPerRequest { get; init; } = 8;
     /// <summary>Attempts for one range when the connection fails mid-body (the SDK retries failed requests itself).</summary>
     public int MaxAttempts { get; init; } = 3;
 
@@ -72,6 +77,7 @@ public sealed class S3ObjectStream : Stream
     readonly CancellationTokenSource _disposed = new();
     long _position;
     long _lastReadEnd = -1;
+    long _lastReadBlock = -1;
     int _windowBlocks;
     long _reservedBytes, _peakReservedBytes;
     long _requests, _bytesRequested, _hits, _misses, _bytesRead, _retries;
@@ -166,7 +172,7 @@ public sealed class S3ObjectStream : Stream
         long start = _position;
         int count = (int)Math.Min(buffer.Length, Length - start);
         long firstBlock = start / _options.BlockSize, lastBlock = (start + count - 1) / _options.BlockSize;
-        UpdateReadAhead(start);
+        UpdateReadAhead(start, lastBlock);
         var needed = EnsureBlocks(firstBlock, lastBlock, demand: true);
         Prefetch(lastBlock + 1);
         int copied = 0;
@@ -185,12 +191,16 @@ public sealed class S3ObjectStream : Stream
         return copied;
     }
 
-    /// <summary>Sequential reads (starting where the last one ended) double the read-ahead window; a jump resets it.</summary>
-    void UpdateReadAhead(long start)
+    /// <summary>A sequential read (starting where the last one ended, or within SequentialGap of it) that moves on
+    /// into a new block doubles the read-ahead window; small reads inside one block leave it as it is (a format
+    /// reading a header and then jumping away should not trigger read-ahead); a jump resets it.</summary>
+    void UpdateReadAhead(long start, long lastBlock)
     {
         long maxBlocks = Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
-        if (start == _lastReadEnd || (start == 0 && _lastReadEnd < 0)) _windowBlocks = (int)Math.Min(maxBlocks, Math.Max(2, _windowBlocks * 2));
-        else _windowBlocks = 0;
+        bool sequential = _lastReadEnd < 0 ? start == 0 : start >= _lastReadEnd && start - _lastReadEnd <= _options.SequentialGap;
+        if (!sequential) _windowBlocks = 0;
+        else if (lastBlock > _lastReadBlock) _windowBlocks = (int)Math.Min(maxBlocks, Math.Max(2, _windowBlocks * 2));
+        _lastReadBlock = lastBlock;
     }
 
     void Prefetch(long fromBlock)
@@ -227,11 +237,11 @@ public sealed class S3ObjectStream : Stream
                 if (demand) result.Add(block);
             }
         }
-        const int MaxRunBlocks = 8;
+        int maxRunBlocks = Math.Max(1, _options.MaxBlocksPerRequest);
         for (int i = 0; i < missing.Count;)
         {
             int j = i + 1;
-            while (j < missing.Count && j - i < MaxRunBlocks && missing[j].Index == missing[j - 1].Index + 1) j++;
+            while (j < missing.Count && j - i < maxRunBlocks && missing[j].Index == missing[j - 1].Index + 1) j++;
             var run = missing.GetRange(i, j - i);
             _ = FetchRunAsync(run, demand);
             i = j;

@@ -37,6 +37,11 @@ public static class ErrorIds
     public const string InvalidBlockSize = "InvalidBlockSize";
     public const string ObjectNotFound = "ObjectNotFound";
     public const string ObjectChanged = "ObjectChanged";
+    public const string NotATarArchive = "NotATarArchive";
+    public const string TruncatedTarArchive = "TruncatedTarArchive";
+    public const string InvalidTarArchive = "InvalidTarArchive";
+    public const string UnsupportedCompression = "UnsupportedCompression";
+    public const string InvalidOutputFormat = "InvalidOutputFormat";
     public const string CopyFailed = "CopyFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string Throttled = "Throttled";
