@@ -7,7 +7,7 @@
     Author               = 'S3Turbo developers'
     CompanyName          = 'S3Turbo'
     Copyright            = '(c) S3Turbo developers. Apache-2.0.'
-    Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: concurrent directory upload with adaptive concurrency, multipart from file ranges, and no half-written objects or orphaned multipart uploads.'
+    Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: concurrent directory upload, server-side prefix copy, upload and seekable download streams, and tar indexing without downloads; adaptive concurrency, and no half-written objects or orphaned multipart uploads.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('S3Turbo.Format.ps1xml')
     CmdletsToExport      = @('Send-S3Directory', 'Copy-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex')
@@ -16,10 +16,10 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('S3', 'AWS', 'Upload', 'Transfer', 'Ceph', 'MinIO', 'Multipart', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('S3', 'AWS', 'Upload', 'Transfer', 'Copy', 'Stream', 'Tar', 'Ceph', 'MinIO', 'Multipart', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://example.invalid/s3turbo'
-            ReleaseNotes = 'Send-S3Directory: concurrent directory upload with adaptive concurrency, Update/Add/Overwrite modes, multipart from file ranges.'
+            ReleaseNotes = 'Send-S3Directory, Copy-S3Prefix, New-S3UploadStream, Open-S3Object and Get-S3TarIndex.'
         }
     }
 }

@@ -7,6 +7,7 @@ using S3Turbo.Bench;
 //   proxy <listen-port> <target-port> <one-way-delay-ms> [MB/s per connection]
 //   transferutility-dir <endpoint> <bucket> <prefix> <directory>
 //   transferutility-file <endpoint> <bucket> <key> <file>
+//   get-single <endpoint> <bucket> <key>
 //   copy-ceiling <endpoint> <source-bucket> <source-prefix> <destination-bucket> <concurrency,...>
 // Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 switch (args.FirstOrDefault())
@@ -26,11 +27,14 @@ switch (args.FirstOrDefault())
                 await transfer.UploadAsync(args[4], args[2], args[3]);
         }
         return 0;
+    case "get-single":
+        await ReadBaselines.SingleGetAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1" }), args[2], args[3]);
+        return 0;
     case "copy-ceiling":
         await CopyCeiling.RunAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
             args[2], args[3], args[4], args[5].Split(',').Select(int.Parse).ToArray());
         return 0;
     default:
-        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | copy-ceiling (see Program.cs)");
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | get-single | copy-ceiling (see Program.cs)");
         return 2;
 }

@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream')
+param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream,read,tar')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -183,7 +183,105 @@ if ($scenarios -contains 'stream') {
         Measure-Tool 'rclone rcat' 'rc/' "$rclone rcat $rcloneRemote/rc/stream.bin < $large" 1 1GB
     )
 }
-$titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)' }
+# Commands that read rather than write: completeness is what the command itself prints (bytes=..., entries=...),
+# and seconds=... (when printed) is the work timed inside the process, without interpreter or pwsh start-up.
+function Measure-Run([string] $Name, [string] $Command, [long] $ExpectBytes = -1) {
+    $timeFile = [System.IO.Path]::GetTempFileName()
+    & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
+    $exit = $LASTEXITCODE
+    $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
+    $log = (Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? ''
+    $inner = [regex]::Match($log, 'seconds=([\d.]+)').Groups[1].Value
+    $bytes = [regex]::Match($log, 'bytes=(\d+)').Groups[1].Value
+    $row = [pscustomobject]@{
+        Tool = $Name; Seconds = [double]$wall; InProcessSeconds = $(if ($inner) { [double]$inner } else { $null })
+        CpuSec = [math]::Round([double]$user + [double]$sys, 2); PeakRssMB = [math]::Round([double]$rssKb / 1024, 0)
+        Complete = ($exit -eq 0 -and ($ExpectBytes -lt 0 -or $bytes -eq "$ExpectBytes")); Command = $Command; Log = $log.Trim()
+    }
+    Write-Host ("{0,-40} {1,7:N2}s (in-process {2,7}s) cpu {3,6:N2}s rss {4,5} MB complete={5}" -f $row.Tool, $row.Seconds, $row.InProcessSeconds, $row.CpuSec, $row.PeakRssMB, $row.Complete)
+    if (-not $row.Complete) { Write-Warning "$Name exit $exit, output: $($row.Log)" }
+    $row
+}
+$runResults = [ordered]@{}
+
+if ($scenarios -contains 'read') {
+    $large = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
+    Initialize-CopySource 'read/' $large 1
+    if (-not $idleRssMB) {
+        $idle = [System.IO.Path]::GetTempFileName()
+        & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
+        $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+    }
+    Write-Host "`n== reading a 1 GiB object, 20 ms RTT proxy =="
+    $readScript = "$s3t; \`$s = Open-S3Object s3://$sourceBucket/read/big.bin $s3tConn; \`$b = [byte[]]::new(1MB); \`$t = [Diagnostics.Stopwatch]::StartNew(); \`$n = 0L; while ((\`$r = \`$s.Read(\`$b, 0, \`$b.Length)) -gt 0) { \`$n += \`$r }; 'seconds={0:F3} bytes={1} requests={2} peak_cache={3}' -f \`$t.Elapsed.TotalSeconds, \`$n, \`$s.Stats.Requests, \`$s.Stats.PeakCachedBytes"
+    $randomScript = "$s3t; \`$s = Open-S3Object s3://$sourceBucket/read/big.bin -BlockSize 64KB $s3tConn; \`$b = [byte[]]::new(4KB); \`$rnd = [Random]::new(4); \`$t = [Diagnostics.Stopwatch]::StartNew(); foreach (\`$i in 1..200) { \`$s.Position = \`$rnd.NextInt64(\`$s.Length - 4KB); \`$null = \`$s.Read(\`$b, 0, 4KB) }; 'seconds={0:F3} reads=200 requests={1} requests_per_read={2:F2} ms_per_read={3:F1} bytes_requested={4}' -f \`$t.Elapsed.TotalSeconds, \`$s.Stats.Requests, (\`$s.Stats.Requests / 200), (\`$t.Elapsed.TotalMilliseconds / 200), \`$s.Stats.BytesRequested"
+    $runResults['read'] = @(
+        Measure-Run 'S3Turbo Open-S3Object (sequential)' "$pwsh -Command `"$readScript`"" 1GB
+        Measure-Run 'single GetObject stream (AWS SDK)' "dotnet $benchTool get-single $endpoint $sourceBucket read/big.bin" 1GB
+        Measure-Run 'aws s3 cp s3://... - (defaults)' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint s3://$sourceBucket/read/big.bin - | wc -c | sed 's/^/bytes=/'" 1GB
+        Measure-Run 'S3Turbo Open-S3Object (200 random 4 KiB reads)' "$pwsh -Command `"$randomScript`""
+    )
+    # The same through a proxy that also caps each connection at 100 MB/s, as one real S3 stream is capped.
+    $capProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7482, $serverPort, 10, 100 -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy-cap.log
+    Start-Sleep -Seconds 2
+    $capEndpoint = 'http://127.0.0.1:7482'
+    $capRead = $readScript -replace [regex]::Escape($endpoint), $capEndpoint
+    $runResults['read-capped'] = @(
+        Measure-Run 'S3Turbo Open-S3Object (sequential)' "$pwsh -Command `"$capRead`"" 1GB
+        Measure-Run 'single GetObject stream (AWS SDK)' "dotnet $benchTool get-single $capEndpoint $sourceBucket read/big.bin" 1GB
+        Measure-Run 'aws s3 cp s3://... - (defaults)' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $capEndpoint s3://$sourceBucket/read/big.bin - | wc -c | sed 's/^/bytes=/'" 1GB
+    )
+    Stop-Process -Id $capProxy.Id -ErrorAction SilentlyContinue
+}
+
+if ($scenarios -contains 'tar') {
+    # A second proxy that also caps each connection at 100 MB/s, about what one S3 stream gives a Lambda or EC2.
+    $capPort = 7482
+    $capProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', $capPort, $serverPort, 10, 100 -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy-cap.log
+    Start-Sleep -Seconds 2
+    $capEndpoint = "http://127.0.0.1:$capPort"
+    $tarDir = Join-Path $data 'tar'
+    [void](New-Item -ItemType Directory -Force $tarDir)
+    function New-Archive([string] $Name, [int] $Members, [long] $MemberSize, [int] $Seed) {
+        $file = Join-Path $tarDir $Name
+        if (Test-Path $file) { return $file }
+        $src = Join-Path $tarDir "src-$Name"; Remove-Item $src -Recurse -Force -ErrorAction SilentlyContinue; [void](New-Item -ItemType Directory $src)
+        foreach ($i in 1..$Members) { & head -c $MemberSize /dev/urandom > (Join-Path $src ("m{0:D5}.bin" -f $i)) }
+        & tar --create --file $file --directory $src .
+        Remove-Item $src -Recurse -Force
+        $file
+    }
+    $tarSets = [ordered]@{
+        'tar-small-members' = @(New-Archive 'a-2000x4k.tar' 2000 4096 1)
+        'tar-large-members' = @(New-Archive 'b-40x25m.tar' 40 (25MB) 2)
+        'tar-many-archives' = @(1..50 | ForEach-Object { New-Archive ('c-{0:D2}-200.tar' -f $_) 200 4096 (100 + $_) })
+    }
+    foreach ($set in $tarSets.Keys) {
+        $prefix = "$set/"
+        $stage = Join-Path $tarDir "stage-$set"; Remove-Item $stage -Recurse -Force -ErrorAction SilentlyContinue; [void](New-Item -ItemType Directory $stage)
+        foreach ($f in $tarSets[$set]) { $null = New-Item -ItemType HardLink -Path (Join-Path $stage (Split-Path $f -Leaf)) -Target $f }
+        Initialize-CopySource $prefix $stage $tarSets[$set].Count
+        Remove-Item $stage -Recurse -Force
+        $keys = ($tarSets[$set] | ForEach-Object { "$prefix$(Split-Path $_ -Leaf)" }) -join ' '
+        $archiveBytes = ($tarSets[$set] | Get-Item | Measure-Object Length -Sum).Sum
+        Write-Host "`n== tar index: $set ($($tarSets[$set].Count) archives, $([math]::Round($archiveBytes / 1MB, 1)) MiB), 20 ms RTT, 100 MB/s per connection =="
+        $capConn = $s3tConn -replace [regex]::Escape($endpoint), $capEndpoint
+        $tarScript = "$s3t; \`$r = Get-S3TarIndex -BucketName $sourceBucket -Prefix $prefix -DestinationBucket $bucket -DestinationPrefix s3t-idx/ $capConn; 'seconds={0:F3} entries={1} bytes={2} archive_bytes={3} percent_read={4:F3}' -f \`$r.Elapsed.TotalSeconds, \`$r.Entries, \`$r.BytesRead, \`$r.ArchiveBytes, \`$r.PercentRead"
+        $runResults[$set] = @(
+            Measure-Run 'S3Turbo Get-S3TarIndex' "$pwsh -Command `"$tarScript`""
+            Measure-Run 'boto3 + tarfile r| (seed baseline)' "/usr/bin/python3 $root/tools/bench/tarfile_index_baseline.py $capEndpoint $sourceBucket py-idx/ $keys"
+        )
+    }
+    Stop-Process -Id $capProxy.Id -ErrorAction SilentlyContinue
+}
+
+$titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)'
+    'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 32 MiB read-ahead, 64 MiB cap)'
+    'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
+    'tar-small-members' = 'Tar index (a): 1 archive of 2,000 x 4 KiB members'; 'tar-large-members' = 'Tar index (b): 1 archive of 40 x 25 MiB members'
+    'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
@@ -212,6 +310,22 @@ foreach ($name in $results.Keys) {
         }
     }
     if ($name -in 'large', 'stream') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
+    [void]$md.AppendLine("`nCommands:`n")
+    foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
+    [void]$md.AppendLine()
+}
+foreach ($name in $runResults.Keys) {
+    $rows = $runResults[$name]
+    [void]$md.AppendLine("## $($titles[$name])`n")
+    [void]$md.AppendLine('| Tool | Seconds (process) | Seconds (work, in-process) | CPU s | Peak RSS MB | Complete | What it printed |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
+    foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) | ``$($r.Log -replace '\s+', ' ')`` |") }
+    $us = @($rows | Where-Object Tool -like 'S3Turbo*')[0]
+    foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') {
+        $ratio = if ($us.InProcessSeconds -and $r.InProcessSeconds) { "$([math]::Round($r.InProcessSeconds / $us.InProcessSeconds, 2))x by in-process work time, " } else { '' }
+        [void]$md.AppendLine("`nS3Turbo vs $($r.Tool): $ratio$([math]::Round($r.Seconds / $us.Seconds, 2))x by whole-process time.")
+    }
+    if ($name -like 'read*' -and $idleRssMB) { [void]$md.AppendLine("`nS3Turbo sequential read peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB (cache cap 64 MiB).") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()

@@ -15,8 +15,8 @@ public sealed class ObjectStreamOptions
     public int BlockSize { get; init; } = 1024 * 1024;
     /// <summary>Cap on cached and in-flight block bytes (default 64 MiB); least recently used blocks are evicted.</summary>
     public long MaxMemory { get; init; } = 64L * 1024 * 1024;
-    /// <summary>How far ahead of a sequential reader blocks are prefetched, at most (default 16 MiB).</summary>
-    public long MaxReadAhead { get; init; } = 16L * 1024 * 1024;
+    /// <summary>How far ahead of a sequential reader blocks are prefetched, at most (default 32 MiB).</summary>
+    public long MaxReadAhead { get; init; } = 32L * 1024 * 1024;
     /// <summary>Ranged GETs in flight at once for read-ahead (default 4).</summary>
     public int MaxConcurrentFetches { get; init; } = 4;
     /// <summary>A forward skip up to this many bytes still counts as sequential reading (read-ahead goes on and the
@@ -73,11 +73,16 @@ public sealed class S3ObjectStream : Stream
     readonly object _gate = new();
     readonly Dictionary<long, Block> _blocks = new();
     readonly LinkedList<long> _lru = new(); // most recently used first
+    readonly Stack<byte[]> _freeBuffers = new();
     readonly SemaphoreSlim _fetchSlots;
     readonly CancellationTokenSource _disposed = new();
     long _position;
     long _lastReadEnd = -1;
     long _lastReadBlock = -1;
+    long _readerBlock;
+    long _lastJumpStart = -1, _stride;
+    int _strideRepeats;
+    const int StrideDepth = 8;
     int _windowBlocks;
     long _reservedBytes, _peakReservedBytes;
     long _requests, _bytesRequested, _hits, _misses, _bytesRead, _retries;
@@ -107,6 +112,22 @@ public sealed class S3ObjectStream : Stream
         {
             throw ErrorClassifier.Classify(ex, options.BucketName, options.Key);
         }
+    }
+
+    /// <summary>A stream over an object whose size and ETag are already known (from a listing): no HEAD.</summary>
+    public static S3ObjectStream FromListing(IAmazonS3 s3, ObjectStreamOptions options, long length, string etag)
+    {
+        options.Validate();
+        return new S3ObjectStream(s3, options, length, etag, options.VersionId);
+    }
+
+    /// <summary>A hint that the reader will go on sequentially from here (for example a format that has seen its
+    /// records are small): read-ahead opens to its full window at once instead of ramping up.</summary>
+    public void ExpectSequential()
+    {
+        _windowBlocks = (int)Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
+        _lastReadEnd = _position;
+        Prefetch(_position / _options.BlockSize);
     }
 
     public string BucketName => _options.BucketName;
@@ -173,17 +194,31 @@ public sealed class S3ObjectStream : Stream
         int count = (int)Math.Min(buffer.Length, Length - start);
         long firstBlock = start / _options.BlockSize, lastBlock = (start + count - 1) / _options.BlockSize;
         UpdateReadAhead(start, lastBlock);
+        lock (_gate) _readerBlock = firstBlock;
         var needed = EnsureBlocks(firstBlock, lastBlock, demand: true);
-        Prefetch(lastBlock + 1);
         int copied = 0;
-        foreach (var block in needed)
+        try
         {
-            var data = await block.WaitAsync(cancellationToken).ConfigureAwait(false);
-            long blockStart = block.Index * _options.BlockSize;
-            int from = (int)Math.Max(0, start + copied - blockStart);
-            int n = Math.Min(data.Length - from, count - copied);
-            data.AsSpan(from, n).CopyTo(buffer.Span[copied..]);
-            copied += n;
+            Prefetch(lastBlock + 1);
+            if (_strideRepeats >= 1 && _windowBlocks == 0)
+                for (int k = 1; k <= StrideDepth && start + k * _stride < Length; k++)
+                {
+                    long block = (start + k * _stride) / _options.BlockSize;
+                    EnsureBlocks(block, block, demand: false);
+                }
+            foreach (var block in needed)
+            {
+                var data = await block.WaitAsync(cancellationToken).ConfigureAwait(false);
+                long blockStart = block.Index * _options.BlockSize;
+                int from = (int)Math.Max(0, start + copied - blockStart);
+                int n = Math.Min(block.Size - from, count - copied);
+                data.AsSpan(from, n).CopyTo(buffer.Span[copied..]);
+                copied += n;
+            }
+        }
+        finally
+        {
+            lock (_gate) foreach (var block in needed) block.Readers--;
         }
         _position = start + copied;
         _lastReadEnd = _position;
@@ -198,16 +233,31 @@ public sealed class S3ObjectStream : Stream
     {
         long maxBlocks = Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
         bool sequential = _lastReadEnd < 0 ? start == 0 : start >= _lastReadEnd && start - _lastReadEnd <= _options.SequentialGap;
-        if (!sequential) _windowBlocks = 0;
+        if (!sequential)
+        {
+            _windowBlocks = 0;
+            // Jumps by the same distance twice in a row (records of one size, e.g. a tar of equal members):
+            // the next jumps are likely the same, so their blocks can be fetched in parallel.
+            long stride = _lastJumpStart >= 0 ? start - _lastJumpStart : 0;
+            _strideRepeats = stride > 0 && stride == _stride ? _strideRepeats + 1 : 0;
+            _stride = stride;
+            _lastJumpStart = start;
+        }
         else if (lastBlock > _lastReadBlock) _windowBlocks = (int)Math.Min(maxBlocks, Math.Max(2, _windowBlocks * 2));
         _lastReadBlock = lastBlock;
     }
 
+    /// <summary>Tops the read-ahead window up once at least half of it (or a full request's worth) is missing, so
+    /// read-ahead goes out as a few large ranged GETs rather than one small GET per block consumed.</summary>
     void Prefetch(long fromBlock)
     {
         long lastBlock = (Length - 1) / _options.BlockSize;
         long until = Math.Min(lastBlock, fromBlock + _windowBlocks - 1);
         if (_windowBlocks == 0 || fromBlock > until) return;
+        int missing = 0;
+        lock (_gate) for (long i = fromBlock; i <= until; i++) if (!_blocks.ContainsKey(i)) missing++;
+        long wanted = until - fromBlock + 1;
+        if (missing < Math.Min(wanted, Math.Min(_windowBlocks / 2, _options.MaxBlocksPerRequest)) && until < lastBlock) return;
         EnsureBlocks(fromBlock, until, demand: false);
     }
 
@@ -224,17 +274,17 @@ public sealed class S3ObjectStream : Stream
                 if (_blocks.TryGetValue(i, out var cached))
                 {
                     Touch(cached);
-                    if (demand) { _hits++; result.Add(cached); }
+                    if (demand) { _hits++; cached.Readers++; result.Add(cached); }
                     continue;
                 }
                 int size = (int)Math.Min(_options.BlockSize, Length - i * _options.BlockSize);
-                if (!demand && !Reserve(size, evict: false)) break; // read-ahead never evicts or overshoots the cap
-                if (demand) { Reserve(size, evict: true); _misses++; }
+                if (!demand && !Reserve(size, demand: false)) break; // read-ahead never overshoots the cap
+                if (demand) { Reserve(size, demand: true); _misses++; }
                 var block = new Block(i, size);
                 _blocks[i] = block;
                 block.Node = _lru.AddFirst(i);
                 missing.Add(block);
-                if (demand) result.Add(block);
+                if (demand) { block.Readers++; result.Add(block); }
             }
         }
         int maxRunBlocks = Math.Max(1, _options.MaxBlocksPerRequest);
@@ -249,28 +299,30 @@ public sealed class S3ObjectStream : Stream
         return result;
     }
 
-    /// <summary>Read-ahead may use the cap less two blocks and never evicts; a demand read evicts loaded blocks, and
-    /// the headroom read-ahead leaves means reads of up to two blocks always fit under the cap.</summary>
-    bool Reserve(int size, bool evict)
+    /// <summary>A demand read may evict any loaded block (least recently used first). Read-ahead may use the cap
+    /// less two blocks and evicts only loaded blocks behind the reader, which a sequential reader is done with; the
+    /// headroom it leaves means reads of up to two blocks always fit under the cap.</summary>
+    bool Reserve(int size, bool demand)
     {
-        long limit = evict ? _options.MaxMemory : _options.MaxMemory - 2L * _options.BlockSize;
+        long limit = demand ? _options.MaxMemory : _options.MaxMemory - 2L * _options.BlockSize;
         while (_reservedBytes + size > limit)
         {
-            if (!evict) return false;
-            if (!EvictOne()) break; // only in-flight blocks left: a read larger than the headroom goes over the cap
+            if (EvictOne(demand ? long.MaxValue : _readerBlock)) continue;
+            if (!demand) return false;
+            break; // only in-flight blocks left: a read larger than the headroom goes over the cap
         }
         _reservedBytes += size;
         _peakReservedBytes = Math.Max(_peakReservedBytes, _reservedBytes);
         return true;
     }
 
-    /// <summary>Drops the least recently used block that is not being fetched.</summary>
-    bool EvictOne()
+    /// <summary>Drops the least recently used loaded block with an index below <paramref name="belowBlock"/>.</summary>
+    bool EvictOne(long belowBlock)
     {
         for (var node = _lru.Last; node is not null; node = node.Previous)
         {
             var block = _blocks[node.Value];
-            if (!block.IsLoaded) continue;
+            if (!block.IsLoaded || block.Readers > 0 || block.Index >= belowBlock) continue;
             Remove(block);
             return true;
         }
@@ -284,7 +336,17 @@ public sealed class S3ObjectStream : Stream
             _blocks.Remove(block.Index);
             _lru.Remove(block.Node!);
             _reservedBytes -= block.Size;
+            // Nobody reads an evicted block again (readers pin theirs): its buffer serves the next fetch.
+            if (block.Readers == 0 && block.TryTakeData() is { Length: var length } data && length == _options.BlockSize) _freeBuffers.Push(data);
         }
+    }
+
+    /// <summary>A block-sized buffer: a recycled one while the cache has freed some, so the process does not keep
+    /// allocating large-object-heap arrays that the GC returns late.</summary>
+    byte[] TakeBuffer(int size)
+    {
+        lock (_gate) if (size == _options.BlockSize && _freeBuffers.TryPop(out var reused)) return reused;
+        return GC.AllocateUninitializedArray<byte>(size);
     }
 
     void Touch(Block block)
@@ -293,62 +355,58 @@ public sealed class S3ObjectStream : Stream
         _lru.AddFirst(block.Node!);
     }
 
+    /// <summary>One ranged GET for a run of consecutive blocks, pinned to the opening ETag. Each block is handed to
+    /// its readers as soon as its bytes arrive; when the body breaks off, the blocks not yet received are asked for
+    /// again (up to MaxAttempts), and those that never arrive fail their reads.</summary>
     async Task FetchRunAsync(List<Block> run, bool demand)
     {
-        long start = run[0].Index * _options.BlockSize;
-        long end = start + run.Sum(b => (long)b.Size) - 1;
         bool slot = false;
+        int done = 0;
         try
         {
             if (!demand) { await _fetchSlots.WaitAsync(_disposed.Token).ConfigureAwait(false); slot = true; }
-            var data = await FetchRangeAsync(start, end).ConfigureAwait(false);
-            int offset = 0;
-            foreach (var block in run)
+            for (int attempt = 1; done < run.Count; attempt++)
             {
-                block.Complete(data.AsSpan(offset, block.Size).ToArray());
-                offset += block.Size;
+                long start = run[done].Index * _options.BlockSize;
+                long end = run[^1].Index * _options.BlockSize + run[^1].Size - 1;
+                string range = $"bytes {start}-{end}";
+                lock (_gate) { _requests++; _bytesRequested += end - start + 1; }
+                try
+                {
+                    using var response = await _s3.GetObjectAsync(new GetObjectRequest
+                    {
+                        BucketName = BucketName, Key = Key, VersionId = VersionId, EtagToMatch = ETag, ByteRange = new ByteRange(start, end),
+                    }, _disposed.Token).ConfigureAwait(false);
+                    for (; done < run.Count; done++)
+                    {
+                        var data = TakeBuffer(run[done].Size);
+                        await response.ResponseStream.ReadExactlyAsync(data, _disposed.Token).ConfigureAwait(false);
+                        run[done].Complete(data);
+                    }
+                }
+                catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.ErrorCode == "NoSuchKey")
+                {
+                    throw new S3ObjectChangedException(
+                        $"s3://{BucketName}/{Key} changed after it was opened (it no longer has ETag {ETag}): reading {range} would mix two versions. Open it again.", ex);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && attempt < _options.MaxAttempts && IsTransient(ex))
+                {
+                    lock (_gate) _retries++;
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _disposed.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
+                {
+                    throw new IOException($"Reading {range} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
+                }
             }
         }
         catch (Exception ex)
         {
-            lock (_gate) foreach (var block in run) Remove(block); // a later read asks again
-            foreach (var block in run) block.Fail(ex);
+            var failed = run.Skip(done).ToList();
+            lock (_gate) foreach (var block in failed) Remove(block); // a later read asks again
+            foreach (var block in failed) block.Fail(ex);
         }
         finally { if (slot) _fetchSlots.Release(); }
-    }
-
-    /// <summary>One ranged GET pinned to the opening ETag, retried when the body breaks off.</summary>
-    async Task<byte[]> FetchRangeAsync(long start, long end)
-    {
-        string range = $"bytes {start}-{end}";
-        for (int attempt = 1; ; attempt++)
-        {
-            lock (_gate) { _requests++; _bytesRequested += end - start + 1; }
-            try
-            {
-                using var response = await _s3.GetObjectAsync(new GetObjectRequest
-                {
-                    BucketName = BucketName, Key = Key, VersionId = VersionId, EtagToMatch = ETag, ByteRange = new ByteRange(start, end),
-                }, _disposed.Token).ConfigureAwait(false);
-                var data = new byte[end - start + 1];
-                await response.ResponseStream.ReadExactlyAsync(data, _disposed.Token).ConfigureAwait(false);
-                return data;
-            }
-            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.ErrorCode == "NoSuchKey")
-            {
-                throw new S3ObjectChangedException(
-                    $"s3://{BucketName}/{Key} changed after it was opened (it no longer has ETag {ETag}): reading {range} would mix two versions. Open it again.", ex);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < _options.MaxAttempts && IsTransient(ex))
-            {
-                lock (_gate) _retries++;
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _disposed.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
-            {
-                throw new IOException($"Reading {range} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
-            }
-        }
     }
 
     static bool IsTransient(Exception ex) =>
@@ -365,7 +423,7 @@ public sealed class S3ObjectStream : Stream
         if (disposing && !_disposed.IsCancellationRequested)
         {
             _disposed.Cancel();
-            lock (_gate) { _blocks.Clear(); _lru.Clear(); _reservedBytes = 0; }
+            lock (_gate) { _blocks.Clear(); _lru.Clear(); _freeBuffers.Clear(); _reservedBytes = 0; }
         }
         base.Dispose(disposing);
     }
@@ -380,6 +438,9 @@ public sealed class S3ObjectStream : Stream
         public int Size { get; }
         public LinkedListNode<long>? Node { get; set; }
         public bool IsLoaded => _data.Task.IsCompletedSuccessfully;
+        /// <summary>Reads copying from this block right now (guarded by the stream's lock): a pinned block is not evicted.</summary>
+        public int Readers { get; set; }
+        public byte[]? TryTakeData() => _data.Task.IsCompletedSuccessfully ? _data.Task.Result : null;
         public void Complete(byte[] data) => _data.TrySetResult(data);
         public void Fail(Exception ex)
         {

@@ -14,6 +14,8 @@ public sealed class TarIndexOutput : IAsyncDisposable
     readonly string? _bucket, _key, _prefix;
     readonly Dictionary<string, Sink> _perArchive = new();
     readonly List<string> _written = new();
+    readonly List<Task> _pending = new();
+    readonly SemaphoreSlim _completing = new(16);
     Sink? _single;
 
     TarIndexOutput(IAmazonS3? s3, TarIndexFormat format, string? localPath, string? bucket, string? key, string? prefix)
@@ -53,13 +55,27 @@ public sealed class TarIndexOutput : IAsyncDisposable
             if (result.Error is not null) return;
             sink = await OpenAsync(null, _bucket, _prefix + result.Key + TarIndexWriter.Extension(_format), cancellationToken).ConfigureAwait(false); // an empty archive still gets its (empty) index
         }
-        if (result.Error is not null) await sink.AbortAsync().ConfigureAwait(false);
-        else _written.Add(await sink.CompleteAsync(cancellationToken).ConfigureAwait(false));
+        if (result.Error is not null) { await sink.AbortAsync().ConfigureAwait(false); return; }
+        // Finishing an index is an upload of its own: several go at once, so the next archive's entries need not wait.
+        await _completing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _pending.Add(Task.Run(async () =>
+        {
+            try
+            {
+                var written = await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                lock (_written) _written.Add(written);
+            }
+            finally { _completing.Release(); }
+        }, cancellationToken));
     }
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_prefix is not null) return;
+        if (_prefix is not null)
+        {
+            await Task.WhenAll(_pending).ConfigureAwait(false);
+            return;
+        }
         _single ??= await OpenAsync(_localPath, _bucket, _key, cancellationToken).ConfigureAwait(false);
         _written.Add(await _single.CompleteAsync(cancellationToken).ConfigureAwait(false));
         _single = null;
@@ -68,6 +84,7 @@ public sealed class TarIndexOutput : IAsyncDisposable
     /// <summary>Abandons everything not yet completed (stop or failure).</summary>
     public async ValueTask DisposeAsync()
     {
+        try { await Task.WhenAll(_pending).ConfigureAwait(false); } catch (Exception) { /* the run already failed */ }
         if (_single is not null) await _single.AbortAsync().ConfigureAwait(false);
         foreach (var sink in _perArchive.Values) await sink.AbortAsync().ConfigureAwait(false);
         _perArchive.Clear();

@@ -10,7 +10,7 @@ namespace S3Turbo.Engine.Tar;
 public sealed class TarIndexOptions
 {
     /// <summary>Archives indexed at once.</summary>
-    public int MaxConcurrency { get; init; } = 8;
+    public int MaxConcurrency { get; init; } = 16;
     /// <summary>Small blocks keep header hopping cheap (one 64 KiB block per header of a large member).</summary>
     public int BlockSize { get; init; } = 64 * 1024;
     /// <summary>Per archive: cache cap and read-ahead for archives of small members and compressed archives.</summary>
@@ -38,7 +38,7 @@ public sealed class TarIndexer
 {
     readonly IAmazonS3 _s3;
     readonly TarIndexOptions _options;
-    readonly Channel<(string Bucket, string Key, long? Size)> _input = Channel.CreateBounded<(string, string, long?)>(1024);
+    readonly Channel<(string Bucket, string Key, long? Size, string? ETag)> _input = Channel.CreateBounded<(string, string, long?, string?)>(1024);
     readonly Channel<object> _output = Channel.CreateBounded<object>(new BoundedChannelOptions(4096) { SingleReader = true });
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly CancellationTokenSource _stop;
@@ -63,11 +63,12 @@ public sealed class TarIndexer
     public ChannelReader<object> Output => _output.Reader;
     public Task<TarIndexSummary> Completion { get; }
 
-    public ValueTask AddArchiveAsync(string bucket, string key, long? size, CancellationToken cancellationToken)
+    /// <summary>Queues one archive; with the size and ETag from a listing it is opened without a HEAD.</summary>
+    public ValueTask AddArchiveAsync(string bucket, string key, long? size, CancellationToken cancellationToken, string? etag = null)
     {
         BucketNames.Validate(bucket);
         Interlocked.Increment(ref _discovered);
-        return _input.Writer.WriteAsync((bucket, key, size), cancellationToken);
+        return _input.Writer.WriteAsync((bucket, key, size, etag), cancellationToken);
     }
 
     /// <summary>Queues every archive under a prefix that the filter accepts (streamed listing); returns how many.</summary>
@@ -81,7 +82,7 @@ public sealed class TarIndexer
             {
                 var relative = o.Key[prefix.Length..];
                 if (o.Key.EndsWith('/') || !filter.Accepts(relative[(relative.LastIndexOf('/') + 1)..], relative)) continue;
-                await AddArchiveAsync(bucket, o.Key, o.Size, cancellationToken).ConfigureAwait(false);
+                await AddArchiveAsync(bucket, o.Key, o.Size, cancellationToken, o.ETag).ConfigureAwait(false);
                 added++;
             }
         }
@@ -115,7 +116,7 @@ public sealed class TarIndexer
             while (await _input.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
                 while (_input.Reader.TryRead(out var archive))
                 {
-                    var result = await IndexArchiveAsync(archive.Bucket, archive.Key, _stop.Token).ConfigureAwait(false);
+                    var result = await IndexArchiveAsync(archive.Bucket, archive.Key, archive.Size, archive.ETag, _stop.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref _archives);
                     if (result.Error is not null) Interlocked.Increment(ref _failed);
                     Interlocked.Add(ref _archiveBytes, result.ArchiveBytes);
@@ -134,7 +135,7 @@ public sealed class TarIndexer
         }
     }
 
-    async Task<TarArchiveResult> IndexArchiveAsync(string bucket, string key, CancellationToken cancellationToken)
+    async Task<TarArchiveResult> IndexArchiveAsync(string bucket, string key, long? knownSize, string? knownETag, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         long entries = 0;
@@ -142,11 +143,14 @@ public sealed class TarIndexer
         string compression = "None";
         try
         {
-            objectStream = await S3ObjectStream.OpenAsync(_s3, new ObjectStreamOptions
+            var streamOptions = new ObjectStreamOptions
             {
                 BucketName = bucket, Key = key, BlockSize = _options.BlockSize, MaxMemory = _options.MaxMemoryPerArchive,
                 MaxReadAhead = _options.MaxReadAhead, SequentialGap = _options.HopThreshold, MaxBlocksPerRequest = 32,
-            }, cancellationToken).ConfigureAwait(false);
+            };
+            objectStream = knownSize is long size && knownETag is not null
+                ? S3ObjectStream.FromListing(_s3, streamOptions, size, knownETag)
+                : await S3ObjectStream.OpenAsync(_s3, streamOptions, cancellationToken).ConfigureAwait(false);
             var magic = new byte[4];
             int n = await objectStream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             objectStream.Position = 0;
@@ -155,10 +159,14 @@ public sealed class TarIndexer
             else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0x28, 0xB5, 0x2F, 0xFD })) { compression = "Zstd"; tar = new ZstdSharp.DecompressionStream(objectStream, leaveOpen: true); }
             else if (n >= 3 && magic[0] == (byte)'B' && magic[1] == (byte)'Z' && magic[2] == (byte)'h') throw Unsupported(bucket, key, "bzip2");
             else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X' })) throw Unsupported(bucket, key, "xz");
+            // A decompressor reads front to back, and a small archive (up to one read-ahead window) costs little more
+            // read whole than hopped: both are better served by full read-ahead at once than by a ramp.
+            if (compression != "None" || objectStream.Length <= _options.MaxReadAhead) objectStream.ExpectSequential();
             await using (tar.ConfigureAwait(false))
             {
                 await foreach (var entry in new TarIndexReader(tar, bucket, key).ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (entries == 0 && compression == "None" && entry.StoredSize < _options.HopThreshold) objectStream.ExpectSequential();
                     entries++;
                     Interlocked.Increment(ref _entries);
                     await _output.Writer.WriteAsync(entry, cancellationToken).ConfigureAwait(false);

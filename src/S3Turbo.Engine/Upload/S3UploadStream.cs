@@ -339,7 +339,12 @@ public sealed class S3UploadStream : Stream
         DropBuffers();
     }
 
-    void DropBuffers() { lock (_gate) _freeBuffers.Clear(); }
+    /// <summary>The end of the upload, either way: buffers go to the GC and the scheduler leaves the client's events.</summary>
+    void DropBuffers()
+    {
+        lock (_gate) _freeBuffers.Clear();
+        _scheduler.Dispose();
+    }
 
     /// <summary>Disposing completes the upload unless it failed or was aborted, in which case it makes sure the
     /// multipart upload is aborted. A failure to complete is thrown from Dispose, as FileStream does for a failed flush.</summary>
