@@ -75,6 +75,7 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
         PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
         # S3Turbo's own summary (printed by the command) gives the in-process rate, without pwsh start-up.
         InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
+        InProcessMiBps = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*([\d.,]+) MiB/s').Groups[1].Value -replace ',', ''
     }
     Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} files/s {3,7:N1} MB/s cpu {4,6:N2}s rss {5,5} MB complete={6}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.MBps, $row.CpuSec, $row.PeakRssMB, $row.Complete)
     if (-not $row.Complete) { Write-Warning "$Name stored $($stored.Count) objects/$($stored.Bytes) bytes, exit $exit; see /tmp/s3turbo-bench-last.log" }
@@ -224,16 +225,16 @@ if ($scenarios -contains 'read') {
         Measure-Run 'S3Turbo Open-S3Object (200 random 4 KiB reads)' "$pwsh -Command `"$randomScript`""
     )
     # The same through a proxy that also caps each connection at 100 MB/s, as one real S3 stream is capped.
-    $capProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7482, $serverPort, 10, 100 -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy-cap.log
+    $readCapProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7483, $serverPort, 10, 100 -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy-readcap.log
     Start-Sleep -Seconds 2
-    $capEndpoint = 'http://127.0.0.1:7482'
+    $capEndpoint = 'http://127.0.0.1:7483'
     $capRead = $readScript -replace [regex]::Escape($endpoint), $capEndpoint
     $runResults['read-capped'] = @(
         Measure-Run 'S3Turbo Open-S3Object (sequential)' "$pwsh -Command `"$capRead`"" 1GB
         Measure-Run 'single GetObject stream (AWS SDK)' "dotnet $benchTool get-single $capEndpoint $sourceBucket read/big.bin" 1GB
         Measure-Run 'aws s3 cp s3://... - (defaults)' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $capEndpoint s3://$sourceBucket/read/big.bin - | wc -c | sed 's/^/bytes=/'" 1GB
     )
-    Stop-Process -Id $capProxy.Id -ErrorAction SilentlyContinue
+    Stop-Process -Id $readCapProxy.Id -ErrorAction SilentlyContinue
 }
 
 if ($scenarios -contains 'tar') {
@@ -294,9 +295,12 @@ foreach ($name in $results.Keys) {
     $rows = $results[$name]
     $title = $titles[$name]
     [void]$md.AppendLine("## $title`n")
-    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | Peak RSS MB | All objects stored |')
-    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|')
-    foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) |") }
+    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | Peak RSS MB | All objects stored | In-process (S3Turbo summary) |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|---|')
+    foreach ($r in $rows) {
+        $inProcess = if ($r.InProcessMiBps) { "$($r.InProcessMiBps) MiB/s, $($r.InProcessItemsPerSec) items/s" } else { '' }
+        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
+    }
     $us = $rows | Where-Object Tool -like 'S3Turbo*'
     $ratios = foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
     [void]$md.AppendLine("`nS3Turbo speed-up (peer seconds / S3Turbo seconds): $($ratios -join '; ').")

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Amazon.Runtime;
 using Amazon.S3;
+using S3Turbo.Engine.Connection;
 
 namespace S3Turbo.Engine.Concurrency;
 
@@ -15,7 +16,7 @@ public sealed class RequestScheduler : IDisposable
     const long RequestOverheadBytes = 128 * 1024;
     readonly RequestLimiter _limiter;
     readonly AdaptiveConcurrencyController? _controller;
-    readonly AmazonServiceClient? _client;
+    readonly ObservedS3Client? _client;
     readonly RateLimiter? _rate;
     long _workInInterval;
     long _waitsInInterval;
@@ -39,10 +40,10 @@ public sealed class RequestScheduler : IDisposable
             _controller = new AdaptiveConcurrencyController(initialConcurrency, 2, maxAdaptiveConcurrency);
             _limiter = new RequestLimiter(_controller.Limit);
         }
-        // Every failed attempt raises ExceptionEvent, including the ones the SDK retries: that is how throttling
-        // that the SDK absorbed still slows us down, and how retries are counted.
-        _client = client as AmazonServiceClient;
-        if (_client is not null) _client.ExceptionEvent += OnSdkException;
+        // Every failed attempt is reported, including the ones the SDK retries: that is how throttling that the SDK
+        // absorbed still slows us down, and how retries are counted.
+        _client = client as ObservedS3Client;
+        if (_client is not null) _client.AttemptFailed += OnAttemptFailed;
     }
 
     public bool IsAdaptive => _controller is not null;
@@ -78,11 +79,10 @@ public sealed class RequestScheduler : IDisposable
         }
     }
 
-    void OnSdkException(object? sender, ExceptionEventArgs args)
+    void OnAttemptFailed(Exception ex)
     {
         Interlocked.Increment(ref _exceptionEvents);
-        if (args is WebServiceExceptionEventArgs { Exception: { } ex } && ErrorClassifier.IsThrottle(ex))
-            Interlocked.Exchange(ref _throttledInInterval, 1);
+        if (ErrorClassifier.IsThrottle(ex)) Interlocked.Exchange(ref _throttledInInterval, 1);
     }
 
     /// <summary>Adapts the limit once per interval until cancelled (no-op with a fixed concurrency).</summary>
@@ -129,6 +129,6 @@ public sealed class RequestScheduler : IDisposable
     public void Dispose()
     {
         _rate?.Dispose();
-        if (_client is not null) _client.ExceptionEvent -= OnSdkException;
+        if (_client is not null) _client.AttemptFailed -= OnAttemptFailed;
     }
 }

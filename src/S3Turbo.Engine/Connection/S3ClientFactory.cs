@@ -16,9 +16,10 @@ public static class S3ClientFactory
             Timeout = options.RequestTimeout,
             ConnectTimeout = options.ConnectTimeout,
             MaxConnectionsPerServer = options.MaxConnections,
-            // Throttling is handled by our adaptive controller; the SDK's own retry quota would otherwise
-            // stop retrying under a burst of 503s on a busy bucket.
-            ThrottleRetries = true,
+            // Throttling is handled by our adaptive controller (fewer requests in flight), so the SDK's client-wide
+            // retry quota is off: with it on, a few seconds of 503s from a busy bucket drain the quota and every
+            // request in flight then fails at once instead of being retried after its backoff.
+            ThrottleRetries = false,
         };
         if (options.ChecksumCalculation == ChecksumCalculation.WhenRequired)
         {
@@ -37,7 +38,7 @@ public static class S3ClientFactory
             config.ForcePathStyle = options.ForcePathStyle ?? false;
             if (!string.IsNullOrEmpty(options.Region)) config.RegionEndpoint = ResolveRegion(options.Region!);
         }
-        return options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+        return options.Credentials is null ? new ObservedS3Client(config) : new ObservedS3Client(options.Credentials, config);
     }
 
     /// <summary>Rejects region names that are not of AWS's shape (the SDK would otherwise invent an endpoint).</summary>

@@ -1,0 +1,233 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Copy;
+using S3Turbo.Engine.Upload;
+
+namespace S3Turbo.Engine.Tests;
+
+/// <summary>Fault suites (issue: reliability): every file or object is transferred byte-exact or reported, and no
+/// multipart upload is left open, with connection resets, 503s and 500s injected by the FaultProxy (seeded).</summary>
+public class ReliabilityTests : IClassFixture<BucketFixture>
+{
+    const int MiB = 1024 * 1024;
+    readonly BucketFixture _s3;
+    public ReliabilityTests(BucketFixture s3) => _s3 = s3;
+
+    static IAmazonS3 ClientThrough(FaultProxy proxy, int maxRetries = 8) =>
+        S3ClientFactory.Create(new S3ConnectionOptions
+        {
+            Credentials = new Amazon.Runtime.BasicAWSCredentials(TestS3.AccessKey, TestS3.SecretKey),
+            EndpointUrl = proxy.Endpoint, Region = "us-east-1", MaxRetries = maxRetries, ConnectTimeout = TimeSpan.FromSeconds(3),
+        });
+
+    /// <summary>5% resets before forwarding, 5% 503 SlowDown, 2% 500 InternalError, 3% of PUT responses cut off.</summary>
+    static readonly FaultRule[] Flaky =
+    {
+        new(FaultKind.ResetBeforeForwarding, 0.05),
+        new(FaultKind.SlowDown503, 0.05),
+        new(FaultKind.InternalError500, 0.02),
+        new(FaultKind.ResetMidResponse, 0.03, Method: "PUT") { AfterBytes = 12 }, // inside the status line
+    };
+
+    /// <summary>A tree of 490 small files and 10 multipart-sized ones.</summary>
+    static Dictionary<string, byte[]> WriteTree(TempDir dir, int seed)
+    {
+        var files = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 500; i++)
+        {
+            var name = $"d{i % 7}/f{i:D3}.bin";
+            files[name] = TempDir.Random(i % 50 == 0 ? 6 * MiB + i : 1 + (i * 97 % 8000), seed * 1000 + i);
+            dir.Write(name, files[name]);
+        }
+        return files;
+    }
+
+    async Task<(TransferSummary Summary, List<UploadResult> Results)> UploadAsync(IAmazonS3 client, TempDir dir, string prefix, CancellationToken cancellationToken = default, int? maxConcurrency = null)
+    {
+        var upload = new DirectoryUpload(client, new UploadOptions
+        {
+            BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB, MaxConcurrency = maxConcurrency,
+        }, cancellationToken);
+        var results = new List<UploadResult>();
+        var reader = Task.Run(async () => { await foreach (var r in upload.Results.ReadAllAsync()) results.Add(r); });
+        try
+        {
+            foreach (var item in LocalFileEnumerator.Enumerate(dir.Path, true, false, new WildcardFilter(null, null), new KeyMapper(dir.Path, prefix), default))
+                await upload.AddAsync(item, cancellationToken);
+        }
+        finally { upload.CompleteAdding(); }
+        var summary = await upload.Completion;
+        await reader;
+        return (summary, results);
+    }
+
+    /// <summary>Every object under the prefix equals its source (single-part ETag = MD5; multipart objects compared
+    /// byte for byte); returns how many were checked.</summary>
+    async Task<int> AssertExactAsync(string prefix, IReadOnlyDictionary<string, byte[]> sources, bool all = true)
+    {
+        int checkedObjects = 0;
+        string? token = null;
+        var seen = new HashSet<string>();
+        do
+        {
+            var page = await _s3.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = prefix, ContinuationToken = token });
+            foreach (var o in page.S3Objects ?? new())
+            {
+                var name = o.Key[prefix.Length..];
+                Assert.True(sources.TryGetValue(name, out var expected), $"unexpected object {o.Key}");
+                Assert.Equal(expected!.Length, o.Size);
+                if (o.ETag!.Contains('-'))
+                {
+                    var stored = await _s3.GetBytesAsync(o.Key);
+                    Assert.True(stored.AsSpan().SequenceEqual(expected), o.Key);
+                }
+                else Assert.Equal(Convert.ToHexString(MD5.HashData(expected)).ToLowerInvariant(), o.ETag.Trim('"'));
+                seen.Add(name);
+                checkedObjects++;
+            }
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (token is not null);
+        if (all) Assert.Equal(sources.Count, seen.Count);
+        Assert.Empty(await _s3.OpenUploadsAsync(prefix));
+        return checkedObjects;
+    }
+
+    [Fact]
+    public async Task Upload_with_resets_503s_and_500s_completes_exactly_and_counts_its_retries()
+    {
+        using var dir = new TempDir();
+        var files = WriteTree(dir, 1);
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 11) { Rules = Flaky };
+        var (summary, results) = await UploadAsync(ClientThrough(proxy), dir, "flaky-up/");
+        Assert.Equal(0, summary.ItemsFailed);
+        Assert.Equal(500, summary.ItemsTransferred);
+        Assert.True(proxy.InjectedTotal > 10, $"only {proxy.InjectedTotal} faults were injected");
+        Assert.True(summary.Retries > 0, "retries must be counted in the summary");
+        Assert.Equal(500, await AssertExactAsync("flaky-up/", files));
+    }
+
+    [Fact]
+    public async Task A_five_second_503_storm_makes_the_controller_back_off_and_the_run_completes()
+    {
+        using var dir = new TempDir();
+        var files = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 300; i++) { files[$"s{i:D3}"] = TempDir.Random(2000 + i, 500 + i); dir.Write($"s{i:D3}", files[$"s{i:D3}"]); }
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 12) { Rules = new[] { new FaultRule(FaultKind.SlowDown503, 1.0) } };
+        var client = ClientThrough(proxy, maxRetries: 12);
+        var run = UploadAsync(client, dir, "storm/");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        proxy.Rules = Array.Empty<FaultRule>();
+        var (summary, _) = await run;
+        Assert.Equal(0, summary.ItemsFailed);
+        Assert.True(summary.ThrottleEvents > 0, "the controller must have seen the throttling");
+        Assert.True(summary.Concurrency < summary.PeakConcurrency || summary.PeakConcurrency <= 2, $"concurrency {summary.Concurrency}, peak {summary.PeakConcurrency}: it must have backed off");
+        Assert.Equal(300, await AssertExactAsync("storm/", files));
+    }
+
+    [Fact]
+    public async Task Cancelling_at_twenty_random_points_leaves_no_open_upload_and_no_object_that_differs()
+    {
+        using var dir = new TempDir();
+        var files = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 30; i++) { files[$"c{i:D2}"] = TempDir.Random(i % 10 == 0 ? 11 * MiB : 3000 + i, 900 + i); dir.Write($"c{i:D2}", files[$"c{i:D2}"]); }
+        int checkedObjects = 0;
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(new Random(seed).Next(0, 1500)));
+            // A client per run, as each cmdlet invocation has: connections cut by the cancellation are not reused.
+            try { await UploadAsync(TestS3.Client(), dir, $"cancel/{seed}/", stop.Token, maxConcurrency: 4); }
+            catch (OperationCanceledException) { }
+            catch (S3TurboException ex) when (ex.Kind == FailureKind.Stopped) { }
+            checkedObjects += await AssertExactAsync($"cancel/{seed}/", files, all: false);
+        }
+        Assert.True(checkedObjects > 0, "some runs must have got far enough to store objects");
+    }
+
+    /// <summary>The gateway process stopped for 10 s mid-run and started again (tools/s3-server-restart-gateway.sh):
+    /// the run completes or reports exactly what failed, nothing stored is partial, no upload is left open, and a
+    /// second run in Update mode finishes the job. Needs the local Ceph gateway; build.ps1 leaves it out when the
+    /// tests are pointed at another store.</summary>
+    [Fact]
+    [Trait("Category", "LocalGateway")]
+    public async Task The_gateway_going_away_for_ten_seconds_loses_nothing_and_a_rerun_finishes_the_job()
+    {
+        var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../tools/s3-server-restart-gateway.sh"));
+        Assert.True(File.Exists("/var/tmp/s3turbo-ceph/rootfs/ceph/run/client.rgw.a.pid"), "this test needs the local Ceph gateway started by tools/s3-server-start.sh");
+        using var dir = new TempDir();
+        var files = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 240; i++) { files[$"g{i:D3}"] = TempDir.Random(i % 60 == 0 ? 11 * MiB : 500 + i * 13, 3000 + i); dir.Write($"g{i:D3}", files[$"g{i:D3}"]); }
+        // A delaying proxy keeps the run going long enough for the outage to land in the middle of it.
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 15) { Rules = new[] { new FaultRule(FaultKind.Delay, 1.0) { Delay = TimeSpan.FromMilliseconds(60) } } };
+        var client = ClientThrough(proxy, maxRetries: 10);
+        var run = UploadAsync(client, dir, "outage/", maxConcurrency: 4);
+        await Task.Delay(700);
+        var restart = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var (summary, results) = await run;
+        await restart.WaitForExitAsync();
+        Assert.Equal(0, restart.ExitCode);
+        Assert.Equal(240, results.Count);
+        Assert.All(results.Where(r => r.Status == TransferStatus.Failed), r => Assert.NotNull(r.Error));
+        Assert.Equal(results.Count(r => r.Status == TransferStatus.Failed), summary.ItemsFailed);
+        await AssertExactAsync("outage/", files, all: false);     // nothing stored is partial or wrong, nothing left open
+
+        proxy.Rules = Array.Empty<FaultRule>();
+        var upload = new DirectoryUpload(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Update, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB }, default);
+        var reader = Task.Run(async () => { await foreach (var _ in upload.Results.ReadAllAsync()) { } });
+        foreach (var item in LocalFileEnumerator.Enumerate(dir.Path, true, false, new WildcardFilter(null, null), new KeyMapper(dir.Path, "outage/"), default))
+            await upload.AddAsync(item);
+        upload.CompleteAdding();
+        var second = await upload.Completion;
+        await reader;
+        Assert.Equal(0, second.ItemsFailed);
+        Assert.Equal(240, second.ItemsTransferred + second.ItemsSkipped);
+        Assert.True(second.ItemsTransferred <= summary.ItemsFailed, "only what failed (or was never confirmed) is sent again");
+        Assert.Equal(240, await AssertExactAsync("outage/", files));
+    }
+
+    [Fact]
+    public async Task Prefix_copy_with_resets_503s_and_500s_copies_every_object_exactly()
+    {
+        var sources = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 200; i++)
+        {
+            sources[$"o{i:D3}"] = TempDir.Random(i % 100 == 0 ? 12 * MiB : 100 + i, 2000 + i);
+            await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = $"copy-src/o{i:D3}", InputStream = new MemoryStream(sources[$"o{i:D3}"]) });
+        }
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 13) { Rules = Flaky };
+        var copy = new PrefixCopy(ClientThrough(proxy), new CopyOptions
+        {
+            DestinationBucket = _s3.Bucket, DestinationPrefix = "copy-dst", Mode = TransferMode.Overwrite, MultipartCopyThreshold = 5 * MiB, PartSize = 5 * MiB, PageSize = 50,
+        }, default);
+        var results = new List<CopyResult>();
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        await copy.AddPrefixAsync(_s3.Bucket, "copy-src", default);
+        copy.CompleteAdding();
+        var summary = await copy.Completion;
+        await reader;
+        Assert.Equal(0, summary.ItemsFailed);
+        Assert.Equal(200, summary.ItemsTransferred);
+        Assert.True(proxy.InjectedTotal > 5);
+        Assert.Equal(200, await AssertExactAsync("copy-dst/", sources));
+    }
+
+    [Fact]
+    public async Task Upload_and_object_streams_survive_resets_and_errors_byte_exact()
+    {
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 14) { Rules = Flaky };
+        var client = ClientThrough(proxy);
+        var data = TempDir.Random(23 * MiB + 11, 77);
+        await using (var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "streams/up.bin", PartSize = 5 * MiB }))
+            for (int offset = 0; offset < data.Length; offset += 300_000) await upload.WriteAsync(data.AsMemory(offset, Math.Min(300_000, data.Length - offset)));
+        Assert.Equal(data, await _s3.GetBytesAsync("streams/up.bin"));
+        Assert.Empty(await _s3.OpenUploadsAsync("streams/"));
+
+        proxy.Rules = new[] { new FaultRule(FaultKind.ResetMidResponse, 0.3, Method: "GET") { AfterBytes = 200_000 }, new FaultRule(FaultKind.SlowDown503, 0.05) };
+        await using var read = await S3ObjectStream.OpenAsync(client, new ObjectStreamOptions { BucketName = _s3.Bucket, Key = "streams/up.bin", MaxAttempts = 6 });
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy, 100_000);
+        Assert.Equal(data, copy.ToArray());
+        Assert.True(proxy.Injected(FaultKind.ResetMidResponse) > 0, "some reads must have been cut off");
+    }
+}
