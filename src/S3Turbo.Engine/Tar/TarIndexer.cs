@@ -146,11 +146,15 @@ public sealed class TarIndexer
             var streamOptions = new ObjectStreamOptions
             {
                 BucketName = bucket, Key = key, BlockSize = _options.BlockSize, MaxMemory = _options.MaxMemoryPerArchive,
-                MaxReadAhead = _options.MaxReadAhead, SequentialGap = _options.HopThreshold, MaxBlocksPerRequest = 32,
+                MaxReadAhead = _options.MaxReadAhead, SequentialGap = _options.HopThreshold, MaxBlocksPerRequest = 16, MaxConcurrentFetches = 8,
             };
             objectStream = knownSize is long size && knownETag is not null
                 ? S3ObjectStream.FromListing(_s3, streamOptions, size, knownETag)
                 : await S3ObjectStream.OpenAsync(_s3, streamOptions, cancellationToken).ConfigureAwait(false);
+            // A small archive (up to one read-ahead window) costs little more read whole than hopped, so it is fetched
+            // at once, in parallel ranges, before the first byte is looked at.
+            bool small = objectStream.Length <= _options.MaxReadAhead;
+            if (small) objectStream.ExpectSequential();
             var magic = new byte[4];
             int n = await objectStream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             objectStream.Position = 0;
@@ -159,9 +163,8 @@ public sealed class TarIndexer
             else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0x28, 0xB5, 0x2F, 0xFD })) { compression = "Zstd"; tar = new ZstdSharp.DecompressionStream(objectStream, leaveOpen: true); }
             else if (n >= 3 && magic[0] == (byte)'B' && magic[1] == (byte)'Z' && magic[2] == (byte)'h') throw Unsupported(bucket, key, "bzip2");
             else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X' })) throw Unsupported(bucket, key, "xz");
-            // A decompressor reads front to back, and a small archive (up to one read-ahead window) costs little more
-            // read whole than hopped: both are better served by full read-ahead at once than by a ramp.
-            if (compression != "None" || objectStream.Length <= _options.MaxReadAhead) objectStream.ExpectSequential();
+            // A decompressor reads front to back: full read-ahead at once rather than a ramp.
+            if (compression != "None" && !small) objectStream.ExpectSequential();
             await using (tar.ConfigureAwait(false))
             {
                 await foreach (var entry in new TarIndexReader(tar, bucket, key).ReadAsync(cancellationToken).ConfigureAwait(false))
