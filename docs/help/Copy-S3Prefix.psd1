@@ -30,7 +30,7 @@ Concurrency is adaptive by default (it grows while throughput grows and backs of
         CopyTags               = 'Keep the source''s tags (default $true, as S3''s CopyObject does). -CopyTags $false writes the copies without tags; -Tag replaces them.'
         MultipartCopyThreshold = 'Objects larger than this are copied as multipart UploadPartCopy (default and maximum 5 GiB, minimum 5 MiB).'
         PartSize               = 'The part size for multipart copies when the source''s own part layout cannot be mirrored (default 128 MiB; grown to stay within 10,000 parts).'
-        MaxConcurrency         = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 32, doubling while throughput keeps growing, up to 128).'
+        MaxConcurrency         = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 64, doubling while throughput keeps growing, up to 128).'
         MaxRequestsPerSecond   = 'Caps the rate of S3 requests (listing, HEAD and copy requests alike; SDK retries of one request count once), for buckets shared with other work.'
         PageSize               = 'Keys per ListObjectsV2 page (1 to 1,000, default 1,000). Smaller pages only make sense for tests.'
         ContentType            = 'With -MetadataDirective Replace: the Content-Type of every copy (default: guessed from the key''s extension).'

@@ -24,7 +24,7 @@ public sealed class CopyOptions
     public const long DefaultCopyPartSize = 128L * 1024 * 1024;
     public int? MaxConcurrency { get; init; }
     public double? MaxRequestsPerSecond { get; init; }
-    public int InitialConcurrency { get; init; } = 32; // copies cost the client little: latency, not CPU, bounds them
+    public int InitialConcurrency { get; init; } = 64; // copies cost the client little: latency and the store, not CPU, bound them
     public int MaxAdaptiveConcurrency { get; init; } = 128;
     public int MaxItemsInFlight { get; init; } = 256;
     public int MaxLargeObjectsInFlight { get; init; } = 4;
@@ -63,12 +63,8 @@ public sealed class PrefixCopy
 {
     readonly IAmazonS3 _s3;
     readonly CopyOptions _options;
-    readonly RequestScheduler _scheduler;
-    readonly ItemPipeline<CopyItem, CopyResult> _pipeline;
+    readonly TransferRun<CopyItem, CopyResult> _run;
     readonly SemaphoreSlim _largeObjects;
-    readonly Stopwatch _clock = Stopwatch.StartNew();
-    readonly TransferCounters _counters = new();
-    readonly CancellationTokenSource _background;
     readonly string _destinationPrefix;
     readonly HashSet<string> _checkedSourceBuckets = new();
 
@@ -78,19 +74,17 @@ public sealed class PrefixCopy
         _s3 = s3;
         _options = options;
         _destinationPrefix = KeyMapper.NormalizePrefix(options.DestinationPrefix);
-        _scheduler = new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency, options.MaxRequestsPerSecond);
         _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
-        _pipeline = new ItemPipeline<CopyItem, CopyResult>(options.MaxItemsInFlight, options.QueueCapacity, 1024, ProcessAsync, cancellationToken);
-        _background = CancellationTokenSource.CreateLinkedTokenSource(_pipeline.Token);
-        var controller = _scheduler.RunControllerAsync(options.ControlInterval, _background.Token);
-        var progress = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress, _background.Token);
-        Completion = FinishAsync(controller, progress);
+        _run = new TransferRun<CopyItem, CopyResult>("Copy",
+            new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency, options.MaxRequestsPerSecond),
+            options.MaxItemsInFlight, options.QueueCapacity, ProcessAsync, options.ControlInterval, options.Progress, options.ProgressInterval,
+            options.WhatIf, cancellationToken);
     }
 
-    public RequestScheduler Scheduler => _scheduler;
-    public System.Threading.Channels.ChannelReader<CopyResult> Results => _pipeline.Results;
-    public Task<TransferSummary> Completion { get; }
-    public TransferProgress GetProgress() => _counters.Snapshot("Copy", _clock.Elapsed, _scheduler);
+    public RequestScheduler Scheduler => _run.Scheduler;
+    public System.Threading.Channels.ChannelReader<CopyResult> Results => _run.Pipeline.Results;
+    public Task<TransferSummary> Completion => _run.Completion;
+    public TransferProgress GetProgress() => _run.GetProgress();
 
     /// <summary>Checks the destination bucket once, before anything is listed or copied.</summary>
     public Task PreflightAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.DestinationBucket, cancellationToken);
@@ -103,11 +97,11 @@ public sealed class PrefixCopy
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
         CheckNoOverlap(sourceBucket, prefix);
         await using var existing = _options.Mode == TransferMode.Overwrite ? null
-            : new SortedListingCursor(ObjectLister.ListAsync(_s3, _scheduler, _options.DestinationBucket, _destinationPrefix, _options.PageSize, cancellationToken: cancellationToken), cancellationToken);
+            : new SortedListingCursor(ObjectLister.ListAsync(_s3, Scheduler, _options.DestinationBucket, _destinationPrefix, _options.PageSize, cancellationToken: cancellationToken), cancellationToken);
         long listed = 0;
         try
         {
-            await foreach (var source in ObjectLister.ListAsync(_s3, _scheduler, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var source in ObjectLister.ListAsync(_s3, Scheduler, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 listed++;
                 var relative = source.Key[prefix.Length..];
@@ -141,7 +135,7 @@ public sealed class PrefixCopy
         await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
-    public void CompleteAdding() { _counters.InputComplete = true; _pipeline.CompleteAdding(); }
+    public void CompleteAdding() => _run.CompleteAdding();
 
     /// <summary>A copy whose destination lies inside its own source (or the reverse) could copy its own copies or
     /// overwrite objects not yet copied.</summary>
@@ -172,34 +166,8 @@ public sealed class PrefixCopy
 
     async Task EnqueueAsync(CopyItem item, CancellationToken cancellationToken)
     {
-        _counters.Discovered(Math.Max(0, item.Source.Size));
-        await _pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
-    }
-
-    async Task<TransferSummary> FinishAsync(Task controller, Task progress)
-    {
-        try { await _pipeline.Completion.ConfigureAwait(false); }
-        finally
-        {
-            _background.Cancel();
-            await Task.WhenAll(controller, progress).ConfigureAwait(false);
-            _options.Progress?.Report(GetProgress());
-            _scheduler.Dispose();
-        }
-        return _counters.Summary("Copy", _clock.Elapsed, _scheduler, _options.WhatIf);
-    }
-
-    async Task ReportProgressAsync(IProgress<TransferProgress> progress, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(_options.ProgressInterval, cancellationToken).ConfigureAwait(false);
-                progress.Report(GetProgress());
-            }
-        }
-        catch (OperationCanceledException) { }
+        _run.Counters.Discovered(Math.Max(0, item.Source.Size));
+        await _run.Pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
     async Task<CopyResult> ProcessAsync(CopyItem item, CancellationToken cancellationToken)
@@ -221,7 +189,7 @@ public sealed class PrefixCopy
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
         {
             var failure = Classify(ex, item);
-            if (failure.IsFatalForRun) _pipeline.Fail(failure);
+            if (failure.IsFatalForRun) _run.Pipeline.Fail(failure);
             return Record(Failed(item, failure, started));
         }
     }
@@ -237,7 +205,7 @@ public sealed class PrefixCopy
 
     async Task<ListedObject> HeadSourceAsync(ListedObject source, CancellationToken cancellationToken)
     {
-        var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+        var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
         return source with { Size = head.ContentLength, ETag = head.ETag, StorageClass = head.StorageClass?.Value, LastModified = head.LastModified };
     }
 
@@ -245,7 +213,7 @@ public sealed class PrefixCopy
     {
         try
         {
-            var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.DestinationBucket, key, ct), 0, cancellationToken).ConfigureAwait(false);
+            var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.DestinationBucket, key, ct), 0, cancellationToken).ConfigureAwait(false);
             return new ListedObject(_options.DestinationBucket, key, head.ContentLength, head.ETag, head.StorageClass?.Value, head.LastModified);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket") { return null; }
@@ -275,13 +243,13 @@ public sealed class PrefixCopy
         if (_options.Settings.StorageClass is null && source.StorageClass is { Length: > 0 } sc) request.StorageClass = S3StorageClass.FindValue(sc);
         if (_options.Settings.Tags.Count > 0) request.TaggingDirective = TaggingDirective.REPLACE;
         else if (!_options.CopyTags) { request.TaggingDirective = TaggingDirective.REPLACE; request.TagSet = new List<Tag>(); }
-        var response = await _scheduler.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
+        var response = await Scheduler.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
         // Stores differ in how they honour the tagging directive: when the tags are not simply carried over, set them.
         var wantedTags = _options.Settings.Tags.Count > 0 ? ObjectTagging.ToTags(_options.Settings.Tags)
             : !_options.CopyTags ? new List<Tag>()
-            : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_s3, _scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
+            : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_s3, Scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
             : null;
-        if (wantedTags is not null) await ObjectTagging.SetAsync(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
+        if (wantedTags is not null) await ObjectTagging.SetAsync(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
         return Result(item, TransferStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
     }
 
@@ -305,7 +273,7 @@ public sealed class PrefixCopy
         await _largeObjects.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey };
             if (_options.MetadataDirective == MetadataDirective.Replace) _options.Settings.ApplyTo(initiate, item.DestinationKey);
@@ -320,10 +288,10 @@ public sealed class PrefixCopy
                 if (s.Tags.Count > 0) initiate.TagSet = s.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
             }
             if (_options.Settings.Tags.Count == 0 && _options.CopyTags && head.TagsCount is not 0)
-                initiate.TagSet = await ObjectTagging.GetAsync(_s3, _scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
+                initiate.TagSet = await ObjectTagging.GetAsync(_s3, Scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
             long partSize = await ChooseCopyPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
             int partCount = PartSizing.PartCount(source.Size, partSize);
-            var upload = new Upload.MultipartUpload(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey);
+            var upload = new Upload.MultipartUpload(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey);
             await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
             var completed = await upload.RunCopyPartsAsync(partCount, partNumber =>
             {
@@ -335,7 +303,7 @@ public sealed class PrefixCopy
                     ETagToMatch = new List<string> { source.ETag! },
                 }, length);
             }, cancellationToken).ConfigureAwait(false);
-            if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_s3, _scheduler, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
+            if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
             return Result(item, TransferStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
         }
         finally { _largeObjects.Release(); }
@@ -365,7 +333,7 @@ public sealed class PrefixCopy
         if (dash < 0 || !int.TryParse(etag[(dash + 1)..], out int sourceParts) || sourceParts < 2) return fallback;
         try
         {
-            var part1 = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            var part1 = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
             long size = part1.ContentLength;
             bool uniform = size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
@@ -377,7 +345,7 @@ public sealed class PrefixCopy
 
     CopyResult Record(CopyResult result)
     {
-        _counters.Completed(result.Status, Math.Max(0, result.Size));
+        _run.Counters.Completed(result.Status, Math.Max(0, result.Size));
         return result;
     }
 

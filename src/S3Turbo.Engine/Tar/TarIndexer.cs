@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Threading.Channels;
 using Amazon.S3;
+using S3Turbo.Engine.Concurrency;
 using S3Turbo.Engine.Listing;
 using S3Turbo.Engine.Upload;
 
@@ -55,7 +56,7 @@ public sealed class TarIndexer
         _caller = cancellationToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _workers = Task.WhenAll(Enumerable.Range(0, options.MaxConcurrency).Select(_ => Task.Run(WorkAsync)));
-        var progress = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress);
+        var progress = options.Progress is null ? Task.CompletedTask : ProgressLoop.RunAsync(options.Progress, GetProgress, options.ProgressInterval, _stop.Token);
         Completion = FinishAsync(progress);
     }
 
@@ -200,19 +201,6 @@ public sealed class TarIndexer
 
     static TarFormatException Unsupported(string bucket, string key, string format) =>
         new(ErrorIds.UnsupportedCompression, $"s3://{bucket}/{key} is {format}-compressed; S3Turbo reads uncompressed, gzip and zstd tar archives.", $"s3://{bucket}/{key}", 0);
-
-    async Task ReportProgressAsync(IProgress<TransferProgress> progress)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(_options.ProgressInterval, _stop.Token).ConfigureAwait(false);
-                progress.Report(GetProgress());
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
 
     async Task<TarIndexSummary> FinishAsync(Task progress)
     {

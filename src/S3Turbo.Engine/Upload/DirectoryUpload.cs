@@ -51,95 +51,63 @@ public sealed class DirectoryUpload
     public const string PartSizeMetadataKey = "s3turbo-part-size";
     readonly IAmazonS3 _s3;
     readonly UploadOptions _options;
-    readonly RequestScheduler _scheduler;
-    readonly ItemPipeline<UploadItem, UploadResult> _pipeline;
+    readonly TransferRun<UploadItem, UploadResult> _run;
     readonly SemaphoreSlim _largeFiles;
-    readonly Stopwatch _clock = Stopwatch.StartNew();
-    readonly TransferCounters _counters = new();
-    readonly CancellationTokenSource _background;
 
     public DirectoryUpload(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
         _s3 = s3;
         _options = options;
-        _scheduler = new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency);
         _largeFiles = new SemaphoreSlim(options.MaxLargeFilesInFlight);
-        _pipeline = new ItemPipeline<UploadItem, UploadResult>(options.MaxItemsInFlight, options.QueueCapacity, 1024, ProcessAsync, cancellationToken);
-        _background = CancellationTokenSource.CreateLinkedTokenSource(_pipeline.Token);
-        var controller = _scheduler.RunControllerAsync(options.ControlInterval, _background.Token);
-        var progress = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress, _background.Token);
-        Completion = FinishAsync(controller, progress);
+        _run = new TransferRun<UploadItem, UploadResult>("Upload",
+            new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency),
+            options.MaxItemsInFlight, options.QueueCapacity, ProcessAsync, options.ControlInterval, options.Progress, options.ProgressInterval,
+            options.WhatIf, cancellationToken);
     }
 
-    public RequestScheduler Scheduler => _scheduler;
-    public System.Threading.Channels.ChannelReader<UploadResult> Results => _pipeline.Results;
+    public RequestScheduler Scheduler => _run.Scheduler;
+    public System.Threading.Channels.ChannelReader<UploadResult> Results => _run.Pipeline.Results;
     /// <summary>The summary, once every item is done; faults with the fatal S3TurboException if the run stopped early.</summary>
-    public Task<TransferSummary> Completion { get; }
+    public Task<TransferSummary> Completion => _run.Completion;
 
     public async ValueTask AddAsync(UploadItem item, CancellationToken cancellationToken = default)
     {
-        _counters.Discovered(item.Failure is null && item.SkipReason is null ? item.Snapshot.Length : 0);
-        await _pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
+        _run.Counters.Discovered(item.Failure is null && item.SkipReason is null ? item.Snapshot.Length : 0);
+        await _run.Pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
-    public void CompleteAdding() { _counters.InputComplete = true; _pipeline.CompleteAdding(); }
+    public void CompleteAdding() => _run.CompleteAdding();
 
     /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work, so a bad
     /// bucket or key gives one clear error instead of one per file.</summary>
     public Task PreflightAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.BucketName, cancellationToken);
 
-    public TransferProgress GetProgress() => _counters.Snapshot("Upload", _clock.Elapsed, _scheduler);
-
-    async Task<TransferSummary> FinishAsync(Task controller, Task progress)
-    {
-        try { await _pipeline.Completion.ConfigureAwait(false); }
-        finally
-        {
-            _background.Cancel();
-            await Task.WhenAll(controller, progress).ConfigureAwait(false);
-            _options.Progress?.Report(GetProgress());
-            _scheduler.Dispose();
-        }
-        return _counters.Summary("Upload", _clock.Elapsed, _scheduler, _options.WhatIf);
-    }
-
-    async Task ReportProgressAsync(IProgress<TransferProgress> progress, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(_options.ProgressInterval, cancellationToken).ConfigureAwait(false);
-                progress.Report(GetProgress());
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
+    public TransferProgress GetProgress() => _run.GetProgress();
 
     async Task<UploadResult> ProcessAsync(UploadItem item, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        if (item.Failure is not null) return _counters.Record(Failed(item, item.Failure, started));
+        if (item.Failure is not null) return _run.Counters.Record(Failed(item, item.Failure, started));
         if (item.SkipReason is not null)
-            return _counters.Record(new UploadResult { Path = item.Path, BucketName = _options.BucketName, Status = TransferStatus.Skipped, Reason = item.SkipReason });
+            return _run.Counters.Record(new UploadResult { Path = item.Path, BucketName = _options.BucketName, Status = TransferStatus.Skipped, Reason = item.SkipReason });
         try
         {
             var skip = await CheckExistingAsync(item, cancellationToken).ConfigureAwait(false);
-            if (skip is not null) return _counters.Record(skip with { Duration = started.Elapsed });
+            if (skip is not null) return _run.Counters.Record(skip with { Duration = started.Elapsed });
             long size = item.Snapshot.Length;
             if (_options.WhatIf)
-                return _counters.Record(new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, Status = TransferStatus.WouldUpload, Duration = started.Elapsed });
+                return _run.Counters.Record(new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, Status = TransferStatus.WouldUpload, Duration = started.Elapsed });
             var result = size >= _options.MultipartThreshold
                 ? await UploadMultipartAsync(item, cancellationToken).ConfigureAwait(false)
                 : await UploadSingleAsync(item, cancellationToken).ConfigureAwait(false);
-            return _counters.Record(result with { Duration = started.Elapsed });
+            return _run.Counters.Record(result with { Duration = started.Elapsed });
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
         {
             var failure = ErrorClassifier.Classify(ex, _options.BucketName, item.Key, item.Path);
-            if (failure.IsFatalForRun) _pipeline.Fail(failure);
-            return _counters.Record(Failed(item, failure, started));
+            if (failure.IsFatalForRun) _run.Pipeline.Fail(failure);
+            return _run.Counters.Record(Failed(item, failure, started));
         }
     }
 
@@ -156,7 +124,7 @@ public sealed class DirectoryUpload
         GetObjectMetadataResponse head;
         try
         {
-            head = await _scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.BucketName, item.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+            head = await _run.Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.BucketName, item.Key, ct), 0, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
         {
@@ -177,7 +145,7 @@ public sealed class DirectoryUpload
     async Task<UploadResult> UploadSingleAsync(UploadItem item, CancellationToken cancellationToken)
     {
         long size = item.Snapshot.Length;
-        var response = await _scheduler.RunAsync(async ct =>
+        var response = await _run.Scheduler.RunAsync(async ct =>
         {
             // A fresh stream per attempt owner; the SDK rewinds it for its own retries.
             using var body = size == 0 ? (Stream)new MemoryStream(Array.Empty<byte>(), false) : new FileSegmentStream(item.Path, 0, size, item.Snapshot);
@@ -210,7 +178,7 @@ public sealed class DirectoryUpload
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = item.Key };
             _options.Settings.ApplyTo(initiate, item.Path);
             initiate.Metadata[PartSizeMetadataKey] = partSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var upload = new MultipartUpload(_s3, _scheduler, _options.BucketName, item.Key);
+            var upload = new MultipartUpload(_s3, _run.Scheduler, _options.BucketName, item.Key);
             await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
             var completed = await upload.RunPartsAsync(partCount, (partNumber, ct) =>
             {
@@ -223,7 +191,7 @@ public sealed class DirectoryUpload
                     IsLastPart = partNumber == partCount,
                 }, length);
             }, beforeComplete: () => item.Snapshot.EnsureUnchanged(item.Path), cancellationToken).ConfigureAwait(false);
-            if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_s3, _scheduler, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
+            if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_s3, _run.Scheduler, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = completed.ETag,
