@@ -170,7 +170,6 @@ public sealed class TarIndexer
             {
                 await foreach (var entry in new TarIndexReader(tar, bucket, key).ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (entries == 0 && compression == "None" && entry.StoredSize < _options.HopThreshold) objectStream.ExpectSequential();
                     entries++;
                     Interlocked.Increment(ref _entries);
                     await _output.Writer.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
