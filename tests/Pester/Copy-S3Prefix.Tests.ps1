@@ -170,19 +170,13 @@ Describe 'Copy-S3Prefix' {
     It 'stopping mid-copy leaves no open multipart upload and no partial object' {
         $null = 1..3 | ForEach-Object { New-RandomFile (Join-Path $root "stop/big$_.bin") (30MB) (40 + $_) }
         $null = Send-S3Directory -Path (Join-Path $root 'stop') -BucketName $source -KeyPrefix stop -Mode Overwrite @s3
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
+        $open = Stop-WhenUploadOpens -Bucket $target -Arguments $moduleManifest, $source, $target, $s3 -Script {
             param($manifest, $source, $target, $s3)
             Import-Module $manifest
             # A low request rate keeps the 18 part copies slow enough to stop in the middle.
             Copy-S3Prefix "s3://$source/stop/" "s3://$target/stop/" -MultipartCopyThreshold 5MB -PartSize 5MB -MaxRequestsPerSecond 3 @s3
-        }).AddArgument($moduleManifest).AddArgument($source).AddArgument($target).AddArgument($s3)
-        $async = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ((Get-TestOpenUploads $target).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
-        (Get-TestOpenUploads $target).Count | Should -BeGreaterThan 0 -Because 'the stop must happen mid-copy'
-        $ps.Stop()
-        $ps.Dispose()
+        }
+        $open | Should -BeGreaterThan 0 -Because 'the stop must happen mid-copy'
         Get-TestOpenUploads $target | Should -BeNullOrEmpty
         foreach ($o in @(Get-TestObjects $target 'stop/' | Where-Object { $_ })) { $o.Size | Should -Be 30MB -Because $o.Key }
     }

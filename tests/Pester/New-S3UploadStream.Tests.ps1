@@ -76,19 +76,13 @@ Describe 'New-S3UploadStream' {
     }
 
     It 'stopping the pipeline mid-upload aborts the multipart upload' {
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
+        $open = Stop-WhenUploadOpens -Bucket $bucket -Arguments $moduleManifest, $bucket, $s3 -Script {
             param($manifest, $bucket, $s3)
             Import-Module $manifest
             $line = 'x' * 1023
             1..1000000 | ForEach-Object { $line } | New-S3UploadStream -BucketName $bucket -Key 'stop/endless.txt' -PartSize 5MB @s3
-        }).AddArgument($moduleManifest).AddArgument($bucket).AddArgument($s3)
-        $async = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ((Get-TestOpenUploads $bucket).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
-        (Get-TestOpenUploads $bucket).Count | Should -BeGreaterThan 0 -Because 'the stop must happen mid-upload'
-        $ps.Stop()
-        $ps.Dispose()
+        }
+        $open | Should -BeGreaterThan 0 -Because 'the stop must happen mid-upload'
         Get-TestOpenUploads $bucket | Should -BeNullOrEmpty
         @(Get-TestObjects $bucket 'stop/' | Where-Object { $_ }) | Should -HaveCount 0
     }

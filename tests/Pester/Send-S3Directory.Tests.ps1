@@ -181,18 +181,12 @@ Describe 'Send-S3Directory' {
     It 'stopping mid-upload leaves no open multipart upload and no partial object' {
         $dir = Join-Path $root 'stop'
         1..3 | ForEach-Object { New-RandomFile "$dir/big$_.bin" (40MB) (20 + $_) }
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
+        $open = Stop-WhenUploadOpens -Bucket $bucket -Arguments $moduleManifest, $dir, $bucket, $s3 -Script {
             param($manifest, $dir, $bucket, $s3)
             Import-Module $manifest
             Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix stop -Mode Overwrite -MultipartThreshold 5MB -PartSize 5MB -MaxConcurrency 2 @s3
-        }).AddArgument($moduleManifest).AddArgument($dir).AddArgument($bucket).AddArgument($s3)
-        $async = $ps.BeginInvoke()
-        $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while ((Get-TestOpenUploads $bucket).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
-        (Get-TestOpenUploads $bucket).Count | Should -BeGreaterThan 0 -Because 'the stop must happen mid-multipart'
-        $ps.Stop()   # what Ctrl+C does: StopProcessing
-        $ps.Dispose()
+        }
+        $open | Should -BeGreaterThan 0 -Because 'the stop must happen mid-multipart'
         Get-TestOpenUploads $bucket | Should -BeNullOrEmpty
         @(Get-TestObjects $bucket 'stop/' | Where-Object { $_ }) | Should -HaveCount 0
     }
