@@ -93,11 +93,11 @@ foreach ($c in $commands) {
         [void]$md.AppendLine("### -$($p.Name)`n`n$desc`n`n| Type | Position | Pipeline input | Wildcards | Aliases |`n|---|---|---|---|---|`n| ``$($p.TypeName)`` | $pos | $pipeline | $($p.Globbing) | $($aliases ? $aliases : 'none') |`n")
     }
     [void]$sb.AppendLine('</command:parameters>')
-    [void]$sb.AppendLine("<command:inputTypes>$(($h.Inputs.GetEnumerator() | ForEach-Object { "<command:inputType><dev:type><maml:name>$(X $_.Key)</maml:name></dev:type><maml:description>$(Paras $_.Value)</maml:description></command:inputType>" }) -join '')</command:inputTypes>")
-    [void]$sb.AppendLine("<command:returnValues>$(($h.Outputs.GetEnumerator() | ForEach-Object { "<command:returnValue><dev:type><maml:name>$(X $_.Key)</maml:name></dev:type><maml:description>$(Paras $_.Value)</maml:description></command:returnValue>" }) -join '')</command:returnValues>")
+    [void]$sb.AppendLine("<command:inputTypes>$(($h.Inputs.GetEnumerator() | Sort-Object Key | ForEach-Object { "<command:inputType><dev:type><maml:name>$(X $_.Key)</maml:name></dev:type><maml:description>$(Paras $_.Value)</maml:description></command:inputType>" }) -join '')</command:inputTypes>")
+    [void]$sb.AppendLine("<command:returnValues>$(($h.Outputs.GetEnumerator() | Sort-Object Key | ForEach-Object { "<command:returnValue><dev:type><maml:name>$(X $_.Key)</maml:name></dev:type><maml:description>$(Paras $_.Value)</maml:description></command:returnValue>" }) -join '')</command:returnValues>")
     if ($h.Notes) { [void]$sb.AppendLine("<maml:alertSet><maml:alert>$(Paras $h.Notes)</maml:alert></maml:alertSet>") }
     [void]$sb.AppendLine('<command:examples>')
-    [void]$md.AppendLine("## Inputs`n`n$(($h.Inputs.GetEnumerator() | ForEach-Object { "- ``$($_.Key)``: $($_.Value)" }) -join "`n")`n`n## Outputs`n`n$(($h.Outputs.GetEnumerator() | ForEach-Object { "- ``$($_.Key)``: $($_.Value)" }) -join "`n")`n`n## Examples`n")
+    [void]$md.AppendLine("## Inputs`n`n$(($h.Inputs.GetEnumerator() | Sort-Object Key | ForEach-Object { "- ``$($_.Key)``: $($_.Value)" }) -join "`n")`n`n## Outputs`n`n$(($h.Outputs.GetEnumerator() | Sort-Object Key | ForEach-Object { "- ``$($_.Key)``: $($_.Value)" }) -join "`n")`n`n## Examples`n")
     $i = 0
     foreach ($e in $h.Examples) {
         $i++
