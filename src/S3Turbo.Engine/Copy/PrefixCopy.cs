@@ -229,16 +229,10 @@ public sealed class PrefixCopy
             // Pinned to what was listed: an object overwritten since then fails (412) instead of being copied unseen.
             ETagToMatch = source.ETag,
         };
-        if (_options.MetadataDirective == MetadataDirective.Replace)
-        {
-            request.MetadataDirective = S3MetadataDirective.REPLACE;
-            _options.Settings.ApplyTo(request, item.DestinationKey);
-        }
-        else
-        {
-            request.MetadataDirective = S3MetadataDirective.COPY;
-            ApplyNonMetadataSettings(request);
-        }
+        bool replace = _options.MetadataDirective == MetadataDirective.Replace;
+        request.MetadataDirective = replace ? S3MetadataDirective.REPLACE : S3MetadataDirective.COPY;
+        // Storage class, ACL, encryption and tags given by the user apply even when metadata is copied.
+        _options.Settings.ApplyTo(request, item.DestinationKey, withMetadata: replace);
         // CopyObject writes STANDARD unless told otherwise: keep the source's class.
         if (_options.Settings.StorageClass is null && source.StorageClass is { Length: > 0 } sc) request.StorageClass = S3StorageClass.FindValue(sc);
         if (_options.Settings.Tags.Count > 0) request.TaggingDirective = TaggingDirective.REPLACE;
@@ -253,17 +247,6 @@ public sealed class PrefixCopy
         return Result(item, TransferStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
     }
 
-    /// <summary>Storage class, ACL, encryption and tags given by the user apply even when metadata is copied.</summary>
-    void ApplyNonMetadataSettings(CopyObjectRequest request)
-    {
-        var s = _options.Settings;
-        if (s.StorageClass is not null) request.StorageClass = S3StorageClass.FindValue(s.StorageClass);
-        if (s.CannedAcl is not null) request.CannedACL = S3CannedACL.FindValue(s.CannedAcl);
-        if (s.ServerSideEncryption is not null) request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(s.ServerSideEncryption);
-        if (s.KmsKeyId is not null) request.ServerSideEncryptionKeyManagementServiceKeyId = s.KmsKeyId;
-        if (s.Tags.Count > 0) request.TagSet = s.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
-    }
-
     /// <summary>UploadPartCopy does not carry metadata, tags or encryption over, so they are read from the source
     /// (HEAD, GetObjectTagging) and set on the new upload. Parts mirror the source's part layout when it can be
     /// learned, so the copy gets the same ETag and a later Update run can recognise it.</summary>
@@ -276,17 +259,14 @@ public sealed class PrefixCopy
             var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey };
-            if (_options.MetadataDirective == MetadataDirective.Replace) _options.Settings.ApplyTo(initiate, item.DestinationKey);
-            else
+            bool replace = _options.MetadataDirective == MetadataDirective.Replace;
+            if (!replace)
             {
                 CopyHeaders(head, initiate);
-                var s = _options.Settings;
-                initiate.StorageClass = s.StorageClass is not null ? S3StorageClass.FindValue(s.StorageClass) : head.StorageClass ?? (source.StorageClass is { } c ? S3StorageClass.FindValue(c) : null);
-                if (s.CannedAcl is not null) initiate.CannedACL = S3CannedACL.FindValue(s.CannedAcl);
-                if (s.ServerSideEncryption is not null) initiate.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(s.ServerSideEncryption);
-                if (s.KmsKeyId is not null) initiate.ServerSideEncryptionKeyManagementServiceKeyId = s.KmsKeyId;
-                if (s.Tags.Count > 0) initiate.TagSet = s.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+                if (_options.Settings.StorageClass is null)
+                    initiate.StorageClass = head.StorageClass ?? (source.StorageClass is { } c ? S3StorageClass.FindValue(c) : null);
             }
+            _options.Settings.ApplyTo(initiate, item.DestinationKey, withMetadata: replace);
             if (_options.Settings.Tags.Count == 0 && _options.CopyTags && head.TagsCount is not 0)
                 initiate.TagSet = await ObjectTagging.GetAsync(_s3, Scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
             long partSize = await ChooseCopyPartSizeAsync(source, cancellationToken).ConfigureAwait(false);

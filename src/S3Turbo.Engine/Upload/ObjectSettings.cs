@@ -22,26 +22,31 @@ public sealed class ObjectSettings
     public string ContentTypeFor(string path) =>
         ContentType ?? Amazon.S3.Util.AmazonS3Util.MimeTypeFromExtension(Path.GetExtension(path));
 
-    internal void ApplyTo(PutObjectRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+    internal void ApplyTo(PutObjectRequest r, string path, bool withMetadata = true) => Apply(path, withMetadata, r.Metadata, r.Headers,
         v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
         v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
 
-    internal void ApplyTo(InitiateMultipartUploadRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+    internal void ApplyTo(InitiateMultipartUploadRequest r, string path, bool withMetadata = true) => Apply(path, withMetadata, r.Metadata, r.Headers,
         v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
         v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
 
-    internal void ApplyTo(CopyObjectRequest r, string path) => Apply(path, r.Metadata, r.Headers,
+    internal void ApplyTo(CopyObjectRequest r, string path, bool withMetadata = true) => Apply(path, withMetadata, r.Metadata, r.Headers,
         v => r.ContentType = v, v => r.StorageClass = v, v => r.CannedACL = v, v => r.ServerSideEncryptionMethod = v,
         v => r.ServerSideEncryptionKeyManagementServiceKeyId = v, v => r.TagSet = v);
 
-    /// <summary>The SDK's request types share these properties but no interface, so each overload passes setters.</summary>
-    void Apply(string path, MetadataCollection metadata, HeadersCollection headers, Action<string> contentType,
+    /// <summary>The SDK's request types share these properties but no interface, so each overload passes setters.
+    /// Without <paramref name="withMetadata"/> only storage class, ACL, encryption and tags are set (a copy that keeps
+    /// its source's metadata and headers).</summary>
+    void Apply(string path, bool withMetadata, MetadataCollection metadata, HeadersCollection headers, Action<string> contentType,
         Action<S3StorageClass> storageClass, Action<S3CannedACL> acl, Action<ServerSideEncryptionMethod> sse, Action<string> kmsKeyId,
         Action<List<Tag>> tags)
     {
-        contentType(ContentTypeFor(path));
-        foreach (var (k, v) in Metadata) metadata[k] = v;
-        ApplyHeaders(headers);
+        if (withMetadata)
+        {
+            contentType(ContentTypeFor(path));
+            foreach (var (k, v) in Metadata) metadata[k] = v;
+            ApplyHeaders(headers);
+        }
         if (StorageClass is not null) storageClass(S3StorageClass.FindValue(StorageClass));
         if (CannedAcl is not null) acl(S3CannedACL.FindValue(CannedAcl));
         if (ServerSideEncryption is not null) sse(ServerSideEncryptionMethod.FindValue(ServerSideEncryption));

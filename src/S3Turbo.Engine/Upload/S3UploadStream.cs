@@ -169,6 +169,14 @@ public sealed class S3UploadStream : Stream
         return buffer;
     }
 
+    /// <summary>Gives back the part buffer being filled, if any.</summary>
+    void ReleaseCurrent()
+    {
+        if (_current is null) return;
+        ReturnBuffer(_current);
+        _current = null;
+    }
+
     void ReturnBuffer(byte[] buffer)
     {
         lock (_gate) { _heldBytes -= buffer.Length; _freeBuffers.Push(buffer); }
@@ -271,12 +279,12 @@ public sealed class S3UploadStream : Stream
                 var put = await _scheduler.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, _filled, _cancel.Token).ConfigureAwait(false);
                 Verify(put.ETag, expected, put.ServerSideEncryptionMethod);
                 (etag, checksum, parts) = (put.ETag, DirectoryUpload.ChecksumText(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
-                if (_current is not null) { ReturnBuffer(_current); _current = null; }
+                ReleaseCurrent();
             }
             else
             {
                 if (_filled > 0) await SubmitCurrentAsync().ConfigureAwait(false);
-                else if (_current is not null) { ReturnBuffer(_current); _current = null; }
+                else ReleaseCurrent();
                 var done = await WaitForPartsAsync().ConfigureAwait(false);
                 var completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false);
                 var expected = Convert.ToHexString(MD5.HashData(_partMd5s.SelectMany(b => b).ToArray())).ToLowerInvariant() + "-" + done.Length;
@@ -335,7 +343,7 @@ public sealed class S3UploadStream : Stream
         _cancel.Cancel();
         await (_abortAfterFailure ?? AbortUploadAsync()).ConfigureAwait(false);
         if (_multipart is not null) await _multipart.AbortAsync().ConfigureAwait(false); // parts that started after the first abort
-        if (_current is not null) { ReturnBuffer(_current); _current = null; }
+        ReleaseCurrent();
         DropBuffers();
     }
 
