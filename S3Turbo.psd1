@@ -1,6 +1,6 @@
 @{
     # build.ps1 stamps ModuleVersion from Directory.Build.props into the published copy.
-    RootModule           = 'S3Turbo.dll'
+    RootModule           = 'S3Turbo.psm1'
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core')
     GUID                 = '5e2b8f6c-7a1d-4c39-9b54-3f0d1e8a6c21'

@@ -33,8 +33,14 @@ function Invoke-Build {
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
     Invoke-Native dotnet @('publish', "$root/src/S3Turbo/S3Turbo.csproj", '-c', $Configuration, '-o', $moduleDir, '--nologo', '-v', 'quiet')
     Get-ChildItem $moduleDir -Filter *.pdb | Remove-Item
+    Remove-Item "$moduleDir/S3Turbo.deps.json"
+    # Only the cmdlet assembly stays at the top; the engine and its libraries load from dependencies/ into a
+    # private AssemblyLoadContext (see src/S3Turbo/Infrastructure/DependencyLoader.cs).
+    $dependencies = New-Item -ItemType Directory "$moduleDir/dependencies"
+    Get-ChildItem $moduleDir -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
     (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
         Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
+    Copy-Item "$root/S3Turbo.psm1" $moduleDir
     & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
 }
 

@@ -73,7 +73,7 @@ Describe 'Send-S3Directory' {
 
     It '-WhatIf lists the files and sends nothing' {
         $out = Send-S3Directory -Path $tree -Recurse -BucketName $bucket -KeyPrefix whatif -WhatIf -PassThru @s3 6>&1
-        ($out | Where-Object { $_ -is [S3Turbo.UploadResult] }).Status | Sort-Object -Unique | Should -Be 'WouldUpload'
+        ($out | Where-Object { $_.PSTypeNames -contains 'S3Turbo.UploadResult' }).Status | Sort-Object -Unique | Should -Be 'WouldUpload'
         @(Get-TestObjects $bucket 'whatif/' | Where-Object { $_ }) | Should -HaveCount 0
     }
 

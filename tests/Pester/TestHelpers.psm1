@@ -2,7 +2,8 @@
 # plain AWS SDK client (from the module's own folder) to set up buckets and check what the cmdlets did.
 $moduleManifest = $env:S3TURBO_MODULE ?? (Join-Path $PSScriptRoot '../../output/S3Turbo/0.1.0/S3Turbo.psd1')
 $moduleDir = Split-Path $moduleManifest -Parent
-Add-Type -Path (Join-Path $moduleDir 'AWSSDK.Core.dll'), (Join-Path $moduleDir 'AWSSDK.S3.dll')
+# The module keeps its SDK in a private load context; the tests load their own copy into the default one.
+Add-Type -Path (Join-Path $moduleDir 'dependencies/AWSSDK.Core.dll'), (Join-Path $moduleDir 'dependencies/AWSSDK.S3.dll')
 
 function Get-TestS3Parameters {
     @{
@@ -80,4 +81,30 @@ function Stop-WhenUploadOpens([scriptblock] $Script, [object[]] $Arguments, [str
     $open
 }
 
-Export-ModuleMember -Function * -Variable moduleManifest
+# A temporary directory holding the given files (relative path → text content).
+function New-TestTree([hashtable] $Files) {
+    $root = Join-Path ([System.IO.Path]::GetTempPath()) ('s3turbo-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    foreach ($entry in $Files.GetEnumerator()) {
+        Set-Content -Path (New-Item -ItemType File -Force (Join-Path $root $entry.Key)) -Value $entry.Value -NoNewline
+    }
+    $root
+}
+
+# Runs a script in a child `pwsh -NoProfile -NonInteractive` (as a runbook host would); returns its output lines and
+# leaves its exit code in $LASTEXITCODE. A local dotnet tool runs as "dotnet pwsh.dll".
+function Invoke-ChildPwsh([string] $Script) {
+    $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Script))
+    $exe = [Environment]::ProcessPath
+    $prefix = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
+    & $exe @prefix -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | ForEach-Object { "$_" }
+}
+
+# A file from a package in the NuGet cache (restored by the test project).
+function Get-NuGetPackageFile([string] $Id, [string] $Version, [string] $RelativePath) {
+    $cache = $env:NUGET_PACKAGES ?? ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    $path = Join-Path $cache "$($Id.ToLowerInvariant())/$Version/$RelativePath"
+    if (-not (Test-Path $path)) { throw "$path is missing: restore tests/S3Turbo.Engine.Tests (it downloads $Id $Version)." }
+    $path
+}
+
+Export-ModuleMember -Function * -Variable moduleManifest, moduleDir

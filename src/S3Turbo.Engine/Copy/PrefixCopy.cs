@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Diagnostics;
 using System.Net;
 using Amazon.S3;
@@ -67,6 +68,9 @@ public sealed class PrefixCopy
     readonly SemaphoreSlim _largeObjects;
     readonly string _destinationPrefix;
     readonly HashSet<string> _checkedSourceBuckets = new();
+
+    public PrefixCopy(S3Connection connection, CopyOptions options, CancellationToken cancellationToken)
+        : this(connection.Client, options, cancellationToken) { }
 
     public PrefixCopy(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -92,6 +93,9 @@ public sealed class S3ObjectStream : Stream
         _s3 = s3; _options = options; Length = length; ETag = etag; VersionId = versionId;
         _fetchSlots = new SemaphoreSlim(options.MaxConcurrentFetches);
     }
+
+    public static Task<S3ObjectStream> OpenAsync(S3Connection connection, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
+        OpenAsync(connection.Client, options, cancellationToken);
 
     /// <summary>One HEAD for the size and ETag the stream is pinned to.</summary>
     public static async Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default)

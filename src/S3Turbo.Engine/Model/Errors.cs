@@ -11,6 +11,7 @@ public enum FailureKind
 public static class ErrorIds
 {
     public const string InvalidRegion = "InvalidRegion";
+    public const string NoRegion = "NoRegion";
     public const string InvalidEndpoint = "InvalidEndpoint";
     public const string InvalidCredentials = "InvalidCredentials";
     public const string NoCredentials = "NoCredentials";

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using Amazon.S3;
 using S3Turbo.Engine.Upload;
 
@@ -22,6 +23,10 @@ public sealed class TarIndexOutput : IAsyncDisposable
     { _s3 = s3; _format = format; _localPath = localPath; _bucket = bucket; _key = key; _prefix = prefix; }
 
     public static TarIndexOutput ToFile(string path, TarIndexFormat format) => new(null, format, Path.GetFullPath(path), null, null, null);
+    public static TarIndexOutput ToObject(S3Connection connection, string bucket, string key, TarIndexFormat format) =>
+        ToObject(connection.Client, bucket, key, format);
+    public static TarIndexOutput PerArchive(S3Connection connection, string bucket, string prefix, TarIndexFormat format) =>
+        PerArchive(connection.Client, bucket, prefix, format);
     public static TarIndexOutput ToObject(IAmazonS3 s3, string bucket, string key, TarIndexFormat format)
     {
         BucketNames.Validate(bucket);

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Threading.Channels;
@@ -47,6 +48,9 @@ public sealed class TarIndexer
     readonly Task _workers;
     long _archives, _failed, _entries, _archiveBytes, _bytesRead, _requests, _discovered;
     bool _inputComplete;
+
+    public TarIndexer(S3Connection connection, TarIndexOptions options, CancellationToken cancellationToken)
+        : this(connection.Client, options, cancellationToken) { }
 
     public TarIndexer(IAmazonS3 s3, TarIndexOptions options, CancellationToken cancellationToken)
     {

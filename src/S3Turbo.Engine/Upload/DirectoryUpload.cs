@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Diagnostics;
 using System.Net;
 using Amazon.S3;
@@ -53,6 +54,9 @@ public sealed class DirectoryUpload
     readonly UploadOptions _options;
     readonly TransferRun<UploadItem, UploadResult> _run;
     readonly SemaphoreSlim _largeFiles;
+
+    public DirectoryUpload(S3Connection connection, UploadOptions options, CancellationToken cancellationToken)
+        : this(connection.Client, options, cancellationToken) { }
 
     public DirectoryUpload(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Amazon.S3;
@@ -72,6 +73,9 @@ public sealed class S3UploadStream : Stream
     UploadResult? _result;
     bool _aborted;
     Task? _abortAfterFailure;
+
+    public S3UploadStream(S3Connection connection, UploadStreamOptions options, CancellationToken cancellationToken = default)
+        : this(connection.Client, options, cancellationToken) { }
 
     public S3UploadStream(IAmazonS3 s3, UploadStreamOptions options, CancellationToken cancellationToken = default)
     {

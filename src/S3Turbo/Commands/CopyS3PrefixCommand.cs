@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine;
@@ -63,7 +64,7 @@ public sealed class CopyS3PrefixCommand : S3WriteCmdlet
 
     protected override void BeginProcessing()
     {
-        var (client, _) = CreateClientOrThrow();
+        var client = ConnectOrThrow();
         try
         {
             _destination = ResolveDestination();

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine;
@@ -46,7 +47,7 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
 
     protected override void BeginProcessing()
     {
-        var (client, _) = CreateClientOrThrow();
+        var client = ConnectOrThrow();
         try
         {
             _output = CreateOutput(client);
@@ -59,7 +60,7 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
         base.BeginProcessing();
     }
 
-    TarIndexOutput? CreateOutput(Amazon.S3.IAmazonS3 client)
+    TarIndexOutput? CreateOutput(S3Connection client)
     {
         int destinations = (OutFile is null ? 0 : 1) + (DestinationKey is null ? 0 : 1) + (DestinationPrefix is null ? 0 : 1);
         if (destinations > 1)

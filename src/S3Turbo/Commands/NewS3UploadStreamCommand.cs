@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using System.Text;
 using S3Turbo.Engine;
@@ -30,7 +31,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
 
     protected override void BeginProcessing()
     {
-        var (client, _) = CreateClientOrThrow();
+        var client = ConnectOrThrow();
         _piped = MyInvocation.ExpectingInput;
         if (!ShouldProcess($"s3://{BucketName}/{Key}", "Upload a stream")) { _skipped = true; return; }
         try

@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using S3Turbo.Engine;
 using S3Turbo.Engine.Listing;
@@ -28,13 +29,13 @@ public sealed class OpenS3ObjectCommand : S3Cmdlet
     [Parameter] [ValidateRange(0L, long.MaxValue)] public long MaxReadAhead { get; set; } = 32L * 1024 * 1024;
     [Parameter] [ValidateRange(1, 64)] public int MaxConcurrentFetches { get; set; } = 8;
 
-    Amazon.S3.IAmazonS3? _client;
+    S3Connection? _client;
 
     protected override string ProgressActivity => "Open-S3Object";
 
     protected override void BeginProcessing()
     {
-        (_client, _) = CreateClientOrThrow();
+        _client = ConnectOrThrow();
         base.BeginProcessing();
     }
 

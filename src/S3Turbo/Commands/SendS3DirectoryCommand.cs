@@ -1,3 +1,4 @@
+using S3Turbo.Engine.Connection;
 using System.Collections;
 using System.Management.Automation;
 using System.Threading.Channels;
@@ -54,7 +55,7 @@ public sealed class SendS3DirectoryCommand : S3WriteCmdlet
 
     protected override void BeginProcessing()
     {
-        var (client, _) = CreateClientOrThrow();
+        var client = ConnectOrThrow();
         _whatIf = IsWhatIf();
         // One confirmation for the whole run (-Confirm); -WhatIf instead lists every file that would be sent.
         _declined = !_whatIf && !ShouldProcess($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace S3Turbo.Infrastructure;
+
+/// <summary>
+/// Loads S3Turbo.Engine and everything it needs (AWSSDK.Core/S3, Parquet.Net, ZstdSharp…) from the module's
+/// <c>dependencies</c> folder into a private AssemblyLoadContext, so S3Turbo works beside modules that have
+/// already loaded another AWSSDK version (AWS.Tools ships its own) — the loader pattern PowerShell documents for
+/// dependency conflicts. This assembly names no SDK type; it reaches the SDK only through the engine.
+/// </summary>
+public sealed class DependencyLoader : IModuleAssemblyInitializer
+{
+    const string EngineAssemblyName = "S3Turbo.Engine";
+    static readonly object Gate = new();
+    static DependencyLoadContext? _context;
+
+    /// <summary>Called by S3Turbo.psm1 before it imports this assembly as a module: PowerShell loads every public
+    /// type while importing, and the cmdlets' fields (engine enums) need the engine at that moment.</summary>
+    public static void Register()
+    {
+        lock (Gate)
+        {
+            if (_context is not null) return;
+            string? moduleDirectory = Path.GetDirectoryName(typeof(DependencyLoader).Assembly.Location);
+            if (string.IsNullOrEmpty(moduleDirectory)) return;
+            string dependencies = Path.Combine(moduleDirectory, "dependencies");
+            // A development build (bin/) keeps everything beside S3Turbo.dll; the default context then finds it.
+            if (!File.Exists(Path.Combine(dependencies, EngineAssemblyName + ".dll"))) return;
+            _context = new DependencyLoadContext(dependencies);
+            AssemblyLoadContext.Default.Resolving += ResolveEngine;
+        }
+    }
+
+    public void OnImport() => Register();
+
+    /// <summary>Only the engine is handed across; its own references then resolve inside the private context.</summary>
+    static Assembly? ResolveEngine(AssemblyLoadContext requester, AssemblyName name) =>
+        name.Name == EngineAssemblyName ? _context!.LoadFromAssemblyName(name) : null;
+
+    /// <summary>True when the engine runs in the private context (reported by the isolation tests).</summary>
+    public static bool IsIsolated => _context is not null
+        && AssemblyLoadContext.GetLoadContext(typeof(S3Turbo.Engine.S3TurboException).Assembly) == _context;
+
+    sealed class DependencyLoadContext : AssemblyLoadContext
+    {
+        readonly string _directory;
+
+        public DependencyLoadContext(string directory) : base("S3Turbo") => _directory = directory;
+
+        /// <summary>Our copy when we ship one; otherwise null, so the framework's assemblies come from the default
+        /// context and types like Stream stay shared with PowerShell.</summary>
+        protected override Assembly? Load(AssemblyName name)
+        {
+            string path = Path.Combine(_directory, name.Name + ".dll");
+            return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        }
+    }
+}
