@@ -27,4 +27,22 @@ Describe 'The S3Turbo module' {
         $about = Get-Help about_S3Turbo
         ($about | Out-String) | Should -Match 'MEMORY BOUNDS'
     }
+
+    It 'completes -BucketName from ListBuckets with the endpoint and keys typed so far, and -Region from the SDK' {
+        $bucket = New-TestBucket
+        $s3 = Get-TestS3Parameters
+        $line = "Send-S3Directory -EndpointUrl $($s3.EndpointUrl) -AccessKey $($s3.AccessKey) -SecretKey $($s3.SecretKey) -Path . -BucketName $($bucket.Substring(0, 10))"
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $completions | Should -Contain $bucket
+        $completions | Where-Object { -not $_.StartsWith($bucket.Substring(0, 10)) } | Should -BeNullOrEmpty
+        $line = 'Copy-S3Prefix -Region eu-west-'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'eu-west-1'
+    }
+
+    It 'completes nothing (and does not hang) when the endpoint cannot be reached' {
+        $line = 'Copy-S3Prefix -EndpointUrl http://127.0.0.1:9 -AccessKey a -SecretKey b -SourceBucket x'
+        $elapsed = Measure-Command { $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches }
+        $completions | Should -BeNullOrEmpty
+        $elapsed.TotalSeconds | Should -BeLessThan 15
+    }
 }

@@ -56,7 +56,12 @@ public sealed class RequestScheduler : IDisposable
     public event Action<int, int>? ConcurrencyChanged;
 
     /// <summary>Runs one S3 request inside a slot. <paramref name="bytes"/> is its payload, for the throughput measure.</summary>
-    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken) =>
+        RunAsync(request, bytes, cancellationToken, cancellationToken);
+
+    /// <summary>As above, with the wait for a slot cancelled by <paramref name="cancellationToken"/> and the request
+    /// itself by <paramref name="requestToken"/> (for requests that must not be abandoned halfway).</summary>
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken, CancellationToken requestToken)
     {
         if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
         using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
@@ -67,7 +72,7 @@ public sealed class RequestScheduler : IDisposable
         }
         try
         {
-            var result = await request(cancellationToken).ConfigureAwait(false);
+            var result = await request(requestToken).ConfigureAwait(false);
             Interlocked.Add(ref _workInInterval, bytes + RequestOverheadBytes);
             return result;
         }

@@ -21,10 +21,20 @@ public sealed class MultipartUpload
     public string Key { get; }
     public string? UploadId { get; private set; }
 
+    /// <summary>Creates the upload. The request itself is not cancelled midway: the server may already have
+    /// created the upload when a cancelled request gives up, and without its UploadId nothing could abort it (the
+    /// 20-seed cancellation suite caught exactly that). Cancellation is honoured right after, by aborting.</summary>
     public async Task StartAsync(InitiateMultipartUploadRequest request, CancellationToken cancellationToken)
     {
-        var response = await _scheduler.RunAsync(ct => _s3.InitiateMultipartUploadAsync(request, ct), 0, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var bounded = new CancellationTokenSource(AbortTimeout);
+        var response = await _scheduler.RunAsync(ct => _s3.InitiateMultipartUploadAsync(request, ct), 0, cancellationToken, bounded.Token).ConfigureAwait(false);
         UploadId = response.UploadId;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await AbortAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>Uploads parts 1..partCount; <paramref name="createPart"/> returns a request whose InputStream the

@@ -25,7 +25,7 @@ public sealed class CopyS3PrefixCommand : S3WriteCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = PrefixSet)]
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("BucketName")]
+    [Alias("BucketName")] [ArgumentCompleter(typeof(BucketNameCompleter))]
     public string SourceBucket { get; set; } = "";
 
     [Parameter(ParameterSetName = PrefixSet, ValueFromPipeline = true)]
@@ -41,7 +41,7 @@ public sealed class CopyS3PrefixCommand : S3WriteCmdlet
     [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string? ETag { get; set; }
 
-    [Parameter] public string? DestinationBucket { get; set; }
+    [Parameter] [ArgumentCompleter(typeof(BucketNameCompleter))] public string? DestinationBucket { get; set; }
     [Parameter] public string? DestinationPrefix { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Include { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Exclude { get; set; }

@@ -21,7 +21,7 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PrefixSet)]
-    [Alias("Bucket")]
+    [Alias("Bucket")] [ArgumentCompleter(typeof(BucketNameCompleter))]
     public string BucketName { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
@@ -32,7 +32,7 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
     [Parameter(ParameterSetName = PrefixSet)] [SupportsWildcards] public string[]? Exclude { get; set; }
 
     [Parameter] public string? OutFile { get; set; }
-    [Parameter] public string? DestinationBucket { get; set; }
+    [Parameter] [ArgumentCompleter(typeof(BucketNameCompleter))] public string? DestinationBucket { get; set; }
     [Parameter] public string? DestinationKey { get; set; }
     [Parameter] public string? DestinationPrefix { get; set; }
     [Parameter] public TarIndexFormat? Format { get; set; }

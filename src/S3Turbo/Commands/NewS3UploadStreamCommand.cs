@@ -13,7 +13,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(S3UploadStream), typeof(UploadResult))]
 public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)] [Alias("Bucket")] public string BucketName { get; set; } = "";
+    [Parameter(Mandatory = true, Position = 0)] [Alias("Bucket")] [ArgumentCompleter(typeof(BucketNameCompleter))] public string BucketName { get; set; } = "";
     [Parameter(Mandatory = true, Position = 1)] public string Key { get; set; } = "";
     [Parameter(ValueFromPipeline = true)] public PSObject? InputObject { get; set; }
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long PartSize { get; set; } = PartSizing.DefaultPartSize;

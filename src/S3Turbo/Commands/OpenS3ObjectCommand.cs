@@ -17,7 +17,7 @@ public sealed class OpenS3ObjectCommand : S3Cmdlet
     public string Uri { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = KeySet, ValueFromPipelineByPropertyName = true)]
-    [Alias("Bucket")]
+    [Alias("Bucket")] [ArgumentCompleter(typeof(BucketNameCompleter))]
     public string BucketName { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = KeySet, Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -29,7 +29,7 @@ public sealed class SendS3DirectoryCommand : S3WriteCmdlet
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     public FileSystemInfo? InputObject { get; set; }
 
-    [Parameter(Mandatory = true)] [Alias("Bucket")] public string BucketName { get; set; } = "";
+    [Parameter(Mandatory = true)] [Alias("Bucket")] [ArgumentCompleter(typeof(BucketNameCompleter))] public string BucketName { get; set; } = "";
     [Parameter] [Alias("Prefix")] public string? KeyPrefix { get; set; }
     [Parameter] public string? BasePath { get; set; }
     [Parameter] public SwitchParameter Recurse { get; set; }

@@ -63,13 +63,3 @@ public abstract class S3Cmdlet : AsyncCmdlet
         catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); throw; }
     }
 }
-
-/// <summary>Tab completion for -Region from the SDK's region list.</summary>
-public sealed class RegionCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
-        S3Connection.KnownRegions()
-            .Where(r => r.Name.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
-            .Select(r => new CompletionResult(r.Name, r.Name, CompletionResultType.ParameterValue, r.DisplayName));
-}
