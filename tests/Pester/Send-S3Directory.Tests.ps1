@@ -126,23 +126,31 @@ Describe 'Send-S3Directory' {
             $summary.ItemsFailed | Should -Be 1
         }
 
-        It 'an unreadable file is a SourceUnreadable error with the path as target, and the rest is uploaded' -Skip:($IsWindows) {
+        It 'an unreadable file and an unreadable directory are SourceUnreadable errors naming them, and the rest is uploaded' -Skip:($IsWindows) {
             $dir = Join-Path $root 'unreadable'
             Set-Content (New-Item -ItemType File -Force "$dir/fine.txt") 'fine' -NoNewline
             Set-Content (New-Item -ItemType File -Force "$dir/locked.txt") 'locked' -NoNewline
-            $locked = Join-Path $dir 'locked.txt'
-            & chmod 000 $locked
-            # root reads anything regardless of mode bits: run the check as an unprivileged user when we are root.
-            if ((id -u) -eq '0') {
-                & chmod 000 $locked
-                $canRead = $true
-                try { [System.IO.File]::ReadAllBytes($locked) | Out-Null } catch { $canRead = $false }
-                if ($canRead) { Set-ItResult -Skipped -Because 'running as root: mode bits do not stop reads'; return }
-            }
-            $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix unreadable -Mode Overwrite -ErrorVariable errs -ErrorAction SilentlyContinue @s3
-            $errs[0].FullyQualifiedErrorId | Should -Be 'SourceUnreadable,S3Turbo.Commands.SendS3DirectoryCommand'
-            $errs[0].TargetObject | Should -Be $locked
-            $summary.ItemsTransferred | Should -Be 1
+            Set-Content (New-Item -ItemType File -Force "$dir/closed/inner.txt") 'inner' -NoNewline
+            & chmod 000 "$dir/locked.txt" "$dir/closed"
+            try {
+                # In a child without root's read-anything capabilities, so the mode bits apply even in a root container.
+                $output = @(Invoke-ChildPwsh -WithoutFileAccessOverride @"
+Import-Module '$moduleManifest'
+`$summary = Send-S3Directory -Path '$dir' -Recurse -BucketName '$bucket' -KeyPrefix unreadable -Mode Overwrite -ErrorVariable errs -ErrorAction SilentlyContinue ``
+    -AccessKey '$($s3.AccessKey)' -SecretKey '$($s3.SecretKey)' -EndpointUrl '$($s3.EndpointUrl)' -WarningAction SilentlyContinue
+[pscustomobject]@{
+    Transferred = `$summary.ItemsTransferred; Failed = `$summary.ItemsFailed
+    Errors = @(`$errs | Sort-Object { "`$(`$_.TargetObject)" } | ForEach-Object { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.TargetObject)" })
+} | ConvertTo-Json -Compress
+"@)
+            } finally { & chmod 755 "$dir/closed"; & chmod 644 "$dir/locked.txt" }
+            $result = $output[-1] | ConvertFrom-Json
+            $result.Transferred | Should -Be 1
+            $result.Failed | Should -Be 2
+            $result.Errors | Should -Be @(
+                "SourceUnreadable,S3Turbo.Commands.SendS3DirectoryCommand|PermissionDenied|$dir/closed"
+                "SourceUnreadable,S3Turbo.Commands.SendS3DirectoryCommand|PermissionDenied|$dir/locked.txt")
+            (Get-TestObjects $bucket 'unreadable/').Key | Should -Be 'unreadable/fine.txt'
         }
 
         It 'a FIFO is skipped with a warning, never opened (which would hang), and the rest is uploaded' -Skip:($IsWindows) {
@@ -169,6 +177,45 @@ Describe 'Send-S3Directory' {
         It 'a part size below 5 MiB is rejected naming -PartSize' {
             { Send-S3Directory -Path $tree -BucketName $bucket -PartSize 1MB @s3 -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,S3Turbo.Commands.SendS3DirectoryCommand'
+        }
+
+        It 'a symbolic link loop followed with -FollowSymlink is one SymlinkLoop error, and the rest is uploaded' -Skip:($IsWindows) {
+            $dir = Join-Path $root 'loop'
+            Set-Content (New-Item -ItemType File -Force "$dir/a/f.txt") 'f' -NoNewline
+            $null = New-Item -ItemType SymbolicLink -Path "$dir/a/up" -Target $dir
+            $summary = Send-S3Directory -Path $dir -Recurse -FollowSymlink -BucketName $bucket -KeyPrefix loop -ErrorVariable errs -ErrorAction SilentlyContinue @s3
+            $errs | Should -HaveCount 1
+            $errs[0].FullyQualifiedErrorId | Should -Be 'SymlinkLoop,S3Turbo.Commands.SendS3DirectoryCommand'
+            $errs[0].TargetObject | Should -Be "$dir/a/up"
+            $summary.ItemsTransferred | Should -Be 1
+            (Get-TestObjects $bucket 'loop/').Key | Should -Be 'loop/a/f.txt'
+        }
+
+        It '<Name> is rejected with <ErrorId> and nothing is stored' -ForEach @(
+            @{ Name = 'a key longer than 1,024 bytes'; Change = @{ KeyPrefix = 'long/' + ('k' * 1100) }; ErrorId = 'KeyTooLong'; Category = 'InvalidArgument' }
+            @{ Name = '-MaxConcurrency 0'; Change = @{ MaxConcurrency = 0 }; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
+            @{ Name = 'an invalid -Region (on AWS)'; Change = @{ Region = 'moon-1'; EndpointUrl = $null }; ErrorId = 'InvalidRegion'; Category = 'InvalidArgument' }
+            @{ Name = 'an -EndpointUrl that is not http(s)'; Change = @{ EndpointUrl = 'ftp://127.0.0.1:7480' }; ErrorId = 'InvalidEndpoint'; Category = 'InvalidArgument' }
+        ) {
+            $p = $s3.Clone()
+            foreach ($k in $Change.Keys) { if ($null -eq $Change[$k]) { $p.Remove($k) } else { $p[$k] = $Change[$k] } }
+            $err = $null
+            try { $null = Send-S3Directory -Path "$tree/top.txt" -BucketName $bucket @p -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be "$ErrorId,S3Turbo.Commands.SendS3DirectoryCommand"
+            "$($err.CategoryInfo.Category)" | Should -Be $Category
+            $err.Exception.Message | Should -Not -BeNullOrEmpty
+            @(Get-TestObjects $bucket 'long/' | Where-Object { $_ }) | Should -HaveCount 0
+        }
+
+        It 'an unreachable endpoint fails fast with EndpointUnreachable instead of retrying on and on' {
+            $p = $s3.Clone(); $p.EndpointUrl = 'http://127.0.0.1:9'
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $err = $null
+            try { $null = Send-S3Directory -Path "$tree/top.txt" -BucketName $bucket @p -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'EndpointUnreachable,S3Turbo.Commands.SendS3DirectoryCommand'
+            "$($err.CategoryInfo.Category)" | Should -Be 'ConnectionError'
+            $err.Exception.Message | Should -Match '127\.0\.0\.1:9|reach'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 20
         }
 
         It 'a named profile that does not exist is ProfileNotFound' {

@@ -91,12 +91,18 @@ function New-TestTree([hashtable] $Files) {
 }
 
 # Runs a script in a child `pwsh -NoProfile -NonInteractive` (as a runbook host would); returns its output lines and
-# leaves its exit code in $LASTEXITCODE. A local dotnet tool runs as "dotnet pwsh.dll".
-function Invoke-ChildPwsh([string] $Script) {
+# leaves its exit code in $LASTEXITCODE. A local dotnet tool runs as "dotnet pwsh.dll". -WithoutFileAccessOverride
+# drops root's power to read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so permission tests mean something
+# when the tests run as root.
+function Invoke-ChildPwsh([string] $Script, [switch] $WithoutFileAccessOverride) {
     $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Script))
     $exe = [Environment]::ProcessPath
-    $prefix = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
-    & $exe @prefix -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1 | ForEach-Object { "$_" }
+    $arguments = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' }) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+    if ($WithoutFileAccessOverride -and -not $IsWindows -and (id -u) -eq '0') {
+        $arguments = @('--bounding-set', '-dac_override,-dac_read_search', $exe) + $arguments
+        $exe = 'setpriv'
+    }
+    & $exe @arguments 2>&1 | ForEach-Object { "$_" }
 }
 
 # A file from a package in the NuGet cache (restored by the test project).

@@ -56,6 +56,9 @@ public sealed class S3Connection : IDisposable
         string? region = request.Region ?? resolved.ProfileRegion
             ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
         string? endpoint = request.EndpointUrl ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3") ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
+        // Last, as AWS.Tools does: the SDK's fallback chain, which ends with the EC2 instance's own region (instance
+        // metadata), so a runbook on an instance with a role needs no -Region.
+        if (region is null && string.IsNullOrEmpty(endpoint)) region = FallbackRegion();
         var options = new S3ConnectionOptions
         {
             Credentials = resolved.Credentials,
@@ -68,6 +71,12 @@ public sealed class S3Connection : IDisposable
             throw new S3TurboException(ErrorIds.NoRegion, FailureKind.InvalidArgument,
                 "No AWS region is set. Pass -Region, set $StoredAWSRegion (Set-DefaultAWSRegion) or the AWS_REGION environment variable.", null);
         return new S3Connection(S3ClientFactory.Create(options), options, resolved.Source);
+    }
+
+    static string? FallbackRegion()
+    {
+        try { return Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint(includeInstanceMetadata: true)?.SystemName; }
+        catch (Exception) { return null; } // no metadata service: not on EC2
     }
 
     static Amazon.Runtime.AWSCredentials? WrapCredential(object candidate) =>

@@ -80,7 +80,7 @@ public sealed class CopyS3PrefixCommand : S3WriteCmdlet
                 CopyTags = CopyTags, WhatIf = whatIf, Progress = new InlineProgress<TransferProgress>(ReportProgress),
             }, StopToken);
         }
-        catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
         _copy!.Scheduler.ConcurrencyChanged += (before, after) => TryWriteVerbose($"Request concurrency {before} → {after}.");
         base.BeginProcessing();
     }

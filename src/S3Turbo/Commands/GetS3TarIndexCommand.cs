@@ -56,7 +56,7 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
                 MaxConcurrency = MaxConcurrency, Progress = new InlineProgress<TransferProgress>(ReportProgress),
             }, StopToken);
         }
-        catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
         base.BeginProcessing();
     }
 

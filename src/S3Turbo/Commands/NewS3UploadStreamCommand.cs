@@ -44,7 +44,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
                 Settings = BuildObjectSettings(),
             }, _piped ? StopToken : CancellationToken.None);
         }
-        catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
         // Ctrl+C while piping: abort before StopProcessing returns, so no parts outlive the command.
         if (_piped) StopToken.Register(() => _stream!.AbortAsync().Wait(TimeSpan.FromSeconds(60)));
         base.BeginProcessing();

@@ -73,7 +73,7 @@ public sealed class SendS3DirectoryCommand : S3WriteCmdlet
         {
             _upload = new DirectoryUpload(client, options, StopToken);
         }
-        catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
         _upload!.Scheduler.ConcurrencyChanged += (before, after) => TryWriteVerbose($"Request concurrency {before} → {after}.");
         base.BeginProcessing();
     }

@@ -69,6 +69,19 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// <summary>Keeps the latest snapshot; the pipeline thread shows it at most four times a second.</summary>
     protected void ReportProgress(TransferProgress progress) => Volatile.Write(ref _latestProgress, progress);
 
+    /// <summary>Ends the command with an error that stops the run (missing bucket, bad credentials…). It is
+    /// statement-terminating, as PowerShell's own cmdlets do; with -ErrorAction Stop it is raised as that
+    /// preference's stop, so a script or runbook ends there (exit code 1) instead of going on to the next line.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    protected void ThrowRunFailure(S3TurboException ex)
+    {
+        var record = ToErrorRecord(ex);
+        if (MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var preference) && preference is ActionPreference.Stop)
+            WriteError(record); // throws ActionPreferenceStopException
+        ThrowTerminatingError(record);
+        throw new InvalidOperationException("unreachable");
+    }
+
     protected ErrorRecord ToErrorRecord(S3TurboException ex) =>
         new(ex, ex.ErrorId, ErrorCategoryFor(ex.Kind), ex.Target) { ErrorDetails = new ErrorDetails(ex.Message) };
 
@@ -117,7 +130,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         try { work.GetAwaiter().GetResult(); }
         catch (S3TurboException ex) when (ex.Kind != FailureKind.Stopped || !_stop.IsCancellationRequested)
         {
-            ThrowTerminatingError(ToErrorRecord(ex));
+            ThrowRunFailure(ex);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

@@ -60,6 +60,6 @@ public abstract class S3Cmdlet : AsyncCmdlet
     protected S3Connection ConnectOrThrow()
     {
         try { return Connect(); }
-        catch (S3TurboException ex) { ThrowTerminatingError(ToErrorRecord(ex)); throw; }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); throw; }
     }
 }
