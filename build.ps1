@@ -40,7 +40,7 @@ function Invoke-Build {
     Get-ChildItem $moduleDir -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
     (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
         Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
-    Copy-Item "$root/S3Turbo.psm1" $moduleDir
+    Copy-Item "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
     & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
 }
 
@@ -75,7 +75,7 @@ function Get-PesterPath {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    Invoke-Package # the Pester suite installs the package it makes
     # Tests that stop and restart the local gateway cannot run against a store given from outside.
     $externalStore = [bool]$env:S3TURBO_TEST_ENDPOINT
     Set-TestEnvironment (Get-TestS3)
@@ -135,11 +135,19 @@ function Invoke-Bench {
 function Invoke-Package {
     Invoke-Build
     $dist = Join-Path $root 'output/dist'
-    New-Item -ItemType Directory $dist -Force | Out-Null
+    if (Test-Path $dist) { Remove-Item $dist -Recurse -Force }
+    New-Item -ItemType Directory $dist | Out-Null
+    # A zip to unpack into any PSModulePath folder (it holds S3Turbo/<version>/).
     $zip = Join-Path $dist "S3Turbo-$version.zip"
-    if (Test-Path $zip) { Remove-Item $zip }
     Compress-Archive -Path "$root/output/S3Turbo" -DestinationPath $zip
     Write-Host "Packaged $zip"
+    # A PowerShell Gallery package (.nupkg, its nuspec made from the manifest), published to a local file repository
+    # by PSResourceGet, which ships with PowerShell 7.4+; Publish-PSResource -Repository PSGallery takes the same folder.
+    $repository = "S3TurboBuild-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $dist -Trusted
+    try { Publish-PSResource -Path $moduleDir -Repository $repository -SkipDependenciesCheck }
+    finally { Unregister-PSResourceRepository -Name $repository }
+    Get-ChildItem $dist -Filter *.nupkg | ForEach-Object { Write-Host "Packaged $($_.FullName)" }
 }
 
 switch ($Task) {
