@@ -7,7 +7,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'StartS3', 'StopS3', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Soak', 'StartS3', 'StopS3', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -132,6 +132,15 @@ function Invoke-Bench {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+# Load runs (hundreds of thousands of files, a million piped objects, 100,000-key listings): memory must stay
+# flat. Too long for CI; figures go to docs/reliability.md.
+function Invoke-Soak {
+    Invoke-Build
+    Set-TestEnvironment (Get-TestS3)
+    & "$root/tools/soak/Invoke-Soak.ps1" -ModuleManifest "$moduleDir/S3Turbo.psd1"
+    if ($LASTEXITCODE) { exit $LASTEXITCODE }
+}
+
 function Invoke-Package {
     Invoke-Build
     $dist = Join-Path $root 'output/dist'
@@ -158,4 +167,5 @@ switch ($Task) {
     'StartS3' { Start-LocalS3 }
     'StopS3' { Stop-LocalS3 }
     'Package' { Invoke-Package }
+    'Soak' { Invoke-Soak }
 }
