@@ -31,17 +31,23 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 function Invoke-Build {
     Write-Host "Building S3Turbo $version ($Configuration) into $moduleDir"
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
-    Invoke-Native dotnet @('publish', "$root/src/S3Turbo/S3Turbo.csproj", '-c', $Configuration, '-o', $moduleDir, '--nologo', '-v', 'quiet')
-    Get-ChildItem $moduleDir -Filter *.pdb | Remove-Item
-    Remove-Item "$moduleDir/S3Turbo.deps.json"
-    # Only the cmdlet assembly stays at the top; the engine and its libraries load from dependencies/ into a
-    # private AssemblyLoadContext (see src/S3Turbo/Infrastructure/DependencyLoader.cs).
-    $dependencies = New-Item -ItemType Directory "$moduleDir/dependencies"
-    Get-ChildItem $moduleDir -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
+    # PowerShell 7.4+ loads the net8.0 build from the module's top folder; Windows PowerShell 5.1 loads the net472
+    # build from desktop/ (S3Turbo.psm1 chooses by $PSEdition). Each keeps only the cmdlet assembly at its top; the
+    # engine and its libraries go to dependencies/ (see src/S3Turbo/Infrastructure/DependencyLoader.cs).
+    foreach ($build in @{ Framework = 'net8.0'; Directory = $moduleDir }, @{ Framework = 'net472'; Directory = "$moduleDir/desktop" }) {
+        $out = $build.Directory
+        Invoke-Native dotnet @('publish', "$root/src/S3Turbo/S3Turbo.csproj", '-c', $Configuration, '-f', $build.Framework, '-o', $out, '--nologo', '-v', 'quiet')
+        Get-ChildItem $out -File | Where-Object { $_.Extension -in '.pdb', '.json', '.config' } | Remove-Item
+        $dependencies = New-Item -ItemType Directory "$out/dependencies"
+        Get-ChildItem $out -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
+    }
+    Remove-Item "$moduleDir/desktop/S3Turbo.Format.ps1xml"
     (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
         Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
     Copy-Item "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
     & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
+    # Binary cmdlet help is looked up beside the assembly that defines the cmdlets.
+    Copy-Item "$moduleDir/en-US" "$moduleDir/desktop" -Recurse
 }
 
 # Endpoint and keys for tests and demos: S3TURBO_TEST_* when set (MinIO, AWS, another Ceph), else the local

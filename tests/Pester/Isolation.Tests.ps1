@@ -47,14 +47,22 @@ Import-Module '$moduleManifest'
     }
 
     It 'keeps the cmdlet assembly free of SDK references (only the engine may name SDK types)' {
-        $stream = [System.IO.File]::OpenRead("$moduleDir/S3Turbo.dll")
-        try {
-            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
-            $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
-            $names = foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
-        } finally { $stream.Dispose() }
+        $names = Get-AssemblyReferenceNames "$moduleDir/S3Turbo.dll"
         $names | Should -Contain 'S3Turbo.Engine'
         @($names | Where-Object { $_ -like 'AWSSDK*' }) | Should -HaveCount 0
         Test-Path "$moduleDir/AWSSDK.Core.dll" | Should -BeFalse
+    }
+
+    # Windows PowerShell 5.1 cannot run on these Linux machines; this checks what can be checked here.
+    It 'ships a .NET Framework build for Windows PowerShell 5.1 in desktop/, which the module selects on Desktop' {
+        Get-AssemblyReferenceNames "$moduleDir/desktop/S3Turbo.dll" | Should -Contain 'mscorlib'
+        Get-AssemblyReferenceNames "$moduleDir/desktop/dependencies/S3Turbo.Engine.dll" | Should -Contain 'mscorlib'
+        Get-AssemblyReferenceNames "$moduleDir/S3Turbo.dll" | Should -Not -Contain 'mscorlib'
+        Test-Path "$moduleDir/desktop/dependencies/AWSSDK.S3.dll" | Should -BeTrue
+        Test-Path "$moduleDir/desktop/en-US/S3Turbo.dll-Help.xml" | Should -BeTrue
+        (Import-PowerShellDataFile $moduleManifest).CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $loader = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $moduleDir 'S3Turbo.psm1'), [ref]$null, [ref]$null)
+        $desktopBranch = $loader.Find({ param($a) $a -is [System.Management.Automation.Language.IfStatementAst] -and $a.Clauses[0].Item1.Extent.Text -match "PSEdition -eq 'Desktop'" }, $true)
+        $desktopBranch.Clauses[0].Item2.Extent.Text | Should -Match ([regex]::Escape("'desktop/S3Turbo.dll'"))
     }
 }

@@ -113,4 +113,14 @@ function Get-NuGetPackageFile([string] $Id, [string] $Version, [string] $Relativ
     $path
 }
 
+# The names of the assemblies an assembly file references (read from its metadata, without loading it).
+function Get-AssemblyReferenceNames([string] $Path) {
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
+    } finally { $stream.Dispose() }
+}
+
 Export-ModuleMember -Function * -Variable moduleManifest, moduleDir

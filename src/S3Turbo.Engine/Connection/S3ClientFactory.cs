@@ -14,8 +14,10 @@ public static class S3ClientFactory
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = options.MaxRetries,
             Timeout = options.RequestTimeout,
+#if NET // .NET Framework's HTTP stack has neither setting
             ConnectTimeout = options.ConnectTimeout,
             MaxConnectionsPerServer = options.MaxConnections,
+#endif
             // Throttling is handled by our adaptive controller (fewer requests in flight), so the SDK's client-wide
             // retry quota is off: with it on, a few seconds of 503s from a busy bucket drain the quota and every
             // request in flight then fails at once instead of being retried after its backoff.

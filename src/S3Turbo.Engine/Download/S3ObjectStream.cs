@@ -180,7 +180,13 @@ public sealed class S3ObjectStream : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override int Read(Span<byte> buffer)
+#else
+    public int Read(Span<byte> buffer)
+#endif
     {
         var rented = new byte[buffer.Length];
         int n = ReadAsync(rented.AsMemory()).AsTask().GetAwaiter().GetResult();
@@ -190,7 +196,12 @@ public sealed class S3ObjectStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+#else
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+#endif
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         if (buffer.IsEmpty || _position >= Length) return 0;

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+#if NET
 using Parquet;
 using Parquet.Serialization;
+#endif
 
 namespace S3Turbo.Engine.Tar;
 
@@ -29,7 +31,12 @@ public abstract class TarIndexWriter : IAsyncDisposable
     {
         TarIndexFormat.Jsonl => new JsonlWriter(destination),
         TarIndexFormat.Csv => new CsvWriter(destination),
+#if NET
         _ => new ParquetWriter(destination),
+#else
+        // Parquet.Net 6 has no .NET Framework build.
+        _ => throw new S3TurboException("ParquetNeedsPowerShell7", FailureKind.NotSupported, "Parquet output needs PowerShell 7; Windows PowerShell 5.1 can write JSONL or CSV.", null),
+#endif
     };
 
     public long Rows { get; private set; }
@@ -112,6 +119,7 @@ public abstract class TarIndexWriter : IAsyncDisposable
         }
     }
 
+#if NET
     /// <summary>Parquet via Parquet.Net: rows are buffered and written as row groups of 100,000, appended to the
     /// (seekable) destination, so memory stays bounded for archives of millions of members.</summary>
     sealed class ParquetWriter : TarIndexWriter
@@ -143,6 +151,7 @@ public abstract class TarIndexWriter : IAsyncDisposable
         }
     }
 
+#endif
 }
 
 /// <summary>One index row: the seed's fields (archive, filename, size) and S3Turbo's extra ones.</summary>

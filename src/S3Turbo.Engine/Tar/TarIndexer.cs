@@ -170,7 +170,7 @@ public sealed class TarIndexer
             else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X' })) throw Unsupported(bucket, key, "xz");
             // A decompressor reads front to back: full read-ahead at once rather than a ramp.
             if (compression != "None" && !small) objectStream.ExpectSequential();
-            await using (tar.ConfigureAwait(false))
+            using (tar) // read-only streams: a synchronous dispose has nothing to wait for
             {
                 await foreach (var entry in new TarIndexReader(tar, bucket, key).ReadAsync(cancellationToken).ConfigureAwait(false))
                 {

@@ -34,7 +34,7 @@ public static class ETagCalculator
     /// <summary>The ETag S3 would give this file uploaded whole (partSize null) or in parts of partSize.</summary>
     public static async Task<string> ComputeAsync(string path, long size, long? partSize, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {

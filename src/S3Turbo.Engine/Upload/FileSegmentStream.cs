@@ -48,7 +48,12 @@ public sealed class FileSegmentStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override int Read(Span<byte> buffer)
+#else
+    public int Read(Span<byte> buffer)
+#endif
     {
         int wanted = (int)Math.Min(buffer.Length, _length - _position);
         if (wanted <= 0) return 0;
@@ -60,7 +65,12 @@ public sealed class FileSegmentStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+#else
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+#endif
     {
         int wanted = (int)Math.Min(buffer.Length, _length - _position);
         if (wanted <= 0) return 0;

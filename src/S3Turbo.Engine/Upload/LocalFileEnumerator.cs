@@ -55,7 +55,12 @@ public static class LocalFileEnumerator
                 if (info is DirectoryInfo sub)
                 {
                     if (!recurse) continue;
+#if NETFRAMEWORK
+                    // .NET Framework cannot read a link's target, so loops could not be detected: never follow.
+                    if (sub.LinkTarget is not null)
+#else
                     if (sub.LinkTarget is not null && !followSymlinks)
+#endif
                     {
                         yield return UploadItem.ForSkip(sub.FullName, "symbolic link to a directory, not followed (use -FollowSymlink)");
                         continue;

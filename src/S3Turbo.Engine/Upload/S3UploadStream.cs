@@ -113,7 +113,12 @@ public sealed class S3UploadStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override void Write(ReadOnlySpan<byte> buffer)
+#else
+    public void Write(ReadOnlySpan<byte> buffer)
+#endif
     {
         while (!buffer.IsEmpty)
         {
@@ -123,12 +128,21 @@ public sealed class S3UploadStream : Stream
         }
     }
 
-    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+    public override void WriteByte(byte value)
+    {
+        Span<byte> one = stackalloc byte[] { value };
+        Write(one);
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+#else
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+#endif
     {
         using var link = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => _cancel.Cancel()) : default;
         while (!buffer.IsEmpty)
@@ -370,14 +384,23 @@ public sealed class S3UploadStream : Stream
         base.Dispose(disposing);
     }
 
+    // Stream declares this virtual on .NET Core only; on net472 (Windows PowerShell 5.1) it is a plain method.
+#if NET
     public override async ValueTask DisposeAsync()
+#else
+    public async ValueTask DisposeAsync()
+#endif
     {
         if (_result is null)
         {
             if (_failure is null && !_aborted) await CompleteAsync().ConfigureAwait(false);
             else await AbortCoreAsync().ConfigureAwait(false);
         }
+#if NET
         await base.DisposeAsync().ConfigureAwait(false);
+#else
+        Dispose();
+#endif
     }
 
     public override string ToString() => $"S3UploadStream s3://{BucketName}/{Key} ({_position:N0} bytes written, {_partNumber} parts)";

@@ -70,7 +70,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
             case byte single: await _stream!.WriteAsync(new[] { single }, cancellationToken).ConfigureAwait(false); break;
             case Stream source: await source.CopyToAsync(_stream!, 1 << 20, cancellationToken).ConfigureAwait(false); break;
             case FileInfo file:
-                await using (var source = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+                using (var source = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
                     await source.CopyToAsync(_stream!, 1 << 20, cancellationToken).ConfigureAwait(false);
                 break;
             default:

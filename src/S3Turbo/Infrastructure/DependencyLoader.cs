@@ -1,20 +1,27 @@
 using System.Management.Automation;
 using System.Reflection;
+#if NET
 using System.Runtime.Loader;
+#endif
 
 namespace S3Turbo.Infrastructure;
 
 /// <summary>
 /// Loads S3Turbo.Engine and everything it needs (AWSSDK.Core/S3, Parquet.Net, ZstdSharp…) from the module's
-/// <c>dependencies</c> folder into a private AssemblyLoadContext, so S3Turbo works beside modules that have
-/// already loaded another AWSSDK version (AWS.Tools ships its own) — the loader pattern PowerShell documents for
-/// dependency conflicts. This assembly names no SDK type; it reaches the SDK only through the engine.
+/// <c>dependencies</c> folder. On PowerShell 7 they go into a private AssemblyLoadContext, so S3Turbo works beside
+/// modules that have already loaded another AWSSDK version (AWS.Tools ships its own) — the loader pattern
+/// PowerShell documents for dependency conflicts. This assembly names no SDK type; it reaches the SDK only through
+/// the engine. Windows PowerShell 5.1 (.NET Framework) has no load contexts: there the folder is only probed when
+/// the runtime cannot find an assembly, so the first AWSSDK version loaded in the session wins.
 /// </summary>
 public sealed class DependencyLoader : IModuleAssemblyInitializer
 {
     const string EngineAssemblyName = "S3Turbo.Engine";
     static readonly object Gate = new();
+    static string? _dependencies;
+#if NET
     static DependencyLoadContext? _context;
+#endif
 
     /// <summary>Called by S3Turbo.psm1 before it imports this assembly as a module: PowerShell loads every public
     /// type while importing, and the cmdlets' fields (engine enums) need the engine at that moment.</summary>
@@ -22,19 +29,25 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
     {
         lock (Gate)
         {
-            if (_context is not null) return;
+            if (_dependencies is not null) return;
             string? moduleDirectory = Path.GetDirectoryName(typeof(DependencyLoader).Assembly.Location);
             if (string.IsNullOrEmpty(moduleDirectory)) return;
             string dependencies = Path.Combine(moduleDirectory, "dependencies");
             // A development build (bin/) keeps everything beside S3Turbo.dll; the default context then finds it.
             if (!File.Exists(Path.Combine(dependencies, EngineAssemblyName + ".dll"))) return;
+            _dependencies = dependencies;
+#if NET
             _context = new DependencyLoadContext(dependencies);
             AssemblyLoadContext.Default.Resolving += ResolveEngine;
+#else
+            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromDependencies;
+#endif
         }
     }
 
     public void OnImport() => Register();
 
+#if NET
     /// <summary>Only the engine is handed across; its own references then resolve inside the private context.</summary>
     static Assembly? ResolveEngine(AssemblyLoadContext requester, AssemblyName name) =>
         name.Name == EngineAssemblyName ? _context!.LoadFromAssemblyName(name) : null;
@@ -57,4 +70,14 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }
     }
+#else
+    public static bool IsIsolated => false;
+
+    /// <summary>Any assembly we ship, when .NET Framework's own probing did not find it.</summary>
+    static Assembly? ResolveFromDependencies(object? sender, ResolveEventArgs args)
+    {
+        string path = Path.Combine(_dependencies!, new AssemblyName(args.Name).Name + ".dll");
+        return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+    }
+#endif
 }
