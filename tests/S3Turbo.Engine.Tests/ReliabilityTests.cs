@@ -230,4 +230,180 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         Assert.Equal(data, copy.ToArray());
         Assert.True(proxy.Injected(FaultKind.ResetMidResponse) > 0, "some reads must have been cut off");
     }
+
+    // ---- Suites 2-4 for Copy-S3Prefix and the two streams ----
+
+    /// <summary>Objects under a source prefix, every tenth an 11 MiB multipart upload (past the 5 MiB multipart-copy
+    /// threshold).</summary>
+    async Task<Dictionary<string, byte[]>> SeedCopySourceAsync(string prefix, int count = 30)
+    {
+        var sources = new Dictionary<string, byte[]>();
+        for (int i = 0; i < count; i++)
+        {
+            var name = $"o{i:D3}";
+            bool large = i % 10 == 0;
+            sources[name] = TempDir.Random(large ? 11 * MiB + i : 300 + i * 7, 5000 + i);
+            if (!large) { await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = prefix + name, InputStream = new MemoryStream(sources[name]) }); continue; }
+            // Multipart sources, as large objects are: the copy mirrors their parts, so Update recognises the copies.
+            await using var upload = new S3UploadStream(_s3.S3, new UploadStreamOptions { BucketName = _s3.Bucket, Key = prefix + name, PartSize = 5 * MiB });
+            await upload.WriteAsync(sources[name]);
+        }
+        return sources;
+    }
+
+    async Task<(TransferSummary Summary, List<CopyResult> Results)> CopyAsync(IAmazonS3 client, string sourcePrefix, string destinationPrefix,
+        CancellationToken cancellationToken = default, int? maxConcurrency = null, TransferMode mode = TransferMode.Overwrite)
+    {
+        var copy = new PrefixCopy(client, new CopyOptions
+        {
+            DestinationBucket = _s3.Bucket, DestinationPrefix = destinationPrefix, Mode = mode, MultipartCopyThreshold = 5 * MiB, PartSize = 5 * MiB,
+            MaxConcurrency = maxConcurrency,
+        }, cancellationToken);
+        var results = new List<CopyResult>();
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        try { await copy.AddPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken); }
+        finally { copy.CompleteAdding(); }
+        var summary = await copy.Completion;
+        await reader;
+        return (summary, results);
+    }
+
+    [Fact]
+    public async Task A_five_second_503_storm_slows_a_prefix_copy_down_and_it_completes()
+    {
+        var sources = await SeedCopySourceAsync("storm-copy-src/", 150);
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 21) { Rules = new[] { new FaultRule(FaultKind.SlowDown503, 1.0) } };
+        var run = CopyAsync(ClientThrough(proxy, maxRetries: 12), "storm-copy-src/", "storm-copy-dst/");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        proxy.Rules = Array.Empty<FaultRule>();
+        var (summary, _) = await run;
+        Assert.Equal(0, summary.ItemsFailed);
+        Assert.True(summary.ThrottleEvents > 0, "the controller must have seen the throttling");
+        Assert.True(summary.Concurrency < summary.PeakConcurrency || summary.PeakConcurrency <= 2, $"concurrency {summary.Concurrency}, peak {summary.PeakConcurrency}: it must have backed off");
+        Assert.Equal(150, await AssertExactAsync("storm-copy-dst/", sources));
+    }
+
+    [Fact]
+    public async Task Upload_and_object_streams_ride_out_a_503_storm()
+    {
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 22) { Rules = new[] { new FaultRule(FaultKind.SlowDown503, 1.0) } };
+        var client = ClientThrough(proxy, maxRetries: 12);
+        var data = TempDir.Random(17 * MiB + 5, 78);
+        var calm = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => proxy.Rules = Array.Empty<FaultRule>());
+        await using (var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "storm-streams/up.bin", PartSize = 5 * MiB }))
+            for (int offset = 0; offset < data.Length; offset += 1 * MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)));
+        await calm;
+        Assert.True(proxy.Injected(FaultKind.SlowDown503) > 0, "the storm must have hit the upload");
+        Assert.Equal(data, await _s3.GetBytesAsync("storm-streams/up.bin"));
+        Assert.Empty(await _s3.OpenUploadsAsync("storm-streams/"));
+
+        long before = proxy.Injected(FaultKind.SlowDown503);
+        proxy.Rules = new[] { new FaultRule(FaultKind.SlowDown503, 1.0) };
+        _ = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => proxy.Rules = Array.Empty<FaultRule>());
+        await using var read = await S3ObjectStream.OpenAsync(client, new ObjectStreamOptions { BucketName = _s3.Bucket, Key = "storm-streams/up.bin", MaxAttempts = 6 });
+        var copy = new MemoryStream();
+        await read.CopyToAsync(copy, 256 * 1024);
+        Assert.True(proxy.Injected(FaultKind.SlowDown503) > before, "the storm must have hit the reads");
+        Assert.Equal(data, copy.ToArray());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_prefix_copy_at_twenty_random_points_leaves_no_open_upload_and_no_object_that_differs()
+    {
+        var sources = await SeedCopySourceAsync("cancel-copy-src/");
+        // A delaying proxy stretches the copy over about a second, so the cancellation points spread across it.
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 23) { Rules = new[] { new FaultRule(FaultKind.Delay, 1.0) { Delay = TimeSpan.FromMilliseconds(30) } } };
+        int checkedObjects = 0, cancelled = 0;
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(new Random(seed).Next(0, 1200)));
+            try { await CopyAsync(ClientThrough(proxy), "cancel-copy-src/", $"cancel-copy/{seed}/", stop.Token, maxConcurrency: 4); }
+            catch (OperationCanceledException) { cancelled++; }
+            catch (S3TurboException ex) when (ex.Kind == FailureKind.Stopped) { cancelled++; }
+            checkedObjects += await AssertExactAsync($"cancel-copy/{seed}/", sources, all: false);
+        }
+        Assert.True(cancelled > 0, "some runs must have been cancelled midway");
+        Assert.True(checkedObjects > 0, "some runs must have got far enough to store objects");
+    }
+
+    [Fact]
+    public async Task Cancelling_an_upload_stream_at_twenty_random_points_leaves_no_open_upload_and_no_partial_object()
+    {
+        var data = TempDir.Random(16 * MiB + 3, 79);
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 24) { Rules = new[] { new FaultRule(FaultKind.Delay, 1.0) { Delay = TimeSpan.FromMilliseconds(30) } } };
+        int cancelled = 0, completed = 0;
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            string key = $"cancel-stream/{seed}.bin";
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(new Random(seed).Next(0, 1000)));
+            var upload = new S3UploadStream(ClientThrough(proxy), new UploadStreamOptions { BucketName = _s3.Bucket, Key = key, PartSize = 5 * MiB }, stop.Token);
+            try
+            {
+                for (int offset = 0; offset < data.Length; offset += MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)), stop.Token);
+                await upload.DisposeAsync();
+                completed++;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException || ex is S3TurboException { Kind: FailureKind.Stopped })
+            {
+                cancelled++;
+                try { await upload.DisposeAsync(); } catch (Exception) { /* disposing a cancelled stream aborts it; its error is the cancellation */ }
+            }
+            Assert.Empty(await _s3.OpenUploadsAsync(key));
+            var listed = await _s3.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = key });
+            if (listed.S3Objects is { Count: > 0 }) Assert.Equal(data, await _s3.GetBytesAsync(key)); // complete and exact, or absent
+        }
+        Assert.True(cancelled > 0, "some runs must have been cancelled midway");
+        Assert.Equal(20, cancelled + completed);
+    }
+
+    [Fact]
+    [Trait("Category", "LocalGateway")]
+    public async Task A_prefix_copy_and_an_upload_stream_lose_nothing_when_the_gateway_goes_away()
+    {
+        var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../tools/s3-server-restart-gateway.sh"));
+        Assert.True(File.Exists("/var/tmp/s3turbo-ceph/rootfs/ceph/run/client.rgw.a.pid"), "this test needs the local Ceph gateway started by tools/s3-server-start.sh");
+        var sources = await SeedCopySourceAsync("outage-copy-src/", 200);
+        var data = TempDir.Random(40 * MiB + 9, 80);
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 25) { Rules = new[] { new FaultRule(FaultKind.Delay, 1.0) { Delay = TimeSpan.FromMilliseconds(60) } } };
+        var client = ClientThrough(proxy, maxRetries: 10);
+        var copyRun = CopyAsync(client, "outage-copy-src/", "outage-copy-dst/", maxConcurrency: 4);
+        var streamRun = Task.Run(async () =>
+        {
+            var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "outage-stream/up.bin", PartSize = 5 * MiB, MaxPartsInFlight = 2 });
+            try
+            {
+                for (int offset = 0; offset < data.Length; offset += MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)));
+                await upload.DisposeAsync();
+                return (Exception?)null;
+            }
+            catch (Exception ex)
+            {
+                try { await upload.DisposeAsync(); } catch (Exception) { /* the first error is the one reported */ }
+                return ex;
+            }
+        });
+        await Task.Delay(700);
+        var restart = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var (summary, results) = await copyRun;
+        var streamError = await streamRun;
+        await restart.WaitForExitAsync();
+        Assert.Equal(0, restart.ExitCode);
+
+        // The copy: every object accounted for, failures carry their error, nothing stored is wrong, nothing left open.
+        Assert.Equal(200, results.Count);
+        Assert.All(results.Where(r => r.Status == TransferStatus.Failed), r => Assert.NotNull(r.Error));
+        await AssertExactAsync("outage-copy-dst/", sources, all: false);
+        // The stream: either complete and exact, or reported failed and absent.
+        Assert.Empty(await _s3.OpenUploadsAsync("outage-stream/"));
+        var listed = await _s3.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = "outage-stream/" });
+        if (streamError is null) Assert.Equal(data, await _s3.GetBytesAsync("outage-stream/up.bin"));
+        else Assert.True(listed.S3Objects is null or { Count: 0 }, $"a failed stream ({streamError.Message}) must leave no object");
+
+        // A second copy in Update mode finishes the job.
+        proxy.Rules = Array.Empty<FaultRule>();
+        var (second, _) = await CopyAsync(_s3.S3, "outage-copy-src/", "outage-copy-dst/", mode: TransferMode.Update);
+        Assert.Equal(0, second.ItemsFailed);
+        Assert.True(second.ItemsTransferred <= summary.ItemsFailed, "only what failed is copied again");
+        Assert.Equal(200, await AssertExactAsync("outage-copy-dst/", sources));
+    }
 }

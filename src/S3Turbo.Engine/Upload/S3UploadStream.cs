@@ -56,6 +56,7 @@ public sealed class S3UploadStream : Stream
     readonly UploadStreamOptions _options;
     readonly RequestScheduler _scheduler;
     readonly CancellationTokenSource _cancel;
+    volatile bool _cancelledByCaller;
     readonly SemaphoreSlim _slots;
     readonly Stack<byte[]> _freeBuffers = new();
     readonly List<Task<PartETag>> _parts = new();
@@ -255,7 +256,10 @@ public sealed class S3UploadStream : Stream
     /// <summary>Records the first failure and stops the other parts; the upload is aborted once they have stopped.</summary>
     void Fail(Exception ex)
     {
+        // Cancelled already means the caller cancelled (a token or Abort): then it is reported as a cancellation.
+        bool byCaller = ex is OperationCanceledException && _cancel.IsCancellationRequested;
         if (Interlocked.CompareExchange(ref _failure, ex, null) is not null) return;
+        _cancelledByCaller = byCaller;
         _cancel.Cancel();
         // Abort now, not when (or if) the writer next calls in: a failed upload must not leave parts behind.
         _abortAfterFailure = Task.Run(AbortUploadAsync);
@@ -273,7 +277,11 @@ public sealed class S3UploadStream : Stream
     {
         if (_aborted) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} was aborted.");
         if (_failure is { } failure)
+        {
+            if (_cancelledByCaller)
+                throw new OperationCanceledException($"The upload to s3://{BucketName}/{Key} was cancelled; nothing was stored.", failure, _cancel.Token);
             throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {failure.Message}", failure);
+        }
         if (_result is not null) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} is already complete.");
     }
 
