@@ -153,14 +153,17 @@ Import-Module '$moduleManifest'
             (Get-TestObjects $bucket 'unreadable/').Key | Should -Be 'unreadable/fine.txt'
         }
 
-        It 'a FIFO is skipped with a warning, never opened (which would hang), and the rest is uploaded' -Skip:($IsWindows) {
+        It 'a FIFO and a device node are skipped with a warning, never opened (which would hang), and the rest is uploaded' -Skip:($IsWindows) {
             $dir = Join-Path $root 'fifo'
             Set-Content (New-Item -ItemType File -Force "$dir/real.txt") 'real' -NoNewline
             & mkfifo (Join-Path $dir 'pipe')
+            # A character device like /dev/null (needs root to create; where not root, only the FIFO is checked).
+            $devices = if ((id -u) -eq '0') { & mknod (Join-Path $dir 'null-device') c 1 3; 1 } else { 0 }
             $summary = Send-S3Directory -Path $dir -BucketName $bucket -KeyPrefix fifo -WarningVariable warnings @s3
             ($warnings -join "`n") | Should -Match 'FIFO'
+            if ($devices) { ($warnings -join "`n") | Should -Match 'character device' }
             $summary.ItemsTransferred | Should -Be 1
-            $summary.ItemsSkipped | Should -Be 1
+            $summary.ItemsSkipped | Should -Be (1 + $devices)
             (Get-TestObjects $bucket 'fifo/').Key | Should -Be 'fifo/real.txt'
         }
 
@@ -194,6 +197,7 @@ Import-Module '$moduleManifest'
         It '<Name> is rejected with <ErrorId> and nothing is stored' -ForEach @(
             @{ Name = 'a key longer than 1,024 bytes'; Change = @{ KeyPrefix = 'long/' + ('k' * 1100) }; ErrorId = 'KeyTooLong'; Category = 'InvalidArgument' }
             @{ Name = '-MaxConcurrency 0'; Change = @{ MaxConcurrency = 0 }; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
+            @{ Name = 'a -PartSize above 5 GiB'; Change = @{ PartSize = 6GB }; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData' }
             @{ Name = 'an invalid -Region (on AWS)'; Change = @{ Region = 'moon-1'; EndpointUrl = $null }; ErrorId = 'InvalidRegion'; Category = 'InvalidArgument' }
             @{ Name = 'an -EndpointUrl that is not http(s)'; Change = @{ EndpointUrl = 'ftp://127.0.0.1:7480' }; ErrorId = 'InvalidEndpoint'; Category = 'InvalidArgument' }
         ) {
