@@ -12,7 +12,8 @@ $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
 $moduleDir = Split-Path $manifest -Parent
-Add-Type -Path (Join-Path $moduleDir 'AWSSDK.Core.dll'), (Join-Path $moduleDir 'AWSSDK.S3.dll')
+# The module keeps its SDK in a private load context (dependencies/); this script loads its own copy.
+Add-Type -Path (Join-Path $moduleDir 'dependencies/AWSSDK.Core.dll'), (Join-Path $moduleDir 'dependencies/AWSSDK.S3.dll')
 $scenarios = $Scenario -split ','
 
 # Peers from Debian packages (root can install them; a fresh machine has none).
