@@ -5,7 +5,7 @@ Open-S3Object returns an S3Turbo.S3ObjectStream: a System.IO.Stream that is read
 
 Reads are served from a cache of fixed-size blocks (-BlockSize, default 1 MiB): a read whose blocks are cached makes no request, and a small random read fetches just its block (one request). The cache holds at most -MaxMemory bytes (default 64 MiB) of cached and in-flight blocks and evicts the least recently used ones; read-ahead never pushes it over the cap.
 
-Sequential reading is detected: while each read starts where the last one ended, blocks ahead of the reader are fetched in the background, with a window that doubles up to -MaxReadAhead (default 32 MiB) and resets on a random seek; at most -MaxConcurrentFetches (default 8) ranged GETs of up to 4 blocks run for read-ahead at once. Read-ahead tops its window up in large ranged GETs once half of it has been read, each block is handed to the reader as soon as its bytes arrive, and a reader that jumps by the same distance again and again (records of one size) has its next jumps' blocks fetched in parallel.
+Sequential reading is detected: while each read starts where the last one ended, blocks ahead of the reader are fetched in the background, with a window that doubles up to -MaxReadAhead (default 64 MiB, within -MaxMemory) and resets on a random seek; at most -MaxConcurrentFetches (default 8) ranged GETs of up to 8 blocks run for read-ahead at once. Read-ahead tops its window up in large ranged GETs once half of it has been read, each block is handed to the reader as soon as its bytes arrive, and a reader that jumps by the same distance again and again (records of one size) has its next jumps' blocks fetched in parallel.
 
 A fetch whose connection breaks mid-body is retried (the AWS SDK retries failed requests itself); a range that still fails makes that Read throw an IOException naming the bucket, key and byte range, and the stream stays usable for other ranges. The Stats property tells what reading has cost: requests, bytes requested, block hits and misses, bytes read, and the cache's current and peak size.
 
@@ -18,7 +18,7 @@ The stream works with any .NET API that reads a Stream, for example [System.IO.B
         VersionId            = 'A specific version of the object to read.'
         BlockSize            = 'The cache''s block size in bytes (default 1 MiB; 4 KiB to 64 MiB). Small random reads fetch one block.'
         MaxMemory            = 'The most bytes of cached and in-flight blocks (default 64 MiB; at least two blocks).'
-        MaxReadAhead         = 'How far ahead of a sequential reader to prefetch, at most (default 32 MiB; 0 turns read-ahead off).'
+        MaxReadAhead         = 'How far ahead of a sequential reader to prefetch, at most (default 64 MiB, and never beyond -MaxMemory; 0 turns read-ahead off).'
         MaxConcurrentFetches = 'Ranged GETs in flight at once for read-ahead (default 8).'
     }
     Inputs      = @{

@@ -282,7 +282,7 @@ if ($scenarios -contains 'tar') {
 }
 
 $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)'
-    'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 32 MiB read-ahead, 64 MiB cap)'
+    'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 64 MiB read-ahead in 8 MiB GETs, 64 MiB cap)'
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
     'tar-small-members' = 'Tar index (a): 1 archive of 2,000 x 4 KiB members'; 'tar-large-members' = 'Tar index (b): 1 archive of 40 x 25 MiB members'
     'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members' }

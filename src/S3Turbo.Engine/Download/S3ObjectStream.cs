@@ -16,15 +16,17 @@ public sealed class ObjectStreamOptions
     public int BlockSize { get; init; } = 1024 * 1024;
     /// <summary>Cap on cached and in-flight block bytes (default 64 MiB); least recently used blocks are evicted.</summary>
     public long MaxMemory { get; init; } = 64L * 1024 * 1024;
-    /// <summary>How far ahead of a sequential reader blocks are prefetched, at most (default 32 MiB).</summary>
-    public long MaxReadAhead { get; init; } = 32L * 1024 * 1024;
-    /// <summary>Ranged GETs in flight at once for read-ahead (default 4).</summary>
+    /// <summary>How far ahead of a sequential reader blocks are prefetched, at most (default 64 MiB; never more than
+    /// MaxMemory holds). Measured through a 20 ms RTT proxy, 64 MiB in 8 MiB GETs read about a quarter faster than
+    /// 32 MiB in 4 MiB GETs, capped per connection or not.</summary>
+    public long MaxReadAhead { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Ranged GETs in flight at once for read-ahead (default 8).</summary>
     public int MaxConcurrentFetches { get; init; } = 8;
     /// <summary>A forward skip up to this many bytes still counts as sequential reading (read-ahead goes on and the
     /// skipped bytes are fetched with the rest); a longer jump is a seek. Default 0: only reads that continue exactly.</summary>
     public long SequentialGap { get; init; }
     /// <summary>Consecutive missing blocks fetched with one ranged GET, at most.</summary>
-    public int MaxBlocksPerRequest { get; init; } = 4;
+    public int MaxBlocksPerRequest { get; init; } = 8;
     /// <summary>Attempts for one range when the connection fails mid-body (the SDK retries failed requests itself).</summary>
     public int MaxAttempts { get; init; } = 3;
 

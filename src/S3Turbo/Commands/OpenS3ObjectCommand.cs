@@ -26,7 +26,7 @@ public sealed class OpenS3ObjectCommand : S3Cmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? VersionId { get; set; }
     [Parameter] [ValidateRange(4096, 64 * 1024 * 1024)] public int BlockSize { get; set; } = 1024 * 1024;
     [Parameter] [ValidateRange(8192L, long.MaxValue)] public long MaxMemory { get; set; } = 64L * 1024 * 1024;
-    [Parameter] [ValidateRange(0L, long.MaxValue)] public long MaxReadAhead { get; set; } = 32L * 1024 * 1024;
+    [Parameter] [ValidateRange(0L, long.MaxValue)] public long MaxReadAhead { get; set; } = 64L * 1024 * 1024;
     [Parameter] [ValidateRange(1, 64)] public int MaxConcurrentFetches { get; set; } = 8;
 
     S3Connection? _client;
