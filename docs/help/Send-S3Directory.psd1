@@ -24,7 +24,7 @@ By default one S3Turbo.TransferSummary is written at the end; -PassThru writes o
         Exclude            = 'Wildcard patterns; files whose name or relative path matches one are not uploaded.'
         Mode               = 'Update (default): skip when size and content checksum match. Add: skip when the key exists. Overwrite: always upload.'
         MultipartThreshold = 'Files of at least this many bytes are uploaded as multipart uploads (default 16 MiB, at least 5 MiB).'
-        PartSize           = 'The multipart part size in bytes (default 8 MiB; 5 MiB to 5 GiB). It grows automatically (to whole MiB) when a file would need more than 10,000 parts.'
+        PartSize           = 'The multipart part size in bytes (5 MiB to 5 GiB). By default it is chosen per file: a sixteenth of the file, between 8 and 32 MiB (parts are read straight from the file, so larger parts cost no memory). It grows automatically (to whole MiB) when a file would need more than 10,000 parts.'
         MaxConcurrency     = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 16, doubling while throughput keeps growing, up to 128) and the summary reports where it settled.'
         ContentType        = 'The Content-Type for every file. Without it the type is guessed from the file extension.'
         Metadata           = 'User metadata (x-amz-meta-*) as a hashtable, for example @{ owner = ''etl'' }.'

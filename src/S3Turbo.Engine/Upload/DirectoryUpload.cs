@@ -13,7 +13,8 @@ public sealed class UploadOptions
     public TransferMode Mode { get; init; } = TransferMode.Update;
     /// <summary>Files at or above this size go up as multipart uploads.</summary>
     public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
-    public long PartSize { get; init; } = PartSizing.DefaultPartSize;
+    /// <summary>Null: chosen per file (PartSizing.AutoPartSize).</summary>
+    public long? PartSize { get; init; }
     /// <summary>Fixed request concurrency; null means adaptive.</summary>
     public int? MaxConcurrency { get; init; }
     public int InitialConcurrency { get; init; } = 16;
@@ -33,7 +34,7 @@ public sealed class UploadOptions
     public void Validate()
     {
         BucketNames.Validate(BucketName);
-        PartSizing.Validate(PartSize);
+        if (PartSize is long partSize) PartSizing.Validate(partSize);
         if (MultipartThreshold < PartSizing.MinPartSize)
             throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
                 $"-MultipartThreshold {MultipartThreshold} is below S3's 5 MiB minimum part size.", MultipartThreshold);
@@ -174,7 +175,7 @@ public sealed class DirectoryUpload
     async Task<UploadResult> UploadMultipartAsync(UploadItem item, CancellationToken cancellationToken)
     {
         long size = item.Snapshot.Length;
-        long partSize = PartSizing.ChoosePartSize(size, _options.PartSize);
+        long partSize = PartSizing.ChoosePartSize(size, _options.PartSize ?? PartSizing.AutoPartSize(size));
         int partCount = PartSizing.PartCount(size, partSize);
         await _largeFiles.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

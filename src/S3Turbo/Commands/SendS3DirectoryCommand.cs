@@ -38,7 +38,7 @@ public sealed class SendS3DirectoryCommand : S3WriteCmdlet
     [Parameter] [SupportsWildcards] public string[]? Exclude { get; set; }
     [Parameter] public TransferMode Mode { get; set; } = TransferMode.Update;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024 * 1024)] public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
-    [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long PartSize { get; set; } = PartSizing.DefaultPartSize;
+    [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long? PartSize { get; set; }
     [Parameter] [ValidateRange(1, 4096)] public int MaxConcurrency { get; set; }
     [Parameter] public SwitchParameter PassThru { get; set; }
 
