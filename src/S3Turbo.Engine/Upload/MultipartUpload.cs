@@ -122,17 +122,37 @@ public sealed class MultipartUpload
         return finished.Exception?.InnerException ?? new OperationCanceledException(siblings.Token);
     }
 
-    /// <summary>Aborts the upload, whatever cancelled the caller. Never throws: a failed abort is retried by the
-    /// SDK and then left for the bucket's lifecycle rule (see docs).</summary>
+    /// <summary>Aborts the upload, whatever cancelled the caller. Never throws: an abort that still fails after a
+    /// minute of retries is left for the bucket's lifecycle rule (see docs).</summary>
     public async Task AbortAsync()
     {
         if (UploadId is null) return;
+        // Tried again until the deadline, not just through the SDK's own retries: those are spent within seconds when
+        // the store is briefly unreachable (the gateway-restart suite left an upload open that way).
         using var timeout = new CancellationTokenSource(AbortTimeout);
-        try
+        var pause = TimeSpan.FromMilliseconds(500);
+        while (!timeout.IsCancellationRequested)
         {
-            await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
-            UploadId = null;
+            try
+            {
+                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
+                UploadId = null;
+                return;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                UploadId = null; // already gone (completed or aborted): nothing is left open
+                return;
+            }
+            catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500 && (int)ex.StatusCode is not (408 or 429))
+            {
+                return; // refused (e.g. denied): asking again will not help
+            }
+            catch (Exception)
+            {
+                try { await Task.Delay(pause, timeout.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
         }
-        catch (Exception) { }
     }
 }
