@@ -11,4 +11,5 @@ if ($PSEdition -eq 'Desktop') {
 }
 [System.Reflection.Assembly]::LoadFrom($cmdletAssemblyPath).GetType('S3Turbo.Infrastructure.DependencyLoader', $true)::Register()
 Import-Module $cmdletAssemblyPath
-Export-ModuleMember -Cmdlet 'Send-S3Directory', 'Copy-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex'
+# The manifest's CmdletsToExport is the one list of what is exported.
+Export-ModuleMember -Cmdlet *

@@ -108,6 +108,14 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         Assert.Equal(500, await AssertExactAsync("flaky-up/", files));
     }
 
+    /// <summary>A run through a 503 storm: nothing failed, the controller saw the throttling and lowered concurrency.</summary>
+    static void AssertBackedOffAndCompleted(TransferSummary summary)
+    {
+        Assert.Equal(0, summary.ItemsFailed);
+        Assert.True(summary.ThrottleEvents > 0, "the controller must have seen the throttling");
+        Assert.True(summary.Concurrency < summary.PeakConcurrency || summary.PeakConcurrency <= 2, $"concurrency {summary.Concurrency}, peak {summary.PeakConcurrency}: it must have backed off");
+    }
+
     [Fact]
     public async Task A_five_second_503_storm_makes_the_controller_back_off_and_the_run_completes()
     {
@@ -120,9 +128,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         await Task.Delay(TimeSpan.FromSeconds(5));
         proxy.Rules = Array.Empty<FaultRule>();
         var (summary, _) = await run;
-        Assert.Equal(0, summary.ItemsFailed);
-        Assert.True(summary.ThrottleEvents > 0, "the controller must have seen the throttling");
-        Assert.True(summary.Concurrency < summary.PeakConcurrency || summary.PeakConcurrency <= 2, $"concurrency {summary.Concurrency}, peak {summary.PeakConcurrency}: it must have backed off");
+        AssertBackedOffAndCompleted(summary);
         Assert.Equal(300, await AssertExactAsync("storm/", files));
     }
 
@@ -219,7 +225,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         var client = ClientThrough(proxy);
         var data = TempDir.Random(23 * MiB + 11, 77);
         await using (var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "streams/up.bin", PartSize = 5 * MiB }))
-            for (int offset = 0; offset < data.Length; offset += 300_000) await upload.WriteAsync(data.AsMemory(offset, Math.Min(300_000, data.Length - offset)));
+            await TestStreams.WriteInChunksAsync(upload, data, 300_000);
         Assert.Equal(data, await _s3.GetBytesAsync("streams/up.bin"));
         Assert.Empty(await _s3.OpenUploadsAsync("streams/"));
 
@@ -277,9 +283,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         await Task.Delay(TimeSpan.FromSeconds(5));
         proxy.Rules = Array.Empty<FaultRule>();
         var (summary, _) = await run;
-        Assert.Equal(0, summary.ItemsFailed);
-        Assert.True(summary.ThrottleEvents > 0, "the controller must have seen the throttling");
-        Assert.True(summary.Concurrency < summary.PeakConcurrency || summary.PeakConcurrency <= 2, $"concurrency {summary.Concurrency}, peak {summary.PeakConcurrency}: it must have backed off");
+        AssertBackedOffAndCompleted(summary);
         Assert.Equal(150, await AssertExactAsync("storm-copy-dst/", sources));
     }
 
@@ -291,7 +295,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         var data = TempDir.Random(17 * MiB + 5, 78);
         var calm = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => proxy.Rules = Array.Empty<FaultRule>());
         await using (var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "storm-streams/up.bin", PartSize = 5 * MiB }))
-            for (int offset = 0; offset < data.Length; offset += 1 * MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)));
+            await TestStreams.WriteInChunksAsync(upload, data, MiB);
         await calm;
         Assert.True(proxy.Injected(FaultKind.SlowDown503) > 0, "the storm must have hit the upload");
         Assert.Equal(data, await _s3.GetBytesAsync("storm-streams/up.bin"));
@@ -339,7 +343,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             var upload = new S3UploadStream(ClientThrough(proxy), new UploadStreamOptions { BucketName = _s3.Bucket, Key = key, PartSize = 5 * MiB }, stop.Token);
             try
             {
-                for (int offset = 0; offset < data.Length; offset += MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)), stop.Token);
+                await TestStreams.WriteInChunksAsync(upload, data, MiB, stop.Token);
                 await upload.DisposeAsync();
                 completed++;
             }
@@ -372,7 +376,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             var upload = new S3UploadStream(client, new UploadStreamOptions { BucketName = _s3.Bucket, Key = "outage-stream/up.bin", PartSize = 5 * MiB, MaxPartsInFlight = 2 });
             try
             {
-                for (int offset = 0; offset < data.Length; offset += MiB) await upload.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)));
+                await TestStreams.WriteInChunksAsync(upload, data, MiB);
                 await upload.DisposeAsync();
                 return (Exception?)null;
             }

@@ -90,3 +90,13 @@ public sealed class TempDir : IDisposable
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+public static class TestStreams
+{
+    /// <summary>Writes <paramref name="data"/> to <paramref name="stream"/> in writes of <paramref name="chunk"/> bytes.</summary>
+    public static async Task WriteInChunksAsync(Stream stream, byte[] data, int chunk, CancellationToken cancellationToken = default)
+    {
+        for (int offset = 0; offset < data.Length; offset += chunk)
+            await stream.WriteAsync(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)), cancellationToken);
+    }
+}

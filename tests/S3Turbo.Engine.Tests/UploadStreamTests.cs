@@ -27,7 +27,7 @@ public class UploadStreamTests : IClassFixture<BucketFixture>
         var key = $"sizes/{size}";
         var stream = Open(key);
         // Odd-sized writes so part boundaries fall inside writes.
-        for (int offset = 0; offset < size; offset += 777_777) await stream.WriteAsync(data.AsMemory(offset, Math.Min(777_777, size - offset)));
+        await TestStreams.WriteInChunksAsync(stream, data, 777_777);
         var result = await stream.CompleteAsync();
         await stream.DisposeAsync();
         Assert.Equal(size, result.Size);

@@ -87,6 +87,14 @@ $pwsh = "dotnet $PSHOME/pwsh.dll -NoProfile -NonInteractive"
 # Commands run under bash -c inside double quotes: PowerShell variables are written \$ so bash leaves them alone.
 $s3t = "Import-Module $manifest; \`$ProgressPreference = 'SilentlyContinue'"
 $s3tConn = "-EndpointUrl $endpoint -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
+
+# Peak RSS of a pwsh that only imports the module: the base the memory targets are measured above (once per run).
+function Measure-IdleRss {
+    if ($script:idleRssMB) { return }
+    $idle = [System.IO.Path]::GetTempFileName()
+    & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
+    $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+}
 # rclone's S3 backend configured through its environment variables (an on-the-fly remote string would need
 # quoting that does not survive bash -c).
 $rclone = "env -u AWS_CA_BUNDLE RCLONE_S3_PROVIDER=Ceph RCLONE_S3_ENV_AUTH=true RCLONE_S3_ENDPOINT=$endpoint RCLONE_S3_FORCE_PATH_STYLE=true /usr/bin/rclone --config /dev/null"
@@ -119,9 +127,7 @@ if ($scenarios -contains 'large') {
         & head -c 1073741824 /dev/urandom > $large
     }
     Write-Host "`n== one 1 GiB file, 20 ms RTT proxy =="
-    $idle = [System.IO.Path]::GetTempFileName()
-    & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
-    $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+    Measure-IdleRss
     $results['large'] = @(
         Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix s3t -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" 1 1GB
         Measure-Tool 'aws s3 cp (defaults)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint $large s3://$bucket/aws/big.bin" 1 1GB
@@ -174,11 +180,7 @@ if ($scenarios -contains 'stream') {
     $large = Join-Path $data 'large/big.bin'
     if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
     Write-Host "`n== a 1 GiB stream of unknown length, 20 ms RTT proxy =="
-    if (-not $idleRssMB) {
-        $idle = [System.IO.Path]::GetTempFileName()
-        & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
-        $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
-    }
+    Measure-IdleRss
     $results['stream'] = @(
         Measure-Tool 'S3Turbo New-S3UploadStream' 's3t/' "$pwsh -Command `"$s3t; \`$s = New-S3UploadStream -BucketName $bucket -Key s3t/stream.bin $s3tConn; \`$in = [Console]::OpenStandardInput(); \`$in.CopyTo(\`$s, 1MB); \`$s.Complete() | Format-List | Out-String | Write-Host`" < $large" 1 1GB
         Measure-Tool 'aws s3 cp - (stdin)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint - s3://$bucket/aws/stream.bin < $large" 1 1GB
@@ -211,11 +213,7 @@ if ($scenarios -contains 'read') {
     if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
     try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
     Initialize-CopySource 'read/' $large 1
-    if (-not $idleRssMB) {
-        $idle = [System.IO.Path]::GetTempFileName()
-        & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
-        $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
-    }
+    Measure-IdleRss
     Write-Host "`n== reading a 1 GiB object, 20 ms RTT proxy =="
     $readScript = "$s3t; \`$s = Open-S3Object s3://$sourceBucket/read/big.bin $s3tConn; \`$b = [byte[]]::new(1MB); \`$t = [Diagnostics.Stopwatch]::StartNew(); \`$n = 0L; while ((\`$r = \`$s.Read(\`$b, 0, \`$b.Length)) -gt 0) { \`$n += \`$r }; 'seconds={0:F3} bytes={1} requests={2} peak_cache={3}' -f \`$t.Elapsed.TotalSeconds, \`$n, \`$s.Stats.Requests, \`$s.Stats.PeakCachedBytes"
     $randomScript = "$s3t; \`$s = Open-S3Object s3://$sourceBucket/read/big.bin -BlockSize 64KB $s3tConn; \`$b = [byte[]]::new(4KB); \`$rnd = [Random]::new(4); \`$t = [Diagnostics.Stopwatch]::StartNew(); foreach (\`$i in 1..200) { \`$s.Position = \`$rnd.NextInt64(\`$s.Length - 4KB); \`$null = \`$s.Read(\`$b, 0, 4KB) }; 'seconds={0:F3} reads=200 requests={1} requests_per_read={2:F2} ms_per_read={3:F1} bytes_requested={4}' -f \`$t.Elapsed.TotalSeconds, \`$s.Stats.Requests, (\`$s.Stats.Requests / 200), (\`$t.Elapsed.TotalMilliseconds / 200), \`$s.Stats.BytesRequested"

@@ -31,8 +31,8 @@ public abstract class S3Cmdlet : AsyncCmdlet
         {
             AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken,
             ProfileName = ProfileName, ProfileLocation = ProfileLocation,
-            Credential = Credential is null ? null : Unwrap(Credential),
-            StoredCredential = stored is null ? null : Unwrap(stored),
+            Credential = Unwrap(Credential),
+            StoredCredential = Unwrap(stored),
             Region = Region ?? (SessionState.PSVariable.GetValue("StoredAWSRegion") as string),
             EndpointUrl = EndpointUrl,
             ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyleAddressing)) ? ForcePathStyleAddressing.IsPresent : null,
@@ -50,7 +50,8 @@ public abstract class S3Cmdlet : AsyncCmdlet
         return connection;
     }
 
-    static object Unwrap(object value) => value is PSObject ps ? ps.BaseObject : value;
+    /// <summary>The object behind a PowerShell wrapper (values from session variables and bound parameters).</summary>
+    internal static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
     /// <summary>-WhatIf given, or $WhatIfPreference set in the caller's scope.</summary>
     protected bool IsWhatIf() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
