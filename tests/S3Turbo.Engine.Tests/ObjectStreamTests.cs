@@ -71,6 +71,24 @@ public class ObjectStreamTests : IClassFixture<BigObjectFixture>
     }
 
     [Fact]
+    public async Task ExpectSequential_fetches_its_first_window_in_one_even_round_over_all_fetch_slots()
+    {
+        // 20 blocks, 4 fetch slots: one GET of 5 blocks per slot, not 16 + 4 as MaxBlocksPerRequest alone would do.
+        await _f.S3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _f.S3.Bucket, Key = "big/20m.bin", InputStream = new MemoryStream(_f.Data, 0, 20 * MiB) });
+        await using var stream = await S3ObjectStream.OpenAsync(_f.S3.S3, new ObjectStreamOptions
+        {
+            BucketName = _f.S3.Bucket, Key = "big/20m.bin", BlockSize = MiB, MaxMemory = 32L * MiB, MaxReadAhead = 20L * MiB,
+            MaxConcurrentFetches = 4, MaxBlocksPerRequest = 16,
+        });
+        stream.ExpectSequential();
+        var buffer = new byte[20 * MiB];
+        await stream.ReadExactlyAsync(buffer);
+        Assert.True(buffer.AsSpan().SequenceEqual(_f.Data.AsSpan(0, buffer.Length)));
+        Assert.Equal(4, stream.Stats.Requests);
+        Assert.Equal(20L * MiB, stream.Stats.BytesRequested);
+    }
+
+    [Fact]
     public async Task Reading_past_the_end_returns_zero()
     {
         await using var stream = await OpenAsync();

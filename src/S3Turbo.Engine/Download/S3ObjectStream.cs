@@ -25,7 +25,8 @@ public sealed class ObjectStreamOptions
     /// <summary>A forward skip up to this many bytes still counts as sequential reading (read-ahead goes on and the
     /// skipped bytes are fetched with the rest); a longer jump is a seek. Default 0: only reads that continue exactly.</summary>
     public long SequentialGap { get; init; }
-    /// <summary>Consecutive missing blocks fetched with one ranged GET, at most.</summary>
+    /// <summary>Consecutive missing blocks fetched with one ranged GET, at most (except the first window after
+    /// <see cref="S3ObjectStream.ExpectSequential"/>, which is split evenly over MaxConcurrentFetches).</summary>
     public int MaxBlocksPerRequest { get; init; } = 8;
     /// <summary>Attempts for one range when the connection fails mid-body (the SDK retries failed requests itself).</summary>
     public int MaxAttempts { get; init; } = 3;
@@ -128,12 +129,13 @@ public sealed class S3ObjectStream : Stream
     }
 
     /// <summary>A hint that the reader will go on sequentially from here (for example a format that has seen its
-    /// records are small): read-ahead opens to its full window at once instead of ramping up.</summary>
+    /// records are small): read-ahead opens to its full window at once instead of ramping up. That first window is
+    /// spread evenly over all fetch slots, so it arrives in one round of parallel GETs rather than in waves.</summary>
     public void ExpectSequential()
     {
         _windowBlocks = (int)Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
         _lastReadEnd = _position;
-        Prefetch(_position / _options.BlockSize);
+        Prefetch(_position / _options.BlockSize, spreadOverFetchSlots: true);
     }
 
     public string BucketName => _options.BucketName;
@@ -266,7 +268,7 @@ public sealed class S3ObjectStream : Stream
 
     /// <summary>Tops the read-ahead window up once at least half of it (or a full request's worth) is missing, so
     /// read-ahead goes out as a few large ranged GETs rather than one small GET per block consumed.</summary>
-    void Prefetch(long fromBlock)
+    void Prefetch(long fromBlock, bool spreadOverFetchSlots = false)
     {
         long lastBlock = (Length - 1) / _options.BlockSize;
         long until = Math.Min(lastBlock, fromBlock + _windowBlocks - 1);
@@ -275,12 +277,12 @@ public sealed class S3ObjectStream : Stream
         lock (_gate) for (long i = fromBlock; i <= until; i++) if (!_blocks.ContainsKey(i)) missing++;
         long wanted = until - fromBlock + 1;
         if (missing < Math.Min(wanted, Math.Min(_windowBlocks / 2, _options.MaxBlocksPerRequest)) && until < lastBlock) return;
-        EnsureBlocks(fromBlock, until, demand: false);
+        EnsureBlocks(fromBlock, until, demand: false, spreadOverFetchSlots);
     }
 
     /// <summary>The blocks from first to last, starting fetches for missing ones: runs of consecutive missing
     /// blocks share one ranged GET (demand reads always; read-ahead only while a fetch slot and memory are free).</summary>
-    List<Block> EnsureBlocks(long first, long last, bool demand)
+    List<Block> EnsureBlocks(long first, long last, bool demand, bool spreadOverFetchSlots = false)
     {
         var result = new List<Block>();
         var missing = new List<Block>();
@@ -304,7 +306,10 @@ public sealed class S3ObjectStream : Stream
                 if (demand) { block.Readers++; result.Add(block); }
             }
         }
-        int maxRunBlocks = Math.Max(1, _options.MaxBlocksPerRequest);
+        int maxRunBlocks = spreadOverFetchSlots
+            ? (missing.Count + _options.MaxConcurrentFetches - 1) / _options.MaxConcurrentFetches
+            : _options.MaxBlocksPerRequest;
+        maxRunBlocks = Math.Max(1, maxRunBlocks);
         for (int i = 0; i < missing.Count;)
         {
             int j = i + 1;
