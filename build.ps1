@@ -42,6 +42,13 @@ function Invoke-Build {
         Get-ChildItem $out -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
     }
     Remove-Item "$moduleDir/desktop/S3Turbo.Format.ps1xml"
+    # The same dependencies precompiled (ReadyToRun) for PowerShell 7.6 on linux-x64, in dependencies/linux-x64/;
+    # the loader prefers them on that platform. See tools/ReadyToRun/S3Turbo.ReadyToRun.csproj.
+    $precompiled = Join-Path ([IO.Path]::GetTempPath()) "s3turbo-r2r-$PID"
+    Invoke-Native dotnet @('publish', "$root/tools/ReadyToRun/S3Turbo.ReadyToRun.csproj", '-c', $Configuration, "-p:ModuleDependencies=$moduleDir/dependencies", '-o', $precompiled, '--nologo', '-v', 'quiet')
+    $r2rDir = New-Item -ItemType Directory "$moduleDir/dependencies/linux-x64"
+    Get-ChildItem "$moduleDir/dependencies" -File -Filter *.dll | ForEach-Object { Copy-Item (Join-Path $precompiled $_.Name) $r2rDir }
+    Remove-Item $precompiled -Recurse -Force
     (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
         Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
     Copy-Item "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
