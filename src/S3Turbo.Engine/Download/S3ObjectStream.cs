@@ -26,7 +26,8 @@ public sealed class ObjectStreamOptions
     /// skipped bytes are fetched with the rest); a longer jump is a seek. Default 0: only reads that continue exactly.</summary>
     public long SequentialGap { get; init; }
     /// <summary>Consecutive missing blocks fetched with one ranged GET, at most (except the first window after
-    /// <see cref="S3ObjectStream.ExpectSequential"/>, which is split evenly over MaxConcurrentFetches).</summary>
+    /// <see cref="S3ObjectStream.ExpectSequential"/>: when it needs more GETs than MaxConcurrentFetches, it is split
+    /// evenly over them instead, so it arrives in one round).</summary>
     public int MaxBlocksPerRequest { get; init; } = 8;
     /// <summary>Attempts for one range when the connection fails mid-body (the SDK retries failed requests itself).</summary>
     public int MaxAttempts { get; init; } = 3;
@@ -129,8 +130,8 @@ public sealed class S3ObjectStream : Stream
     }
 
     /// <summary>A hint that the reader will go on sequentially from here (for example a format that has seen its
-    /// records are small): read-ahead opens to its full window at once instead of ramping up. That first window is
-    /// spread evenly over all fetch slots, so it arrives in one round of parallel GETs rather than in waves.</summary>
+    /// records are small): read-ahead opens to its full window at once instead of ramping up. That first window
+    /// arrives in one round of parallel GETs rather than in waves (see MaxBlocksPerRequest).</summary>
     public void ExpectSequential()
     {
         _windowBlocks = (int)Math.Max(0, _options.MaxReadAhead / _options.BlockSize);
@@ -306,10 +307,11 @@ public sealed class S3ObjectStream : Stream
                 if (demand) { block.Readers++; result.Add(block); }
             }
         }
-        int maxRunBlocks = spreadOverFetchSlots
-            ? (missing.Count + _options.MaxConcurrentFetches - 1) / _options.MaxConcurrentFetches
-            : _options.MaxBlocksPerRequest;
-        maxRunBlocks = Math.Max(1, maxRunBlocks);
+        // The first window after ExpectSequential goes out in one round: runs grow past MaxBlocksPerRequest when more
+        // requests than fetch slots would be needed, but are never split smaller (that would only add requests).
+        int maxRunBlocks = Math.Max(1, _options.MaxBlocksPerRequest);
+        if (spreadOverFetchSlots)
+            maxRunBlocks = Math.Max(maxRunBlocks, (missing.Count + _options.MaxConcurrentFetches - 1) / _options.MaxConcurrentFetches);
         for (int i = 0; i < missing.Count;)
         {
             int j = i + 1;
