@@ -65,10 +65,12 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
         public DependencyLoadContext(string directory) : base("S3Turbo")
         {
             _directory = directory;
-            // dependencies/<rid>/ holds the same assemblies with ReadyToRun code for this platform (build.ps1,
-            // tools/ReadyToRun): a first call JITs far fewer methods. The IL beside it serves every other platform.
+            // dependencies/<rid>/ holds the same assemblies with ReadyToRun code made for .NET 10 on this platform
+            // (build.ps1, tools/ReadyToRun): a first call JITs far fewer methods. Older runtimes (PowerShell 7.4 and
+            // 7.5) and other platforms load the IL beside it; a newer runtime that cannot use the code JITs the IL
+            // the images also carry, as .NET 10 does with .NET 8 images.
             string precompiled = Path.Combine(directory, RuntimeInformation.RuntimeIdentifier);
-            _precompiledDirectory = Directory.Exists(precompiled) ? precompiled : null;
+            _precompiledDirectory = Environment.Version.Major >= 10 && Directory.Exists(precompiled) ? precompiled : null;
         }
 
         /// <summary>Our copy when we ship one; otherwise null, so the framework's assemblies come from the default
