@@ -182,6 +182,12 @@ foreach ($kind in 'copy-small', 'copy-large') {
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 :s3:$sourceBucket/$prefix $rcloneRemote/rc32" $count $bytes
         Measure-Tool 'boto3 copy_object pool (cpu+4 threads)' 'boto/' "$boto3 $sourceBucket $prefix $bucket boto/" $count $bytes
     )
+    if ($kind -eq 'copy-large') {
+        Clear-Bucket
+        $script:copySession = (& dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -File "$PSScriptRoot/Measure-CopySession.ps1" -Manifest $manifest `
+            -Source "s3://$sourceBucket/$prefix" -Bucket $bucket -Endpoint $endpoint -Rclone $rclone -RcloneSource ":s3:$sourceBucket/$prefix" 2>&1) -join ' '
+        Write-Host "one pwsh session: $copySession"
+    }
     if ($kind -eq 'copy-small') {
         Clear-Bucket
         $script:copyCeiling = (& dotnet $benchTool copy-ceiling $endpoint $sourceBucket $prefix $bucket '8,16,32,64,128' 2>&1) -join "`n"
@@ -329,6 +335,9 @@ foreach ($name in $results.Keys) {
                 $(if ($us.InProcessItemsPerSec) { ", and $([math]::Round(100 * [double]$us.InProcessItemsPerSec / $best, 0))% by its own summary ($($us.InProcessItemsPerSec) objects/s from the first request to the last)." } else { '.' }))
         }
     }
+    if ($name -eq 'copy-large' -and $copySession -match 'import=([\d.]+) s3turbo=([\d.,]+) rclone=([\d.,]+)') {
+        [void]$md.AppendLine("`nFrom one running pwsh session, as a PowerShell user or runbook sees it (``tools/bench/Measure-CopySession.ps1``): ``Import-Module S3Turbo`` $($Matches[1]) s; Copy-S3Prefix three times in a row: $($Matches[2] -replace ',', ' s, ') s; ``rclone copy`` (defaults) started from the same session three times: $($Matches[3] -replace ',', ' s, ') s. The first Copy-S3Prefix of a session includes .NET's first-call JIT compilation.")
+    } elseif ($name -eq 'copy-large') { [void]$md.AppendLine("`nThe one-session measurement failed: $copySession") }
     if ($name -in 'large', 'stream') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
