@@ -30,6 +30,10 @@ if [ "${S3TURBO_S3_FRESH:-0}" != 1 ] && [ -f "$ROOTFS/ceph/run/pids" ] && curl -
   if [ $alive = 1 ] && chroot "$ROOTFS" ceph -c /ceph/ceph.conf --connect-timeout 5 health 2>/dev/null | grep -qi 'full'; then
     echo "the running gateway's OSD is full: starting a fresh cluster"; alive=0
   fi
+  # A gateway started by an older copy of this script (without tcp_nodelay) would skew latency figures.
+  if [ $alive = 1 ] && ! grep -q '^rgw_frontends = .*tcp_nodelay=1' "$ROOTFS/ceph/ceph.conf" 2>/dev/null; then
+    echo "the running gateway lacks tcp_nodelay: starting a fresh cluster"; alive=0
+  fi
   if [ $alive = 1 ]; then echo "reusing the running gateway: http://127.0.0.1:$S3_PORT"; exit 0; fi
 fi
 t0=$SECONDS; log() { printf '[%4ds] %s\n' $((SECONDS - t0)) "$*"; }
