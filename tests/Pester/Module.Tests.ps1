@@ -39,6 +39,19 @@ Describe 'The S3Turbo module' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'eu-west-1'
     }
 
+    It 'takes the region from -Region, else $StoredAWSRegion, and passes -RequestChecksumCalculation on' {
+        $s3 = Get-TestS3Parameters
+        $connection = @{ EndpointUrl = $s3.EndpointUrl; AccessKey = $s3.AccessKey; SecretKey = $s3.SecretKey; WarningAction = 'SilentlyContinue'; ErrorAction = 'SilentlyContinue' }
+        $global:StoredAWSRegion = 'eu-west-3'
+        try {
+            # The connection is described (verbose) before any request, so a missing object is enough.
+            $stored = Open-S3Object s3://no-such-bucket-s3turbo/k @connection -RequestChecksumCalculation WhenRequired -Verbose 4>&1 | Out-String
+            $explicit = Open-S3Object s3://no-such-bucket-s3turbo/k @connection -Region us-west-2 -Verbose 4>&1 | Out-String
+        } finally { Remove-Variable -Name StoredAWSRegion -Scope Global }
+        $stored | Should -Match 'region eu-west-3, checksums WhenRequired'
+        $explicit | Should -Match 'region us-west-2, checksums WhenSupported'
+    }
+
     It 'completes nothing (and does not hang) when the endpoint cannot be reached' {
         $line = 'Copy-S3Prefix -EndpointUrl http://127.0.0.1:9 -AccessKey a -SecretKey b -SourceBucket x'
         $elapsed = Measure-Command { $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches }

@@ -22,18 +22,9 @@ public sealed class BucketNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string? Bound(string name) => fakeBoundParameters.Contains(name) ? S3Cmdlet.Unwrap(fakeBoundParameters[name])?.ToString() : null;
         // Completers run on the pipeline thread while a pipeline is running, so the session is read by a script.
-        object? Session(string name) => S3Cmdlet.Unwrap(ScriptBlock.Create($"Get-Variable -Name {name} -ValueOnly -ErrorAction Ignore").Invoke().FirstOrDefault());
-        var request = new S3ConnectionRequest
-        {
-            AccessKey = Bound("AccessKey"), SecretKey = Bound("SecretKey"), SessionToken = Bound("SessionToken"),
-            ProfileName = Bound("ProfileName"), ProfileLocation = Bound("ProfileLocation"),
-            Credential = fakeBoundParameters.Contains("Credential") ? S3Cmdlet.Unwrap(fakeBoundParameters["Credential"]) : null,
-            StoredCredential = Session("StoredAWSCredentials"),
-            Region = Bound("Region") ?? Session("StoredAWSRegion") as string,
-            EndpointUrl = Bound("EndpointUrl"),
-        };
+        object? Session(string name) => ScriptBlock.Create($"Get-Variable -Name {name} -ValueOnly -ErrorAction Ignore").Invoke().FirstOrDefault();
+        var request = S3Cmdlet.ConnectionRequest(fakeBoundParameters, Session);
         string prefix = (wordToComplete ?? "").Trim('\'', '"');
         return BucketNameCatalog.GetNames(request)
             .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))

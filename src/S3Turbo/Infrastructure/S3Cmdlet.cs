@@ -26,18 +26,7 @@ public abstract class S3Cmdlet : AsyncCmdlet
     /// <summary>Builds the connection; must run on the pipeline thread (it reads session variables).</summary>
     protected S3Connection Connect()
     {
-        var stored = SessionState.PSVariable.GetValue("StoredAWSCredentials");
-        var connection = S3Connection.Create(new S3ConnectionRequest
-        {
-            AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken,
-            ProfileName = ProfileName, ProfileLocation = ProfileLocation,
-            Credential = Unwrap(Credential),
-            StoredCredential = Unwrap(stored),
-            Region = Region ?? (SessionState.PSVariable.GetValue("StoredAWSRegion") as string),
-            EndpointUrl = EndpointUrl,
-            ForcePathStyle = MyInvocation.BoundParameters.ContainsKey(nameof(ForcePathStyleAddressing)) ? ForcePathStyleAddressing.IsPresent : null,
-            ChecksumCalculation = RequestChecksumCalculation,
-        });
+        var connection = S3Connection.Create(ConnectionRequest(MyInvocation.BoundParameters, SessionState.PSVariable.GetValue));
         var options = connection.Options;
         WriteVerbose($"Credentials from {connection.CredentialSource}.");
         if (options.IsPlainHttp)
@@ -48,6 +37,32 @@ public abstract class S3Cmdlet : AsyncCmdlet
         }
         WriteVerbose($"S3 endpoint: {options.EndpointUrl ?? "AWS"}, region {options.Region ?? "us-east-1"}, checksums {options.ChecksumCalculation}.");
         return connection;
+    }
+
+    /// <summary>The connection request from this base's parameters, as bound to a command or typed so far (tab
+    /// completion), and the session's AWS.Tools variables: the one place that reads -Region before $StoredAWSRegion
+    /// and takes $StoredAWSCredentials from the session.</summary>
+    internal static S3ConnectionRequest ConnectionRequest(System.Collections.IDictionary parameters, Func<string, object?> sessionVariable)
+    {
+        object? Value(string name) => parameters.Contains(name) ? Unwrap(parameters[name]) : null;
+        string? Text(string name) => Value(name)?.ToString();
+        return new S3ConnectionRequest
+        {
+            AccessKey = Text(nameof(AccessKey)), SecretKey = Text(nameof(SecretKey)), SessionToken = Text(nameof(SessionToken)),
+            ProfileName = Text(nameof(ProfileName)), ProfileLocation = Text(nameof(ProfileLocation)),
+            Credential = Value(nameof(Credential)),
+            StoredCredential = Unwrap(sessionVariable("StoredAWSCredentials")),
+            Region = Text(nameof(Region)) ?? Unwrap(sessionVariable("StoredAWSRegion")) as string,
+            EndpointUrl = Text(nameof(EndpointUrl)),
+            ForcePathStyle = Value(nameof(ForcePathStyleAddressing)) switch
+            {
+                null => null,
+                SwitchParameter present => present.IsPresent,
+                var typed => LanguagePrimitives.IsTrue(typed),
+            },
+            ChecksumCalculation = Value(nameof(RequestChecksumCalculation)) is { } given && LanguagePrimitives.TryConvertTo(given, out ChecksumCalculation checksums)
+                ? checksums : ChecksumCalculation.WhenSupported,
+        };
     }
 
     /// <summary>The object behind a PowerShell wrapper (values from session variables and bound parameters).</summary>
