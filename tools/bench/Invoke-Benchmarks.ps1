@@ -69,6 +69,7 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
     & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
     $exit = $LASTEXITCODE
     $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
+    Remove-Item $timeFile
     $stored = Count-Objects $Prefix
     $row = [pscustomobject]@{
         Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
@@ -88,22 +89,23 @@ $pwsh = "dotnet $PSHOME/pwsh.dll -NoProfile -NonInteractive"
 $s3t = "Import-Module $manifest; \`$ProgressPreference = 'SilentlyContinue'"
 $s3tConn = "-EndpointUrl $endpoint -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
 
+# One pwsh command under /usr/bin/time, reporting the figure the format names (%e wall seconds, %M peak RSS KiB).
+function Measure-Pwsh([string] $Format, [string] $Command) {
+    $file = [System.IO.Path]::GetTempFileName()
+    try {
+        & /usr/bin/time -o $file -f $Format bash -c "$pwsh -Command `"$Command`"" *> $null
+        [double](Get-Content $file | Select-Object -Last 1)
+    } finally { Remove-Item $file }
+}
 # Peak RSS of a pwsh that only imports the module: the base the memory targets are measured above (once per run).
 function Measure-IdleRss {
     if ($script:idleRssMB) { return }
-    $idle = [System.IO.Path]::GetTempFileName()
-    & /usr/bin/time -o $idle -f '%M' bash -c "$pwsh -Command `"$s3t; [GC]::Collect()`"" *> $null
-    $script:idleRssMB = [math]::Round([double](Get-Content $idle | Select-Object -Last 1) / 1024, 0)
+    $script:idleRssMB = [math]::Round((Measure-Pwsh '%M' "$s3t; [GC]::Collect()") / 1024, 0)
 }
 # Fixed costs in every S3Turbo row's whole-process time: pwsh start-up, and start-up plus Import-Module (median
 # of three runs each). Peers pay their own start-up (Python for awscli and boto3, ~0.01 s for rclone).
 function Measure-StartUp([string] $Command) {
-    $times = foreach ($i in 1..3) {
-        $file = [System.IO.Path]::GetTempFileName()
-        & /usr/bin/time -o $file -f '%e' bash -c "$pwsh -Command `"$Command`"" *> $null
-        [double](Get-Content $file | Select-Object -Last 1)
-    }
-    ($times | Sort-Object)[1]
+    (1..3 | ForEach-Object { Measure-Pwsh '%e' $Command } | Sort-Object)[1]
 }
 $pwshStartSeconds = Measure-StartUp 'exit'
 $importStartSeconds = Measure-StartUp "$s3t; exit"
@@ -214,6 +216,7 @@ function Measure-Run([string] $Name, [string] $Command, [long] $ExpectBytes = -1
     & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
     $exit = $LASTEXITCODE
     $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
+    Remove-Item $timeFile
     $log = (Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? ''
     $inner = [regex]::Match($log, 'seconds=([\d.]+)').Groups[1].Value
     $bytes = [regex]::Match($log, 'bytes=(\d+)').Groups[1].Value
