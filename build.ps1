@@ -17,7 +17,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3
 $root = $PSScriptRoot
-$version = ([xml](Get-Content "$root/Directory.Build.props" -Raw)).Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+$version = (Import-PowerShellDataFile "$root/S3Turbo.psd1").ModuleVersion  # the one place the version is written
 $moduleDir = Join-Path $root "output/S3Turbo/$version"
 
 # The running pwsh, as a command line: a local dotnet tool runs as "dotnet pwsh.dll".
@@ -32,14 +32,15 @@ function Invoke-Build {
     Write-Host "Building S3Turbo $version ($Configuration) into $moduleDir"
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
     # PowerShell 7.4+ loads the net8.0 build from the module's top folder; Windows PowerShell 5.1 loads the net472
-    # build from desktop/ (S3Turbo.psm1 chooses by $PSEdition). Each keeps only the cmdlet assembly at its top; the
+    # build from desktop/ (S3Turbo.psm1 chooses by $PSEdition). Each keeps only the cmdlet and contracts assemblies
+    # (the types scripts name, in the default load context) at its top; the
     # engine and its libraries go to dependencies/ (see src/S3Turbo/Infrastructure/DependencyLoader.cs).
     foreach ($build in @{ Framework = 'net8.0'; Directory = $moduleDir }, @{ Framework = 'net472'; Directory = "$moduleDir/desktop" }) {
         $out = $build.Directory
         Invoke-Native dotnet @('publish', "$root/src/S3Turbo/S3Turbo.csproj", '-c', $Configuration, '-f', $build.Framework, '-o', $out, '--nologo', '-v', 'quiet')
         Get-ChildItem $out -File | Where-Object { $_.Extension -in '.pdb', '.json', '.config' } | Remove-Item
         $dependencies = New-Item -ItemType Directory "$out/dependencies"
-        Get-ChildItem $out -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
+        Get-ChildItem $out -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Contracts.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
     }
     Remove-Item "$moduleDir/desktop/S3Turbo.Format.ps1xml"
     # The same dependencies precompiled (ReadyToRun) for PowerShell 7.6 on linux-x64, in dependencies/linux-x64/;
@@ -49,9 +50,7 @@ function Invoke-Build {
     $r2rDir = New-Item -ItemType Directory "$moduleDir/dependencies/linux-x64"
     Get-ChildItem "$moduleDir/dependencies" -File -Filter *.dll | ForEach-Object { Copy-Item (Join-Path $precompiled $_.Name) $r2rDir }
     Remove-Item $precompiled -Recurse -Force
-    (Get-Content "$root/S3Turbo.psd1" -Raw) -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'" |
-        Set-Content "$moduleDir/S3Turbo.psd1" -Encoding utf8NoBOM
-    Copy-Item "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
+    Copy-Item "$root/S3Turbo.psd1", "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
     & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
     # Binary cmdlet help is looked up beside the assembly that defines the cmdlets.
     Copy-Item "$moduleDir/en-US" "$moduleDir/desktop" -Recurse
@@ -79,10 +78,10 @@ function Set-TestEnvironment([hashtable] $s3) {
 }
 
 function Get-PesterPath {
-    $version = ([xml](Get-Content "$root/Directory.Packages.props" -Raw)).Project.ItemGroup.PackageVersion |
+    $pesterVersion = ([xml](Get-Content "$root/Directory.Packages.props" -Raw)).Project.ItemGroup.PackageVersion |
         Where-Object Include -eq 'Pester' | ForEach-Object Version
     $cache = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
-    $path = Join-Path $cache.Trim() "pester/$version/tools/Pester.psd1"
+    $path = Join-Path $cache.Trim() "pester/$pesterVersion/tools/Pester.psd1"
     if (-not (Test-Path $path)) { Invoke-Native dotnet @('restore', "$root/tests/S3Turbo.Engine.Tests", '--nologo', '-v', 'quiet') }
     return $path
 }

@@ -25,7 +25,17 @@ Output: TarEntry objects by default. -OutFile writes the index to a local file; 
         DestinationKey    = 'Write the index of all archives to this key of -DestinationBucket.'
         DestinationPrefix = 'Write one index per archive under this prefix of -DestinationBucket, at <prefix><archive key>.<format>.'
         Format            = 'Jsonl, Csv or Parquet. Without it the format comes from the -OutFile/-DestinationKey extension (and is Jsonl for -DestinationPrefix).'
-        MaxConcurrency    = 'Archives indexed at once (default 8).'
+        MaxConcurrency    = 'Archives indexed at once (default 8). Their ranged GETs share one adaptive request budget.'
+        ContentType       = 'For index objects in S3: the Content-Type (default: application/x-ndjson, text/csv or application/vnd.apache.parquet, by format).'
+        Metadata          = 'For index objects in S3: user metadata (x-amz-meta-*) as a hashtable.'
+        Header            = 'For index objects in S3: other headers as a hashtable.'
+        CacheControl      = 'For index objects in S3: the Cache-Control header.'
+        ContentEncoding   = 'For index objects in S3: the Content-Encoding header.'
+        StorageClass      = 'For index objects in S3: the storage class.'
+        CannedAcl         = 'For index objects in S3: a canned ACL.'
+        ServerSideEncryption = 'For index objects in S3: AES256, aws:kms or aws:kms:dsse.'
+        KmsKeyId          = 'For index objects in S3: the KMS key with -ServerSideEncryption aws:kms.'
+        Tag               = 'For index objects in S3: object tags as a hashtable.'
         PassThru          = 'With an output file or object: write the TarEntry objects to the pipeline too, instead of the summary.'
     }
     Inputs      = @{

@@ -27,6 +27,7 @@ Describe 'Get-S3TarIndex' {
     It 'lists an archive''s members as tar does, as TarEntry objects' {
         $entries = Get-S3TarIndex "s3://$bucket/arch/2026/a.tar" @s3
         $entries[0].PSObject.TypeNames[0] | Should -Be 'S3Turbo.TarEntry'
+        $entries[0] -is [S3Turbo.TarEntry] | Should -BeTrue -Because 'output types resolve by name in scripts'
         $entries.Name | Should -Be $expectedA
         ($entries | Where-Object Name -eq './d1/f1.bin').Size | Should -Be 1000
         ($entries | Where-Object Name -eq './nämé with space.txt').Type | Should -Be 'File'
@@ -47,6 +48,7 @@ Describe 'Get-S3TarIndex' {
         $jsonl = Join-Path $root 'index.jsonl'
         $summary = Get-S3TarIndex "s3://$bucket/arch/2026/a.tar", "s3://$bucket/arch/2026/b.tar.gz" -OutFile $jsonl @s3
         $summary.PSObject.TypeNames[0] | Should -Be 'S3Turbo.TarIndexSummary'
+        $summary -is [S3Turbo.TransferSummary] | Should -BeTrue -Because 'every bulk cmdlet ends with the one summary shape'
         $summary.Archives | Should -Be 2
         $summary.Entries | Should -Be ($expectedA.Count + $expectedB.Count)
         $summary.Outputs | Should -Be $jsonl

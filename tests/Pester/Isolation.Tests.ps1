@@ -10,6 +10,7 @@ Describe 'Dependency isolation' {
         $script:bucket = New-TestBucket
         $script:tree = New-TestTree @{ 'a.txt' = 'alpha'; 'sub/b.txt' = 'beta' }
     }
+    AfterAll { Remove-TestBucket $bucket }
 
     It 'imports and uploads and copies after another module loaded an older AWSSDK.Core, using its credential object' {
         # A child pwsh, so the older SDK is the first one in the process, as when AWS.Tools was imported first.
@@ -28,6 +29,8 @@ Import-Module '$moduleManifest'
 [pscustomobject]@{
     SessionCore = [Amazon.Runtime.AWSCredentials].Assembly.GetName().Version.ToString()
     Isolated    = [S3Turbo.Infrastructure.DependencyLoader]::IsIsolated
+    # The output types resolve by name in a script while the SDK stays private.
+    TypedByName = (`$upload -is [S3Turbo.TransferSummary]) -and (`$copy -is [S3Turbo.TransferSummary]) -and ([S3Turbo.TransferStatus]'Uploaded' -eq 'Uploaded')
     Uploaded    = `$upload.ItemsTransferred
     Copied      = `$copy.ItemsTransferred
     Failed      = `$upload.ItemsFailed + `$copy.ItemsFailed
@@ -39,6 +42,7 @@ Import-Module '$moduleManifest'
         $result = ($output | Select-Object -Last 1) | ConvertFrom-Json
         $result.SessionCore | Should -Be '3.3.0.0'
         $result.Isolated | Should -BeTrue
+        $result.TypedByName | Should -BeTrue
         $result.Uploaded | Should -Be 2
         $result.Copied | Should -Be 2
         $result.Failed | Should -Be 0

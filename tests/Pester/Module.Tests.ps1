@@ -32,7 +32,8 @@ Describe 'The S3Turbo module' {
         $bucket = New-TestBucket
         $s3 = Get-TestS3Parameters
         $line = "Send-S3Directory -EndpointUrl $($s3.EndpointUrl) -AccessKey $($s3.AccessKey) -SecretKey $($s3.SecretKey) -Path . -BucketName $($bucket.Substring(0, 10))"
-        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        try { $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText }
+        finally { Remove-TestBucket $bucket }
         $completions | Should -Contain $bucket
         $completions | Where-Object { -not $_.StartsWith($bucket.Substring(0, 10)) } | Should -BeNullOrEmpty
         $line = 'Copy-S3Prefix -Region eu-west-'

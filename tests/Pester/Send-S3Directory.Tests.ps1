@@ -201,13 +201,15 @@ Import-Module '$moduleManifest'
             @{ Name = 'an invalid -Region (on AWS)'; Change = @{ Region = 'moon-1'; EndpointUrl = $null }; ErrorId = 'InvalidRegion'; Category = 'InvalidArgument' }
             @{ Name = 'an -EndpointUrl that is not http(s)'; Change = @{ EndpointUrl = 'ftp://127.0.0.1:7480' }; ErrorId = 'InvalidEndpoint'; Category = 'InvalidArgument' }
         ) {
-            $p = $s3.Clone()
+            # Every case writes under a prefix of its own (the long key under long/), which must stay empty.
+            $p = $s3.Clone(); $p.KeyPrefix = 'rejected/'
             foreach ($k in $Change.Keys) { if ($null -eq $Change[$k]) { $p.Remove($k) } else { $p[$k] = $Change[$k] } }
             $err = $null
             try { $null = Send-S3Directory -Path "$tree/top.txt" -BucketName $bucket @p -ErrorAction Stop } catch { $err = $_ }
             $err.FullyQualifiedErrorId | Should -Be "$ErrorId,S3Turbo.Commands.SendS3DirectoryCommand"
             "$($err.CategoryInfo.Category)" | Should -Be $Category
             $err.Exception.Message | Should -Not -BeNullOrEmpty
+            @(Get-TestObjects $bucket 'rejected/' | Where-Object { $_ }) | Should -HaveCount 0
             @(Get-TestObjects $bucket 'long/' | Where-Object { $_ }) | Should -HaveCount 0
         }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Amazon.S3.Model;
-using S3Turbo.Engine.Concurrency;
 using S3Turbo.Engine.Copy;
-using S3Turbo.Engine.Listing;
 
 namespace S3Turbo.Engine.Tests;
 
@@ -69,7 +67,7 @@ public class ListingLogicTests
     [Fact]
     public async Task A_request_rate_cap_holds_over_each_second()
     {
-        using var scheduler = new RequestScheduler(TestS3.Client(), fixedConcurrency: 32, maxRequestsPerSecond: 20);
+        using var scheduler = new RequestBudget(TestS3.Client(), fixedConcurrency: 32, maxRequestsPerSecond: 20);
         var clock = Stopwatch.StartNew();
         var finished = new System.Collections.Concurrent.ConcurrentBag<TimeSpan>();
         await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => scheduler.RunAsync(_ => { finished.Add(clock.Elapsed); return Task.FromResult(0); }, 0, default)));
@@ -89,7 +87,7 @@ public class ListingLogicTests
     [Fact]
     public void A_rate_of_zero_is_rejected_naming_the_parameter()
     {
-        var ex = Assert.Throws<S3TurboException>(() => new RequestScheduler(TestS3.Client(), 4, maxRequestsPerSecond: 0));
+        var ex = Assert.Throws<S3TurboException>(() => new RequestBudget(TestS3.Client(), 4, maxRequestsPerSecond: 0));
         Assert.Equal(ErrorIds.InvalidRequestRate, ex.ErrorId);
         Assert.Contains("-MaxRequestsPerSecond", ex.Message);
     }
@@ -106,11 +104,11 @@ public class PrefixCopyTests : IClassFixture<BucketFixture>
 
     async Task<(TransferSummary Summary, List<CopyResult> Results)> CopyAsync(CopyOptions options, string sourcePrefix, CancellationToken cancellationToken = default)
     {
-        var copy = new PrefixCopy(_s3.S3, options, cancellationToken);
+        var (copy, plan) = PrefixCopy.Start(_s3.S3, options, cancellationToken);
         var results = new List<CopyResult>();
         var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
-        await copy.PreflightAsync(cancellationToken);
-        await copy.AddPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken);
+        await copy.PrepareAsync(cancellationToken);
+        await copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken), cancellationToken);
         copy.CompleteAdding();
         var summary = await copy.Completion;
         await reader;
@@ -144,8 +142,8 @@ public class PrefixCopyTests : IClassFixture<BucketFixture>
     [InlineData("outer/inner/", "outer", "DestinationInsideSource")]
     public async Task Overlapping_prefixes_in_one_bucket_are_refused_before_any_request(string source, string destination, string errorId)
     {
-        var copy = new PrefixCopy(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = destination }, default);
-        var ex = await Assert.ThrowsAsync<S3TurboException>(() => copy.AddPrefixAsync(_s3.Bucket, source, default));
+        var (copy, plan) = PrefixCopy.Start(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = destination }, default);
+        var ex = await Assert.ThrowsAsync<S3TurboException>(() => copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, source, default), default));
         Assert.Equal(errorId, ex.ErrorId);
         copy.CompleteAdding();
         Assert.Equal(0, (await copy.Completion).ItemsTransferred);
@@ -155,10 +153,10 @@ public class PrefixCopyTests : IClassFixture<BucketFixture>
     public async Task An_object_changed_after_listing_is_SourceChanged_and_not_copied()
     {
         await PutAsync("chg-src/a", "first");
-        var copy = new PrefixCopy(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "chg-dst", Mode = TransferMode.Overwrite }, default);
+        var (copy, plan) = PrefixCopy.Start(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "chg-dst", Mode = TransferMode.Overwrite }, default);
         var listed = await _s3.S3.GetObjectMetadataAsync(_s3.Bucket, "chg-src/a");
         await PutAsync("chg-src/a", "second version");
-        await copy.AddObjectAsync(_s3.Bucket, "chg-src/a", "chg-src", listed.ContentLength, listed.ETag, default);
+        await copy.AddAllAsync(plan.PlanObjectAsync(_s3.Bucket, "chg-src/a", "chg-src", listed.ContentLength, listed.ETag, default), default);
         copy.CompleteAdding();
         var result = await copy.Results.ReadAsync();
         await copy.Completion;

@@ -12,7 +12,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
 
     static async Task<(TransferSummary Summary, List<UploadResult> Results)> RunAsync(IAmazonS3 client, UploadOptions options, IEnumerable<UploadItem> items, CancellationToken cancellationToken = default)
     {
-        var upload = new DirectoryUpload(client, options, cancellationToken);
+        using var upload = DirectoryUpload.Start(client, options, cancellationToken);
         var results = new List<UploadResult>();
         var reader = Task.Run(async () => { await foreach (var r in upload.Results.ReadAllAsync()) results.Add(r); });
         foreach (var item in items) await upload.AddAsync(item, cancellationToken);
@@ -90,7 +90,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         for (int i = 0; i < 3; i++) dir.Write($"big{i}.bin", TempDir.Random(30 * 1024 * 1024, 10 + i));
         using var cts = new CancellationTokenSource();
         var options = new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 << 20, PartSize = 5 << 20, MaxConcurrency = 2 };
-        var upload = new DirectoryUpload(_s3.S3, options, cts.Token);
+        using var upload = DirectoryUpload.Start(_s3.S3, options, cts.Token);
         var drain = Task.Run(async () => { try { await foreach (var _ in upload.Results.ReadAllAsync()) { } } catch (OperationCanceledException) { } });
         foreach (var item in Tree(dir, "cancel")) await upload.AddAsync(item);
         upload.CompleteAdding();
@@ -136,8 +136,8 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     public async Task Wrong_credentials_stop_the_run_with_one_InvalidCredentials_error()
     {
         using var client = S3ClientFactory.Create(TestS3.Options(secret: "wrong-secret"));
-        var upload = new DirectoryUpload(client, new UploadOptions { BucketName = _s3.Bucket }, default);
-        var ex = await Assert.ThrowsAsync<S3TurboException>(() => upload.PreflightAsync(default));
+        using var upload = DirectoryUpload.Start(client, new UploadOptions { BucketName = _s3.Bucket }, default);
+        var ex = await Assert.ThrowsAsync<S3TurboException>(() => upload.PrepareAsync(default));
         Assert.Equal(ErrorIds.InvalidCredentials, ex.ErrorId);
         Assert.DoesNotContain("wrong-secret", ex.ToString());
     }
@@ -145,8 +145,8 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     [Fact]
     public async Task A_missing_bucket_is_BucketNotFound_before_any_upload()
     {
-        var upload = new DirectoryUpload(_s3.S3, new UploadOptions { BucketName = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] }, default);
-        var ex = await Assert.ThrowsAsync<S3TurboException>(() => upload.PreflightAsync(default));
+        using var upload = DirectoryUpload.Start(_s3.S3, new UploadOptions { BucketName = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] }, default);
+        var ex = await Assert.ThrowsAsync<S3TurboException>(() => upload.PrepareAsync(default));
         Assert.Equal(ErrorIds.BucketNotFound, ex.ErrorId);
     }
 
@@ -166,7 +166,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     [InlineData("-leading")]
     public void Invalid_bucket_names_are_rejected_before_any_request(string bucket)
     {
-        var ex = Assert.Throws<S3TurboException>(() => new DirectoryUpload(_s3.S3, new UploadOptions { BucketName = bucket }, default));
+        var ex = Assert.Throws<S3TurboException>(() => DirectoryUpload.Start(_s3.S3, new UploadOptions { BucketName = bucket }, default));
         Assert.Equal(ErrorIds.InvalidBucketName, ex.ErrorId);
         Assert.Contains(bucket, ex.Message);
     }
@@ -174,7 +174,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     [Fact]
     public void MaxConcurrency_zero_is_rejected()
     {
-        var ex = Assert.Throws<S3TurboException>(() => new DirectoryUpload(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, MaxConcurrency = 0 }, default));
+        var ex = Assert.Throws<S3TurboException>(() => DirectoryUpload.Start(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, MaxConcurrency = 0 }, default));
         Assert.Equal(ErrorIds.InvalidConcurrency, ex.ErrorId);
     }
 }

@@ -46,7 +46,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
 
     async Task<(TransferSummary Summary, List<UploadResult> Results)> UploadAsync(IAmazonS3 client, TempDir dir, string prefix, CancellationToken cancellationToken = default, int? maxConcurrency = null)
     {
-        var upload = new DirectoryUpload(client, new UploadOptions
+        using var upload = DirectoryUpload.Start(client, new UploadOptions
         {
             BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB, MaxConcurrency = maxConcurrency,
         }, cancellationToken);
@@ -179,7 +179,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         await AssertExactAsync("outage/", files, all: false);     // nothing stored is partial or wrong, nothing left open
 
         proxy.Rules = Array.Empty<FaultRule>();
-        var upload = new DirectoryUpload(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Update, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB }, default);
+        using var upload = DirectoryUpload.Start(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Update, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB }, default);
         var reader = Task.Run(async () => { await foreach (var _ in upload.Results.ReadAllAsync()) { } });
         foreach (var item in LocalFileEnumerator.Enumerate(dir.Path, true, false, new WildcardFilter(null, null), new KeyMapper(dir.Path, "outage/"), default))
             await upload.AddAsync(item);
@@ -202,13 +202,13 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = $"copy-src/o{i:D3}", InputStream = new MemoryStream(sources[$"o{i:D3}"]) });
         }
         await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 13) { Rules = Flaky };
-        var copy = new PrefixCopy(ClientThrough(proxy), new CopyOptions
+        var (copy, plan) = PrefixCopy.Start(ClientThrough(proxy), new CopyOptions
         {
             DestinationBucket = _s3.Bucket, DestinationPrefix = "copy-dst", Mode = TransferMode.Overwrite, MultipartCopyThreshold = 5 * MiB, PartSize = 5 * MiB, PageSize = 50,
         }, default);
         var results = new List<CopyResult>();
         var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
-        await copy.AddPrefixAsync(_s3.Bucket, "copy-src", default);
+        await copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, "copy-src", default), default);
         copy.CompleteAdding();
         var summary = await copy.Completion;
         await reader;
@@ -260,14 +260,14 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
     async Task<(TransferSummary Summary, List<CopyResult> Results)> CopyAsync(IAmazonS3 client, string sourcePrefix, string destinationPrefix,
         CancellationToken cancellationToken = default, int? maxConcurrency = null, TransferMode mode = TransferMode.Overwrite)
     {
-        var copy = new PrefixCopy(client, new CopyOptions
+        var (copy, plan) = PrefixCopy.Start(client, new CopyOptions
         {
             DestinationBucket = _s3.Bucket, DestinationPrefix = destinationPrefix, Mode = mode, MultipartCopyThreshold = 5 * MiB, PartSize = 5 * MiB,
             MaxConcurrency = maxConcurrency,
         }, cancellationToken);
         var results = new List<CopyResult>();
         var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
-        try { await copy.AddPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken); }
+        try { await copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken), cancellationToken); }
         finally { copy.CompleteAdding(); }
         var summary = await copy.Completion;
         await reader;

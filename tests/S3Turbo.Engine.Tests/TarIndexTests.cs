@@ -54,12 +54,12 @@ public class TarIndexTests : IClassFixture<BucketFixture>, IDisposable
 
     async Task<(List<TarEntry> Entries, TarArchiveResult Result)> IndexAsync(string key)
     {
-        var indexer = new TarIndexer(_s3.S3, new TarIndexOptions(), default);
-        await indexer.AddArchiveAsync(_s3.Bucket, key, null, default);
+        var (indexer, _) = TarIndexer.Start(_s3.S3, new TarIndexOptions(), default);
+        await indexer.AddAsync(new TarArchiveItem(_s3.Bucket, key));
         indexer.CompleteAdding();
         var entries = new List<TarEntry>();
         TarArchiveResult? result = null;
-        await foreach (var item in indexer.Output.ReadAllAsync())
+        await foreach (var item in indexer.Results.ReadAllAsync())
             if (item is TarEntry e) entries.Add(e); else result = (TarArchiveResult)item;
         await indexer.Completion;
         return (entries, result!);

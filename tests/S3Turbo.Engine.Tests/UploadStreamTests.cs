@@ -56,9 +56,13 @@ public class UploadStreamTests : IClassFixture<BucketFixture>
     [Fact]
     public void Unknown_sizes_grow_the_part_size_so_five_TiB_fits_in_ten_thousand_parts()
     {
-        long total = 0, part = 5L * MiB;
-        for (int n = 1; n <= 10_000; n++) total += Math.Min(PartSizing.MaxPartSize, part << ((n - 1) / 900));
+        // The sizes the stream itself uses (S3UploadStream takes each part's size from PartSizing.GrowingPartSize).
+        long total = 0;
+        for (int n = 1; n <= 10_000; n++) total += PartSizing.GrowingPartSize(5L * MiB, n);
         Assert.True(total >= PartSizing.MaxObjectSize, $"10,000 growing parts hold only {total} bytes");
+        Assert.Equal(5L * MiB, PartSizing.GrowingPartSize(5L * MiB, PartSizing.PartsPerSizeStep));
+        Assert.Equal(10L * MiB, PartSizing.GrowingPartSize(5L * MiB, PartSizing.PartsPerSizeStep + 1));
+        Assert.Equal(PartSizing.MaxPartSize, PartSizing.GrowingPartSize(PartSizing.MaxPartSize, 10_000));
     }
 
     [Fact]

@@ -12,6 +12,13 @@ namespace S3Turbo.Engine;
 
 static class NetFrameworkStaticPolyfills
 {
+    extension(Task)
+    {
+        /// <summary>Task.Delay on a TimeProvider (.NET 8); Microsoft.Bcl.TimeProvider has it as an extension.</summary>
+        public static Task Delay(TimeSpan delay, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+            timeProvider.Delay(delay, cancellationToken);
+    }
+
     extension(Math)
     {
         public static int Clamp(int value, int min, int max) => value < min ? min : value > max ? max : value;

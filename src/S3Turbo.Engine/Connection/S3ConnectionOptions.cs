@@ -2,10 +2,6 @@ using Amazon.Runtime;
 
 namespace S3Turbo.Engine.Connection;
 
-/// <summary>When the SDK computes request checksums. Many S3-compatible stores (e.g. Ceph 16) reject the
-/// SDK's default aws-chunked trailing checksums, so WhenRequired is offered for them.</summary>
-public enum ChecksumCalculation { WhenSupported, WhenRequired }
-
 /// <summary>Everything needed to build an S3 client. Credentials are already resolved.</summary>
 public sealed class S3ConnectionOptions
 {

@@ -1,19 +1,18 @@
-using S3Turbo.Engine.Connection;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using S3Turbo.Engine.Connection;
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
-using S3Turbo.Engine.Concurrency;
-using S3Turbo.Engine.Listing;
 using S3Turbo.Engine.Upload;
 
 namespace S3Turbo.Engine.Copy;
 
-/// <summary>Whether a copy keeps the source's metadata and system headers or takes new ones.</summary>
-public enum MetadataDirective { Copy, Replace }
-
-public sealed class CopyOptions
+public sealed class CopyOptions : TransferOptions
 {
+    // Copies cost the client little (latency and the store, not CPU, bound them), and listings arrive in pages.
+    public CopyOptions() { InitialConcurrency = 64; QueueCapacity = 2048; }
+
     public required string DestinationBucket { get; init; }
     /// <summary>Destination key = DestinationPrefix + (source key minus the source prefix).</summary>
     public string DestinationPrefix { get; init; } = "";
@@ -23,13 +22,7 @@ public sealed class CopyOptions
     /// <summary>Part size for multipart copies when the source's own part layout cannot be mirrored.</summary>
     public long PartSize { get; init; } = DefaultCopyPartSize;
     public const long DefaultCopyPartSize = 128L * 1024 * 1024;
-    public int? MaxConcurrency { get; init; }
-    public double? MaxRequestsPerSecond { get; init; }
-    public int InitialConcurrency { get; init; } = 64; // copies cost the client little: latency and the store, not CPU, bound them
-    public int MaxAdaptiveConcurrency { get; init; } = 128;
-    public int MaxItemsInFlight { get; init; } = 256;
     public int MaxLargeObjectsInFlight { get; init; } = 4;
-    public int QueueCapacity { get; init; } = 2048;
     /// <summary>ListObjectsV2 page size (S3's maximum is 1,000; tests use small pages).</summary>
     public int PageSize { get; init; } = 1000;
     public WildcardFilter Filter { get; init; } = new(null, null);
@@ -39,13 +32,10 @@ public sealed class CopyOptions
     public ObjectSettings Settings { get; init; } = new();
     /// <summary>Keep the source's tags (S3 CopyObject's own default). Tags in Settings replace them instead.</summary>
     public bool CopyTags { get; init; } = true;
-    public bool WhatIf { get; init; }
-    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromMilliseconds(500);
-    public IProgress<TransferProgress>? Progress { get; init; }
-    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public void Validate()
+    public override void Validate()
     {
+        base.Validate();
         BucketNames.Validate(DestinationBucket);
         PartSizing.Validate(PartSize);
         if (MultipartCopyThreshold < PartSizing.MinPartSize || MultipartCopyThreshold > PartSizing.MaxPartSize)
@@ -60,86 +50,74 @@ public sealed class CopyOptions
 /// streams into a bounded channel; copy workers share one adaptive (or fixed) request budget and an optional
 /// request-rate cap. In Add/Update mode the destination prefix is listed alongside the source (a merge join on
 /// the sorted listings) instead of one HEAD per object.</summary>
-public sealed class PrefixCopy
+public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
 {
+    readonly RequestBudget _budget;
     readonly IAmazonS3 _s3;
     readonly CopyOptions _options;
-    readonly TransferRun<CopyItem, CopyResult> _run;
     readonly SemaphoreSlim _largeObjects;
     readonly string _destinationPrefix;
     readonly HashSet<string> _checkedSourceBuckets = new();
 
-    public PrefixCopy(S3Connection connection, CopyOptions options, CancellationToken cancellationToken)
-        : this(connection.Client, options, cancellationToken) { }
-
-    public PrefixCopy(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
+    PrefixCopy(RequestBudget budget, CopyOptions options)
     {
-        options.Validate();
-        _s3 = s3;
+        _budget = budget;
+        _s3 = budget.Client;
         _options = options;
         _destinationPrefix = KeyMapper.NormalizePrefix(options.DestinationPrefix);
         _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
-        _run = new TransferRun<CopyItem, CopyResult>("Copy",
-            new RequestScheduler(s3, options.MaxConcurrency, options.InitialConcurrency, options.MaxAdaptiveConcurrency, options.MaxRequestsPerSecond),
-            options.MaxItemsInFlight, options.QueueCapacity, ProcessAsync, options.ControlInterval, options.Progress, options.ProgressInterval,
-            options.WhatIf, cancellationToken);
     }
 
-    public RequestScheduler Scheduler => _run.Scheduler;
-    public System.Threading.Channels.ChannelReader<CopyResult> Results => _run.Pipeline.Results;
-    public Task<TransferSummary> Completion => _run.Completion;
-    public TransferProgress GetProgress() => _run.GetProgress();
+    /// <summary>Starts a copy run; plan its items with <see cref="PlanPrefixAsync"/> and <see cref="PlanObjectAsync"/>.</summary>
+    public static (TransferEngine<CopyItem, CopyResult> Engine, PrefixCopy Copy) Start(S3Connection connection, CopyOptions options, CancellationToken cancellationToken) =>
+        Start(connection.Client, options, cancellationToken);
+
+    public static (TransferEngine<CopyItem, CopyResult> Engine, PrefixCopy Copy) Start(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var budget = options.CreateBudget(s3);
+        var copy = new PrefixCopy(budget, options);
+        return (new TransferEngine<CopyItem, CopyResult>(copy, budget, options, cancellationToken), copy);
+    }
+
+    public override string Operation => "Copy";
+    public override long SizeOf(CopyItem item) => item.Source.Size;
 
     /// <summary>Checks the destination bucket once, before anything is listed or copied.</summary>
-    public Task PreflightAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.DestinationBucket, cancellationToken);
+    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.DestinationBucket, cancellationToken);
 
-    /// <summary>Lists every object under the source prefix and queues its copy; returns how many objects the
-    /// listing held (before -Include/-Exclude). Waits while the queue is full.</summary>
-    public async Task<long> AddPrefixAsync(string sourceBucket, string sourcePrefix, CancellationToken cancellationToken)
+    /// <summary>Every object under the source prefix that the filter accepts, in listing order. In Add/Update mode
+    /// the destination is listed alongside (a merge join), so no object needs a HEAD to be compared.</summary>
+    public async IAsyncEnumerable<CopyItem> PlanPrefixAsync(string sourceBucket, string sourcePrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BucketNames.Validate(sourceBucket);
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
         CheckNoOverlap(sourceBucket, prefix);
         await using var existing = _options.Mode == TransferMode.Overwrite ? null
-            : new SortedListingCursor(ObjectLister.ListAsync(_s3, Scheduler, _options.DestinationBucket, _destinationPrefix, _options.PageSize, cancellationToken: cancellationToken), cancellationToken);
-        long listed = 0;
-        try
+            : new SortedListingCursor(ObjectLister.ListAsync(_budget, _options.DestinationBucket, _destinationPrefix, _options.PageSize, cancellationToken: cancellationToken), cancellationToken);
+        await foreach (var source in ObjectLister.ListAsync(_budget, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var source in ObjectLister.ListAsync(_s3, Scheduler, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                listed++;
-                var relative = source.Key[prefix.Length..];
-                if (!_options.Filter.Accepts(relative[(relative.LastIndexOf('/') + 1)..], relative)) continue;
-                var item = MapItem(source, relative);
-                if (existing is not null && item.Failure is null) item.Existing = await existing.FindAsync(item.DestinationKey).ConfigureAwait(false);
-                item.ExistingKnown = true;
-                await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
-            }
+            var relative = source.Key[prefix.Length..];
+            if (!_options.Filter.AcceptsKey(relative)) continue;
+            var item = MapItem(source, relative);
+            if (existing is not null && item.Failure is null) item.Existing = await existing.FindAsync(item.DestinationKey).ConfigureAwait(false);
+            item.ExistingKnown = true;
+            yield return item;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not S3TurboException and not System.Threading.Channels.ChannelClosedException)
-        {
-            var failure = ErrorClassifier.Classify(ex, sourceBucket, null);
-            // A missing source bucket concerns this source only; bad credentials or an unreachable store concern all.
-            throw new S3TurboException(failure.ErrorId, failure.Kind, $"Listing s3://{sourceBucket}/{prefix} failed: {failure.Message}", failure.Target, ex)
-                { IsFatalForRun = failure.IsFatalForRun && failure.ErrorId != ErrorIds.BucketNotFound };
-        }
-        return listed;
     }
 
-    /// <summary>Queues one object (e.g. from a listing piped in). Its key is made relative to
-    /// <paramref name="sourcePrefix"/> when it starts with it; size and ETag are looked up when not given.</summary>
-    public async Task AddObjectAsync(string sourceBucket, string key, string? sourcePrefix, long? size, string? etag, CancellationToken cancellationToken)
+    /// <summary>One object (e.g. from a listing piped in). Its key is made relative to <paramref name="sourcePrefix"/>
+    /// when it starts with it; size and ETag are looked up when not given.</summary>
+    public async IAsyncEnumerable<CopyItem> PlanObjectAsync(string sourceBucket, string key, string? sourcePrefix, long? size, string? etag,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BucketNames.Validate(sourceBucket);
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
         CheckNoOverlap(sourceBucket, prefix);
         if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_s3, sourceBucket, cancellationToken).ConfigureAwait(false);
         var relative = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
-        var item = MapItem(new ListedObject(sourceBucket, key, size ?? -1, etag, null, null), relative);
-        await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
+        yield return MapItem(new ListedObject(sourceBucket, key, size ?? -1, etag, null, null), relative);
     }
-
-    public void CompleteAdding() => _run.CompleteAdding();
 
     /// <summary>A copy whose destination lies inside its own source (or the reverse) could copy its own copies or
     /// overwrite objects not yet copied.</summary>
@@ -160,42 +138,27 @@ public sealed class PrefixCopy
 
     CopyItem MapItem(ListedObject source, string relative)
     {
-        var item = new CopyItem(source, _destinationPrefix + relative);
-        if (System.Text.Encoding.UTF8.GetByteCount(item.DestinationKey) > KeyMapper.MaxKeyBytes)
-            item.Failure = new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
-                $"The destination key for s3://{source.BucketName}/{source.Key} would be {System.Text.Encoding.UTF8.GetByteCount(item.DestinationKey)} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.",
-                $"s3://{source.BucketName}/{source.Key}");
-        return item;
+        var destinationKey = _destinationPrefix + relative;
+        int keyBytes = System.Text.Encoding.UTF8.GetByteCount(destinationKey);
+        return new CopyItem(source, destinationKey)
+        {
+            Failure = keyBytes <= KeyMapper.MaxKeyBytes ? null : new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
+                $"The destination key for s3://{source.BucketName}/{source.Key} would be {keyBytes} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.",
+                $"s3://{source.BucketName}/{source.Key}"),
+        };
     }
 
-    async Task EnqueueAsync(CopyItem item, CancellationToken cancellationToken)
-    {
-        _run.Counters.Discovered(Math.Max(0, item.Source.Size));
-        await _run.Pipeline.AddAsync(item, cancellationToken).ConfigureAwait(false);
-    }
-
-    async Task<CopyResult> ProcessAsync(CopyItem item, CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<CopyResult> RunAsync(CopyItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        if (item.Failure is not null) return Record(Failed(item, item.Failure, started));
-        try
-        {
-            var source = item.Source;
-            if (source.Size < 0 || source.ETag is null) source = item.Source = await HeadSourceAsync(source, cancellationToken).ConfigureAwait(false);
-            if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
-            var skip = SkipReason(item);
-            if (skip is not null) return Record(Result(item, TransferStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip });
-            if (_options.WhatIf) return Record(Result(item, TransferStatus.WouldCopy, started));
-            return Record(source.Size > _options.MultipartCopyThreshold
-                ? await CopyMultipartAsync(item, started, cancellationToken).ConfigureAwait(false)
-                : await CopySingleAsync(item, started, cancellationToken).ConfigureAwait(false));
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
-        {
-            var failure = Classify(ex, item);
-            if (failure.IsFatalForRun) _run.Pipeline.Fail(failure);
-            return Record(Failed(item, failure, started));
-        }
+        var source = item.Source;
+        if (source.Size < 0 || source.ETag is null) source = item.Source = await HeadSourceAsync(source, cancellationToken).ConfigureAwait(false);
+        if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
+        var skip = SkipReason(item);
+        yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip }
+            : dryRun ? Result(item, TransferStatus.WouldCopy, started)
+            : source.Size > _options.MultipartCopyThreshold ? await CopyMultipartAsync(item, started, cancellationToken).ConfigureAwait(false)
+            : await CopySingleAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
 
     string? SkipReason(CopyItem item) => _options.Mode switch
@@ -209,7 +172,7 @@ public sealed class PrefixCopy
 
     async Task<ListedObject> HeadSourceAsync(ListedObject source, CancellationToken cancellationToken)
     {
-        var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
         return source with { Size = head.ContentLength, ETag = head.ETag, StorageClass = head.StorageClass?.Value, LastModified = head.LastModified };
     }
 
@@ -217,7 +180,7 @@ public sealed class PrefixCopy
     {
         try
         {
-            var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.DestinationBucket, key, ct), 0, cancellationToken).ConfigureAwait(false);
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.DestinationBucket, key, ct), 0, cancellationToken).ConfigureAwait(false);
             return new ListedObject(_options.DestinationBucket, key, head.ContentLength, head.ETag, head.StorageClass?.Value, head.LastModified);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket") { return null; }
@@ -241,13 +204,13 @@ public sealed class PrefixCopy
         if (_options.Settings.StorageClass is null && source.StorageClass is { Length: > 0 } sc) request.StorageClass = S3StorageClass.FindValue(sc);
         if (_options.Settings.Tags.Count > 0) request.TaggingDirective = TaggingDirective.REPLACE;
         else if (!_options.CopyTags) { request.TaggingDirective = TaggingDirective.REPLACE; request.TagSet = new List<Tag>(); }
-        var response = await Scheduler.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
+        var response = await _budget.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
         // Stores differ in how they honour the tagging directive: when the tags are not simply carried over, set them.
         var wantedTags = _options.Settings.Tags.Count > 0 ? ObjectTagging.ToTags(_options.Settings.Tags)
             : !_options.CopyTags ? new List<Tag>()
-            : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_s3, Scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
+            : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_budget, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
             : null;
-        if (wantedTags is not null) await ObjectTagging.SetAsync(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
+        if (wantedTags is not null) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
         return Result(item, TransferStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
     }
 
@@ -260,7 +223,7 @@ public sealed class PrefixCopy
         await _largeObjects.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var head = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey };
             bool replace = _options.MetadataDirective == MetadataDirective.Replace;
@@ -272,10 +235,10 @@ public sealed class PrefixCopy
             }
             _options.Settings.ApplyTo(initiate, item.DestinationKey, withMetadata: replace);
             if (_options.Settings.Tags.Count == 0 && _options.CopyTags && head.TagsCount is not 0)
-                initiate.TagSet = await ObjectTagging.GetAsync(_s3, Scheduler, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
+                initiate.TagSet = await ObjectTagging.GetAsync(_budget, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false);
             long partSize = await ChooseCopyPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
             int partCount = PartSizing.PartCount(source.Size, partSize);
-            var upload = new Upload.MultipartUpload(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey);
+            var upload = new MultipartUploadSession(_budget, _options.DestinationBucket, item.DestinationKey);
             await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
             var completed = await upload.RunCopyPartsAsync(partCount, partNumber =>
             {
@@ -287,7 +250,7 @@ public sealed class PrefixCopy
                     ETagToMatch = new List<string> { source.ETag! },
                 }, length);
             }, cancellationToken).ConfigureAwait(false);
-            if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_s3, Scheduler, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
+            if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
             return Result(item, TransferStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
         }
         finally { _largeObjects.Release(); }
@@ -317,7 +280,7 @@ public sealed class PrefixCopy
         if (dash < 0 || !int.TryParse(etag[(dash + 1)..], out int sourceParts) || sourceParts < 2) return fallback;
         try
         {
-            var part1 = await Scheduler.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            var part1 = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
             long size = part1.ContentLength;
             bool uniform = size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
@@ -327,22 +290,16 @@ public sealed class PrefixCopy
         catch (AmazonS3Exception) { return fallback; } // a store without partNumber support: our own layout
     }
 
-    CopyResult Record(CopyResult result)
-    {
-        _run.Counters.Completed(result.Status, Math.Max(0, result.Size));
-        return result;
-    }
-
-    CopyResult Result(CopyItem item, TransferStatus status, Stopwatch started) => new()
+    CopyResult Result(CopyItem item, TransferStatus status, Stopwatch? started) => new()
     {
         SourceBucket = item.Source.BucketName, SourceKey = item.Source.Key, DestinationBucket = _options.DestinationBucket,
-        DestinationKey = item.DestinationKey, Size = Math.Max(0, item.Source.Size), ETag = item.Source.ETag, Status = status, Duration = started.Elapsed,
+        DestinationKey = item.DestinationKey, Size = Math.Max(0, item.Source.Size), ETag = item.Source.ETag, Status = status, Duration = started?.Elapsed ?? TimeSpan.Zero,
     };
 
-    CopyResult Failed(CopyItem item, S3TurboException failure, Stopwatch started) =>
-        Result(item, TransferStatus.Failed, started) with { Reason = failure.Message, Error = failure };
+    public override CopyResult Failed(CopyItem item, S3TurboException failure, TimeSpan elapsed) =>
+        Result(item, TransferStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed };
 
-    S3TurboException Classify(Exception ex, CopyItem item)
+    public override S3TurboException Classify(Exception ex, CopyItem item)
     {
         string source = $"s3://{item.Source.BucketName}/{item.Source.Key}";
         if (ex is AmazonS3Exception { ErrorCode: "NoSuchKey" } || ex is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound } && item.Source.Size < 0)
@@ -356,14 +313,14 @@ public sealed class PrefixCopy
         return new S3TurboException(id, failure.Kind, $"Copying {source} to s3://{_options.DestinationBucket}/{item.DestinationKey} failed: {failure.Message}",
             source, ex) { IsFatalForRun = failure.IsFatalForRun };
     }
+}
 
-    sealed class CopyItem
-    {
-        public CopyItem(ListedObject source, string destinationKey) { Source = source; DestinationKey = destinationKey; }
-        public ListedObject Source { get; set; }
-        public string DestinationKey { get; }
-        public ListedObject? Existing { get; set; }
-        public bool ExistingKnown { get; set; }
-        public S3TurboException? Failure { get; set; }
-    }
+/// <summary>One object to copy, with what the planning listing already knows of its destination.</summary>
+public sealed class CopyItem : TransferItem
+{
+    internal CopyItem(ListedObject source, string destinationKey) { Source = source; DestinationKey = destinationKey; }
+    public ListedObject Source { get; internal set; }
+    public string DestinationKey { get; }
+    internal ListedObject? Existing { get; set; }
+    internal bool ExistingKnown { get; set; }
 }

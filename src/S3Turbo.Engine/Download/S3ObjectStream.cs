@@ -73,7 +73,8 @@ public sealed class S3ObjectChangedException : IOException
 /// key, range) and leaves the stream usable.</summary>
 public sealed class S3ObjectStream : Stream
 {
-    readonly IAmazonS3 _s3;
+    readonly RequestBudget _budget;
+    readonly bool _ownsBudget;
     readonly ObjectStreamOptions _options;
     readonly object _gate = new();
     readonly Dictionary<long, Block> _blocks = new();
@@ -92,24 +93,33 @@ public sealed class S3ObjectStream : Stream
     long _reservedBytes, _peakReservedBytes;
     long _requests, _bytesRequested, _hits, _misses, _bytesRead, _retries;
 
-    S3ObjectStream(IAmazonS3 s3, ObjectStreamOptions options, long length, string etag, string? versionId)
+    S3ObjectStream(RequestBudget budget, bool ownsBudget, ObjectStreamOptions options, long length, string etag, string? versionId)
     {
-        _s3 = s3; _options = options; Length = length; ETag = etag; VersionId = versionId;
+        _budget = budget; _ownsBudget = ownsBudget; _options = options; Length = length; ETag = etag; VersionId = versionId;
         _fetchSlots = new SemaphoreSlim(options.MaxConcurrentFetches);
     }
 
     public static Task<S3ObjectStream> OpenAsync(S3Connection connection, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
         OpenAsync(connection.Client, options, cancellationToken);
 
+    /// <summary>A stream with a request budget of its own: read-ahead's fetch slots plus two, so a demand read
+    /// never waits behind read-ahead.</summary>
+    public static Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
+        OpenAsync(new RequestBudget(s3, options.MaxConcurrentFetches + 2), ownsBudget: true, options, cancellationToken);
+
+    /// <summary>A stream whose requests go through a run's budget (Get-S3TarIndex opens one per archive).</summary>
+    public static Task<S3ObjectStream> OpenAsync(RequestBudget budget, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
+        OpenAsync(budget, ownsBudget: false, options, cancellationToken);
+
     /// <summary>One HEAD for the size and ETag the stream is pinned to.</summary>
-    public static async Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default)
+    static async Task<S3ObjectStream> OpenAsync(RequestBudget budget, bool ownsBudget, ObjectStreamOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
         try
         {
-            var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = options.BucketName, Key = options.Key, VersionId = options.VersionId }, cancellationToken).ConfigureAwait(false);
-            return new S3ObjectStream(s3, options, head.ContentLength, head.ETag, head.VersionId);
+            var head = await budget.RunAsync(ct => budget.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = options.BucketName, Key = options.Key, VersionId = options.VersionId }, ct), 0, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectStream(budget, ownsBudget, options, head.ContentLength, head.ETag, head.VersionId);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
         {
@@ -123,10 +133,10 @@ public sealed class S3ObjectStream : Stream
     }
 
     /// <summary>A stream over an object whose size and ETag are already known (from a listing): no HEAD.</summary>
-    public static S3ObjectStream FromListing(IAmazonS3 s3, ObjectStreamOptions options, long length, string etag)
+    public static S3ObjectStream FromListing(RequestBudget budget, ObjectStreamOptions options, long length, string etag)
     {
         options.Validate();
-        return new S3ObjectStream(s3, options, length, etag, options.VersionId);
+        return new S3ObjectStream(budget, ownsBudget: false, options, length, etag, options.VersionId);
     }
 
     /// <summary>A hint that the reader will go on sequentially from here (for example a format that has seen its
@@ -389,39 +399,37 @@ public sealed class S3ObjectStream : Stream
         try
         {
             if (!demand) { await _fetchSlots.WaitAsync(_disposed.Token).ConfigureAwait(false); slot = true; }
-            for (int attempt = 1; done < run.Count; attempt++)
+            long first = run[0].Index * _options.BlockSize;
+            long end = run[^1].Index * _options.BlockSize + run[^1].Size - 1;
+            bool retry = false;
+            try
             {
-                long start = run[done].Index * _options.BlockSize;
-                long end = run[^1].Index * _options.BlockSize + run[^1].Size - 1;
-                string range = $"bytes {start}-{end}";
-                lock (_gate) { _requests++; _bytesRequested += end - start + 1; }
-                try
+                // A body that breaks off is asked for again from the first block not yet received.
+                await _budget.RunResumableAsync(async ct =>
                 {
-                    using var response = await _s3.GetObjectAsync(new GetObjectRequest
+                    long start = run[done].Index * _options.BlockSize;
+                    lock (_gate) { _requests++; _bytesRequested += end - start + 1; if (retry) _retries++; }
+                    retry = true;
+                    using var response = await _budget.Client.GetObjectAsync(new GetObjectRequest
                     {
                         BucketName = BucketName, Key = Key, VersionId = VersionId, EtagToMatch = ETag, ByteRange = new ByteRange(start, end),
-                    }, _disposed.Token).ConfigureAwait(false);
+                    }, ct).ConfigureAwait(false);
                     for (; done < run.Count; done++)
                     {
                         var data = TakeBuffer(run[done].Size);
-                        await response.ResponseStream.ReadExactlyAsync(data, _disposed.Token).ConfigureAwait(false);
+                        await response.ResponseStream.ReadExactlyAsync(data, ct).ConfigureAwait(false);
                         run[done].Complete(data);
                     }
-                }
-                catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.ErrorCode == "NoSuchKey")
-                {
-                    throw new S3ObjectChangedException(
-                        $"s3://{BucketName}/{Key} changed after it was opened (it no longer has ETag {ETag}): reading {range} would mix two versions. Open it again.", ex);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException && attempt < _options.MaxAttempts && IsTransient(ex))
-                {
-                    lock (_gate) _retries++;
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _disposed.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
-                {
-                    throw new IOException($"Reading {range} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
-                }
+                }, end - first + 1, _options.MaxAttempts, _disposed.Token).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.ErrorCode == "NoSuchKey")
+            {
+                throw new S3ObjectChangedException(
+                    $"s3://{BucketName}/{Key} changed after it was opened (it no longer has ETag {ETag}): reading bytes {first}-{end} would mix two versions. Open it again.", ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
+            {
+                throw new IOException($"Reading bytes {run[done].Index * _options.BlockSize}-{end} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
             }
         }
         catch (Exception ex)
@@ -433,11 +441,6 @@ public sealed class S3ObjectStream : Stream
         finally { if (slot) _fetchSlots.Release(); }
     }
 
-    static bool IsTransient(Exception ex) =>
-        ex is IOException or HttpRequestException or EndOfStreamException or TimeoutException
-        || ex is AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
-        || ex is AmazonClientException { InnerException: IOException or HttpRequestException };
-
     public override void Flush() { }
     public override void SetLength(long value) => throw new NotSupportedException("An S3ObjectStream is read-only.");
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("An S3ObjectStream is read-only.");
@@ -447,6 +450,7 @@ public sealed class S3ObjectStream : Stream
         if (disposing && !_disposed.IsCancellationRequested)
         {
             _disposed.Cancel();
+            if (_ownsBudget) _budget.Dispose();
             lock (_gate) { _blocks.Clear(); _lru.Clear(); _freeBuffers.Clear(); _reservedBytes = 0; }
         }
         base.Dispose(disposing);

@@ -1,5 +1,3 @@
-using S3Turbo.Engine.Connection;
-using Amazon.S3;
 using S3Turbo.Engine.Upload;
 
 namespace S3Turbo.Engine.Tar;
@@ -9,7 +7,8 @@ namespace S3Turbo.Engine.Tar;
 /// and are aborted on failure, and an archive that fails gets no per-archive index.</summary>
 public sealed class TarIndexOutput : IAsyncDisposable
 {
-    readonly IAmazonS3? _s3;
+    readonly RequestBudget? _budget;
+    readonly ObjectSettings _settings;
     readonly TarIndexFormat _format;
     readonly string? _localPath;
     readonly string? _bucket, _key, _prefix;
@@ -19,28 +18,34 @@ public sealed class TarIndexOutput : IAsyncDisposable
     readonly SemaphoreSlim _completing = new(16);
     Sink? _single;
 
-    TarIndexOutput(IAmazonS3? s3, TarIndexFormat format, string? localPath, string? bucket, string? key, string? prefix)
-    { _s3 = s3; _format = format; _localPath = localPath; _bucket = bucket; _key = key; _prefix = prefix; }
+    TarIndexOutput(RequestBudget? budget, ObjectSettings? settings, TarIndexFormat format, string? localPath, string? bucket, string? key, string? prefix)
+    { _budget = budget; _settings = settings ?? new ObjectSettings(); _format = format; _localPath = localPath; _bucket = bucket; _key = key; _prefix = prefix; }
 
-    public static TarIndexOutput ToFile(string path, TarIndexFormat format) => new(null, format, Path.GetFullPath(path), null, null, null);
-    public static TarIndexOutput ToObject(S3Connection connection, string bucket, string key, TarIndexFormat format) =>
-        ToObject(connection.Client, bucket, key, format);
-    public static TarIndexOutput PerArchive(S3Connection connection, string bucket, string prefix, TarIndexFormat format) =>
-        PerArchive(connection.Client, bucket, prefix, format);
-    public static TarIndexOutput ToObject(IAmazonS3 s3, string bucket, string key, TarIndexFormat format)
+    public static TarIndexOutput ToFile(string path, TarIndexFormat format) => new(null, null, format, Path.GetFullPath(path), null, null, null);
+    /// <summary>One index object, uploaded through the run's request budget with the given object settings (the
+    /// content type defaults to the format's).</summary>
+    public static TarIndexOutput ToObject(RequestBudget budget, string bucket, string key, TarIndexFormat format, ObjectSettings? settings = null)
     {
         BucketNames.Validate(bucket);
-        return new(s3, format, null, bucket, key, null);
+        return new(budget, settings, format, null, bucket, key, null);
     }
     /// <summary>One index per archive at {prefix}{archive key}{extension}, so the index tree mirrors (and is
     /// partitioned like) the archives' key prefixes.</summary>
-    public static TarIndexOutput PerArchive(IAmazonS3 s3, string bucket, string prefix, TarIndexFormat format)
+    public static TarIndexOutput PerArchive(RequestBudget budget, string bucket, string prefix, TarIndexFormat format, ObjectSettings? settings = null)
     {
         BucketNames.Validate(bucket);
-        return new(s3, format, null, bucket, null, KeyMapper.NormalizePrefix(prefix));
+        return new(budget, settings, format, null, bucket, null, KeyMapper.NormalizePrefix(prefix));
     }
 
     public IReadOnlyList<string> Written => _written;
+
+    /// <summary>Takes one record of an index run: entries are written, an archive's result finishes its index.</summary>
+    public ValueTask AcceptAsync(object record, CancellationToken cancellationToken) => record switch
+    {
+        TarEntry entry => WriteAsync(entry, cancellationToken),
+        TarArchiveResult result => new ValueTask(ArchiveDoneAsync(result, cancellationToken)),
+        _ => default,
+    };
 
     public async ValueTask WriteAsync(TarEntry entry, CancellationToken cancellationToken)
     {
@@ -104,7 +109,7 @@ public sealed class TarIndexOutput : IAsyncDisposable
             return new Sink(TarIndexWriter.Create(_format, file), () => { file.Dispose(); File.Move(temp, localPath, overwrite: true); return Task.FromResult(localPath); },
                 () => { file.Dispose(); File.Delete(temp); return Task.CompletedTask; });
         }
-        var upload = new S3UploadStream(_s3!, new UploadStreamOptions { BucketName = bucket!, Key = key!, Settings = new ObjectSettings { ContentType = ContentTypeOf(_format) } }, cancellationToken);
+        var upload = new S3UploadStream(_budget!, new UploadStreamOptions { BucketName = bucket!, Key = key!, Settings = _settings with { ContentType = _settings.ContentType ?? ContentTypeOf(_format) } }, cancellationToken);
         if (_format != TarIndexFormat.Parquet)
             return new Sink(TarIndexWriter.Create(_format, upload), async () => { await upload.CompleteAsync(cancellationToken).ConfigureAwait(false); return $"s3://{bucket}/{key}"; }, upload.AbortAsync);
         // Parquet appends row groups by seeking back to its footer, so it is built in a temporary file first.

@@ -9,7 +9,6 @@ using Parquet.Serialization;
 
 namespace S3Turbo.Engine.Tar;
 
-public enum TarIndexFormat { Jsonl, Csv, Parquet }
 
 /// <summary>Writes index rows to a stream in one of the formats. The column names are the seed index's
 /// (archive, filename, size) followed by the extra fields, in snake_case, the same in every format.</summary>
@@ -29,10 +28,10 @@ public abstract class TarIndexWriter : IAsyncDisposable
     /// <summary>A writer over <paramref name="destination"/>; Parquet needs a seekable destination (a file).</summary>
     public static TarIndexWriter Create(TarIndexFormat format, Stream destination) => format switch
     {
-        TarIndexFormat.Jsonl => new JsonlWriter(destination),
-        TarIndexFormat.Csv => new CsvWriter(destination),
+        TarIndexFormat.Jsonl => new JsonlIndexWriter(destination),
+        TarIndexFormat.Csv => new CsvIndexWriter(destination),
 #if NET
-        _ => new ParquetWriter(destination),
+        _ => new ParquetIndexWriter(destination),
 #else
         // Parquet.Net 6 has no .NET Framework build.
         _ => throw new S3TurboException("ParquetNeedsPowerShell7", FailureKind.NotSupported, "Parquet output needs PowerShell 7; Windows PowerShell 5.1 can write JSONL or CSV.", null),
@@ -52,11 +51,11 @@ public abstract class TarIndexWriter : IAsyncDisposable
     public abstract Task CompleteAsync(CancellationToken cancellationToken = default);
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    sealed class JsonlWriter : TarIndexWriter
+    sealed class JsonlIndexWriter : TarIndexWriter
     {
         readonly Stream _destination;
         readonly MemoryStream _buffer = new();
-        public JsonlWriter(Stream destination) => _destination = destination;
+        public JsonlIndexWriter(Stream destination) => _destination = destination;
 
         protected override async ValueTask WriteRowAsync(TarIndexRow row, CancellationToken cancellationToken)
         {
@@ -78,12 +77,12 @@ public abstract class TarIndexWriter : IAsyncDisposable
         }
     }
 
-    sealed class CsvWriter : TarIndexWriter
+    sealed class CsvIndexWriter : TarIndexWriter
     {
         static readonly string Header = string.Join(',', TarIndexRow.Columns) + "\n";
         readonly Stream _destination;
         readonly StringBuilder _text = new(Header);
-        public CsvWriter(Stream destination) => _destination = destination;
+        public CsvIndexWriter(Stream destination) => _destination = destination;
 
         protected override async ValueTask WriteRowAsync(TarIndexRow row, CancellationToken cancellationToken)
         {
@@ -122,13 +121,13 @@ public abstract class TarIndexWriter : IAsyncDisposable
 #if NET
     /// <summary>Parquet via Parquet.Net: rows are buffered and written as row groups of 100,000, appended to the
     /// (seekable) destination, so memory stays bounded for archives of millions of members.</summary>
-    sealed class ParquetWriter : TarIndexWriter
+    sealed class ParquetIndexWriter : TarIndexWriter
     {
         const int RowGroupRows = 100_000;
         readonly Stream _destination;
         readonly List<TarIndexRow> _rows = new();
         bool _started;
-        public ParquetWriter(Stream destination) => _destination = destination;
+        public ParquetIndexWriter(Stream destination) => _destination = destination;
 
         protected override async ValueTask WriteRowAsync(TarIndexRow row, CancellationToken cancellationToken)
         {

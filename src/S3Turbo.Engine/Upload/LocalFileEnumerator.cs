@@ -1,37 +1,6 @@
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace S3Turbo.Engine.Upload;
-
-/// <summary>Include/Exclude wildcard filters (PowerShell-style * ? [abc]) matched against the file name and
-/// against the path relative to the base directory.</summary>
-public sealed class WildcardFilter
-{
-    readonly Regex[] _include;
-    readonly Regex[] _exclude;
-
-    public WildcardFilter(IEnumerable<string>? include, IEnumerable<string>? exclude)
-    {
-        _include = (include ?? Array.Empty<string>()).Select(ToRegex).ToArray();
-        _exclude = (exclude ?? Array.Empty<string>()).Select(ToRegex).ToArray();
-    }
-
-    public bool IsEmpty => _include.Length == 0 && _exclude.Length == 0;
-
-    public bool Accepts(string name, string relativePath)
-    {
-        relativePath = relativePath.Replace('\\', '/');
-        bool Matches(Regex r) => r.IsMatch(name) || r.IsMatch(relativePath);
-        if (_include.Length > 0 && !_include.Any(Matches)) return false;
-        return !_exclude.Any(Matches);
-    }
-
-    static Regex ToRegex(string wildcard)
-    {
-        var pattern = Regex.Escape(wildcard).Replace(@"\*", ".*").Replace(@"\?", ".").Replace(@"\[", "[").Replace(@"\]", "]");
-        return new Regex("^" + pattern + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled);
-    }
-}
 
 /// <summary>Walks directories lazily (one directory's entries at a time, never the whole tree), turning every
 /// entry into an UploadItem: files to send, and problems (unreadable directories, symlink loops, special

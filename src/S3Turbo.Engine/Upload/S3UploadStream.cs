@@ -4,9 +4,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using S3Turbo.Engine;
-using S3Turbo.Engine.Concurrency;
 using S3Turbo.Engine.Upload;
-using MultipartUpload = S3Turbo.Engine.Upload.MultipartUpload;
 
 namespace S3Turbo;
 
@@ -51,10 +49,10 @@ public sealed class UploadStreamOptions
 /// MD5-of-MD5s) computed here over the bytes written.</summary>
 public sealed class S3UploadStream : Stream
 {
-    const int PartsPerSizeStep = 900;
     readonly IAmazonS3 _s3;
     readonly UploadStreamOptions _options;
-    readonly RequestScheduler _scheduler;
+    readonly RequestBudget _budget;
+    readonly bool _ownsBudget;
     readonly CancellationTokenSource _cancel;
     volatile bool _cancelledByCaller;
     readonly SemaphoreSlim _slots;
@@ -64,7 +62,7 @@ public sealed class S3UploadStream : Stream
     readonly Stopwatch _clock = new();
     readonly object _gate = new();
     readonly long _basePartSize;
-    MultipartUpload? _multipart;
+    MultipartUploadSession? _multipart;
     byte[]? _current;
     int _filled;
     long _position;
@@ -78,14 +76,22 @@ public sealed class S3UploadStream : Stream
     public S3UploadStream(S3Connection connection, UploadStreamOptions options, CancellationToken cancellationToken = default)
         : this(connection.Client, options, cancellationToken) { }
 
+    /// <summary>A stream with a request budget of its own: one slot per part in flight, plus Initiate/Complete/Abort.</summary>
     public S3UploadStream(IAmazonS3 s3, UploadStreamOptions options, CancellationToken cancellationToken = default)
+        : this(new RequestBudget(s3, options.MaxPartsInFlight + 1), ownsBudget: true, options, cancellationToken) { }
+
+    /// <summary>A stream whose requests go through a run's budget (the index objects of Get-S3TarIndex).</summary>
+    public S3UploadStream(RequestBudget budget, UploadStreamOptions options, CancellationToken cancellationToken = default)
+        : this(budget, ownsBudget: false, options, cancellationToken) { }
+
+    S3UploadStream(RequestBudget budget, bool ownsBudget, UploadStreamOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
-        _s3 = s3;
+        _budget = budget;
+        _ownsBudget = ownsBudget;
+        _s3 = budget.Client;
         _options = options;
         _basePartSize = options.ExpectedSize is long expected ? PartSizing.ChoosePartSize(expected, options.PartSize) : options.PartSize;
-        // One slot per part in flight, plus Initiate/Complete/Abort.
-        _scheduler = new RequestScheduler(s3, options.MaxPartsInFlight + 1);
         _slots = new SemaphoreSlim(options.MaxPartsInFlight);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
@@ -168,8 +174,7 @@ public sealed class S3UploadStream : Stream
         return n;
     }
 
-    /// <summary>Part n's size: the base size, doubled every 900 parts (capped at 5 GiB).</summary>
-    long PartSizeFor(int partNumber) => Math.Min(PartSizing.MaxPartSize, _basePartSize << Math.Min(20, (partNumber - 1) / PartsPerSizeStep));
+    long PartSizeFor(int partNumber) => PartSizing.GrowingPartSize(_basePartSize, partNumber);
 
     byte[] TakeBuffer(long size)
     {
@@ -212,7 +217,7 @@ public sealed class S3UploadStream : Stream
         {
             if (_multipart is null)
             {
-                _multipart = new MultipartUpload(_s3, _scheduler, BucketName, Key);
+                _multipart = new MultipartUploadSession(_budget, BucketName, Key);
                 var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key };
                 _options.Settings.ApplyTo(initiate, Key);
                 await _multipart.StartAsync(initiate, _cancel.Token).ConfigureAwait(false);
@@ -302,9 +307,9 @@ public sealed class S3UploadStream : Stream
                 var expected = Convert.ToHexString(MD5.HashData(body.AsSpan(0, _filled))).ToLowerInvariant();
                 var request = new PutObjectRequest { BucketName = BucketName, Key = Key, InputStream = new MemoryStream(body, 0, _filled, writable: false), AutoCloseStream = true };
                 _options.Settings.ApplyTo(request, Key);
-                var put = await _scheduler.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, _filled, _cancel.Token).ConfigureAwait(false);
+                var put = await _budget.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, _filled, _cancel.Token).ConfigureAwait(false);
                 Verify(put.ETag, expected, put.ServerSideEncryptionMethod);
-                (etag, checksum, parts) = (put.ETag, DirectoryUpload.ChecksumText(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
+                (etag, checksum, parts) = (put.ETag, ReportedChecksum.Text(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
                 ReleaseCurrent();
             }
             else
@@ -315,9 +320,9 @@ public sealed class S3UploadStream : Stream
                 var completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false);
                 var expected = Convert.ToHexString(MD5.HashData(_partMd5s.SelectMany(b => b).ToArray())).ToLowerInvariant() + "-" + done.Length;
                 Verify(completed.ETag, expected, completed.ServerSideEncryptionMethod);
-                (etag, checksum, parts) = (completed.ETag, DirectoryUpload.ChecksumText(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
+                (etag, checksum, parts) = (completed.ETag, ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
                 if (_options.Settings.Tags.Count > 0)
-                    await ObjectTagging.SetAsync(_s3, _scheduler, BucketName, Key, ObjectTagging.ToTags(_options.Settings.Tags), _cancel.Token).ConfigureAwait(false);
+                    await ObjectTagging.SetAsync(_budget, BucketName, Key, ObjectTagging.ToTags(_options.Settings.Tags), _cancel.Token).ConfigureAwait(false);
             }
             _clock.Stop();
             _result = new UploadResult
@@ -377,7 +382,7 @@ public sealed class S3UploadStream : Stream
     void DropBuffers()
     {
         lock (_gate) _freeBuffers.Clear();
-        _scheduler.Dispose();
+        if (_ownsBudget) _budget.Dispose();
     }
 
     /// <summary>Disposing completes the upload unless it failed or was aborted, in which case it makes sure the

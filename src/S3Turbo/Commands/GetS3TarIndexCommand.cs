@@ -1,10 +1,6 @@
 using S3Turbo.Engine.Connection;
 using System.Management.Automation;
-using System.Threading.Channels;
-using S3Turbo.Engine;
-using S3Turbo.Engine.Listing;
 using S3Turbo.Engine.Tar;
-using S3Turbo.Engine.Upload;
 using S3Turbo.Infrastructure;
 
 namespace S3Turbo.Commands;
@@ -12,7 +8,7 @@ namespace S3Turbo.Commands;
 /// <summary>Indexes tar archives stored in S3 (names, sizes, offsets) without downloading them where it can.</summary>
 [Cmdlet(VerbsCommon.Get, "S3TarIndex", DefaultParameterSetName = UriSet)]
 [OutputType(typeof(TarEntry), typeof(TarIndexSummary))]
-public sealed class GetS3TarIndexCommand : S3Cmdlet
+public sealed class GetS3TarIndexCommand : TransferCmdlet<TarArchiveItem, object>
 {
     const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix";
 
@@ -36,31 +32,28 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
     [Parameter] public string? DestinationKey { get; set; }
     [Parameter] public string? DestinationPrefix { get; set; }
     [Parameter] public TarIndexFormat? Format { get; set; }
-    [Parameter] [ValidateRange(1, 256)] public int MaxConcurrency { get; set; } = 8;
-    [Parameter] public SwitchParameter PassThru { get; set; }
+    /// <summary>Archives indexed at once (default: the engine's, 8).</summary>
+    [Parameter] [ValidateRange(1, 256)] public int? MaxConcurrency { get; set; }
 
     TarIndexer? _indexer;
     TarIndexOutput? _output;
-    Task? _pump;
 
     protected override string ProgressActivity => "Get-S3TarIndex";
+    protected override (string Target, string Action) RunDescription =>
+        (OutFile ?? (DestinationBucket is null ? "the pipeline" : $"s3://{DestinationBucket}/{DestinationKey ?? DestinationPrefix}"), "Index tar archives");
 
-    protected override void BeginProcessing()
+    protected override TransferEngine<TarArchiveItem, object> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
-        var client = ConnectOrThrow();
-        try
+        (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
         {
-            _output = CreateOutput(client);
-            _indexer = new TarIndexer(client, new TarIndexOptions
-            {
-                MaxConcurrency = MaxConcurrency, Progress = new InlineProgress<TransferProgress>(ReportProgress),
-            }, StopToken);
-        }
-        catch (S3TurboException ex) { ThrowRunFailure(ex); }
-        base.BeginProcessing();
+            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress,
+        }, StopToken);
+        try { _output = CreateOutput(engine.Budget); }
+        catch { engine.Dispose(); throw; }
+        return engine;
     }
 
-    TarIndexOutput? CreateOutput(S3Connection client)
+    TarIndexOutput? CreateOutput(RequestBudget budget)
     {
         int destinations = (OutFile is null ? 0 : 1) + (DestinationKey is null ? 0 : 1) + (DestinationPrefix is null ? 0 : 1);
         if (destinations > 1)
@@ -71,94 +64,70 @@ public sealed class GetS3TarIndexCommand : S3Cmdlet
         if (OutFile is not null)
             return TarIndexOutput.ToFile(GetUnresolvedProviderPathFromPSPath(OutFile), Format ?? TarIndexWriter.FormatFromPath(OutFile));
         if (DestinationKey is not null)
-            return TarIndexOutput.ToObject(client, DestinationBucket!, DestinationKey, Format ?? TarIndexWriter.FormatFromPath(DestinationKey));
+            return TarIndexOutput.ToObject(budget, DestinationBucket!, DestinationKey, Format ?? TarIndexWriter.FormatFromPath(DestinationKey), BuildObjectSettings());
         if (DestinationPrefix is not null)
-            return TarIndexOutput.PerArchive(client, DestinationBucket!, DestinationPrefix, Format ?? TarIndexFormat.Jsonl);
+            return TarIndexOutput.PerArchive(budget, DestinationBucket!, DestinationPrefix, Format ?? TarIndexFormat.Jsonl, BuildObjectSettings());
         return null;
     }
 
-    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
-    {
-        _pump = PumpAsync(cancellationToken);
-        return Task.CompletedTask;
-    }
-
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
+    protected override IEnumerable<TransferInput> PlanRecord()
     {
         switch (ParameterSetName)
         {
             case PrefixSet:
-                long found = await ReportInputErrorsAsync(() => _indexer!.AddPrefixAsync(BucketName, KeyMapper.NormalizePrefix(Prefix), new WildcardFilter(Include, Exclude), cancellationToken)).ConfigureAwait(false);
-                if (found == 0) await WriteWarningAsync($"No archives under s3://{BucketName}/{KeyMapper.NormalizePrefix(Prefix)} match -Include {string.Join(",", Include)}.").ConfigureAwait(false);
+                var prefix = KeyMapper.NormalizePrefix(Prefix);
+                yield return Input(_indexer!.PlanPrefixAsync(BucketName, prefix, new WildcardFilter(Include, Exclude), StopToken),
+                    $"No archives under s3://{BucketName}/{prefix} match -Include {string.Join(",", Include)}.");
                 break;
             case KeySet:
-                foreach (var key in Key) await ReportInputErrorsAsync(async () => { await _indexer!.AddArchiveAsync(BucketName, key, null, cancellationToken).ConfigureAwait(false); return 1; }).ConfigureAwait(false);
+                foreach (var key in Key) yield return Input(TarIndexer.PlanArchiveAsync(BucketName, key));
                 break;
             default:
-                foreach (var uri in Uri)
-                    await ReportInputErrorsAsync(async () =>
-                    {
-                        var path = S3Path.Parse(uri, nameof(Uri));
-                        await _indexer!.AddArchiveAsync(path.BucketName, path.Key, null, cancellationToken).ConfigureAwait(false);
-                        return 1;
-                    }).ConfigureAwait(false);
+                foreach (var uri in Uri) yield return UriInput(uri);
                 break;
-        }
-    });
-
-    async Task<long> ReportInputErrorsAsync(Func<Task<long>> add)
-    {
-        try { return await add().ConfigureAwait(false); }
-        catch (S3TurboException ex) when (!ex.IsFatalForRun && ex.Kind != FailureKind.Stopped)
-        {
-            await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false);
-            return -1;
         }
     }
 
-    protected override Task EndProcessingAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
+    TransferInput UriInput(string uri)
     {
-        _indexer!.CompleteAdding();
-        await _pump!.ConfigureAwait(false);
-        var summary = await _indexer.Completion.ConfigureAwait(false);
+        try
+        {
+            var path = S3Path.Parse(uri, nameof(Uri));
+            return Input(TarIndexer.PlanArchiveAsync(path.BucketName, path.Key));
+        }
+        catch (S3TurboException ex) { return Rejected(ex); }
+    }
+
+    /// <summary>Indexing writes nothing but the index, so it has no dry run.</summary>
+    protected override (string Target, string Action)? DescribeDryRun(object result) => null;
+
+    /// <summary>Entries go to the index and, without one (or with -PassThru), to the pipeline; an archive's result
+    /// finishes its index and is reported.</summary>
+    protected override async ValueTask OnResultAsync(object result, CancellationToken cancellationToken)
+    {
+        if (_output is not null) await _output.AcceptAsync(result, cancellationToken).ConfigureAwait(false);
+        if (result is TarArchiveResult { Error: null } archive)
+            await WriteVerboseAsync($"{archive.Archive}: {archive.Entries} entries, read {archive.BytesRead:N0} of {archive.ArchiveBytes:N0} bytes ({archive.Compression}).").ConfigureAwait(false);
+    }
+
+    protected override bool ShouldOutput(object result) => result is TarEntry && (_output is null || PassThru);
+    protected override bool ShouldOutputSummary => _output is not null && !PassThru;
+
+    protected override async Task<TransferSummary> CompleteRunAsync(TransferSummary summary, CancellationToken cancellationToken)
+    {
+        var tar = (TarIndexSummary)summary;
         if (_output is not null)
         {
             await _output.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            summary = summary with { Outputs = _output.Written.ToArray() };
+            tar = tar with { Outputs = _output.Written.ToArray() };
         }
-        await WriteVerboseAsync($"{summary.Archives} archives ({summary.ArchivesFailed} failed), {summary.Entries} entries; read {summary.BytesRead:N0} of {summary.ArchiveBytes:N0} bytes ({summary.PercentRead:N2}%) in {summary.Requests} requests.").ConfigureAwait(false);
-        if (_output is not null && !PassThru) await WriteObjectAsync(summary).ConfigureAwait(false);
-    });
-
-    async Task PumpAsync(CancellationToken cancellationToken)
-    {
-        await foreach (var item in _indexer!.Output.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            switch (item)
-            {
-                case TarEntry entry:
-                    if (_output is not null) await _output.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
-                    if (_output is null || PassThru) await WriteObjectAsync(entry).ConfigureAwait(false);
-                    break;
-                case TarArchiveResult result:
-                    if (_output is not null) await _output.ArchiveDoneAsync(result, cancellationToken).ConfigureAwait(false);
-                    if (result.Error is not null) await WriteErrorAsync(ToErrorRecord(result.Error)).ConfigureAwait(false);
-                    else await WriteVerboseAsync($"{result.Archive}: {result.Entries} entries, read {result.BytesRead:N0} of {result.ArchiveBytes:N0} bytes ({result.Compression}).").ConfigureAwait(false);
-                    break;
-            }
-        }
+        await WriteVerboseAsync($"{tar.Archives} archives ({tar.ArchivesFailed} failed), {tar.Entries} entries; read {tar.BytesRead:N0} of {tar.ArchiveBytes:N0} bytes ({tar.PercentRead:N2}%) in {tar.Requests} requests.").ConfigureAwait(false);
+        return tar;
     }
 
-    /// <summary>On stop or failure: stop indexing and drop every output not yet completed.</summary>
-    async Task GuardAsync(Func<Task> body)
+    /// <summary>On stop or failure: every output not yet completed is dropped.</summary>
+    protected override async ValueTask AbandonRunAsync()
     {
-        try { await body().ConfigureAwait(false); }
-        catch (Exception ex)
-        {
-            _indexer?.CompleteAdding();
-            try { if (_pump is not null) await _pump.ConfigureAwait(false); } catch (Exception) when (ex is not ChannelClosedException) { }
-            if (_output is not null) await _output.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        if (_output is not null) await _output.DisposeAsync().ConfigureAwait(false);
     }
 }

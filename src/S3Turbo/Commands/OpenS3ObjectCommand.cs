@@ -1,7 +1,6 @@
 using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using S3Turbo.Engine;
-using S3Turbo.Engine.Listing;
 using S3Turbo.Infrastructure;
 
 namespace S3Turbo.Commands;

@@ -1,8 +1,5 @@
-using S3Turbo.Engine.Connection;
-using System.Collections;
 using System.Management.Automation;
-using System.Threading.Channels;
-using S3Turbo.Engine;
+using S3Turbo.Engine.Connection;
 using S3Turbo.Engine.Upload;
 using S3Turbo.Infrastructure;
 
@@ -12,11 +9,9 @@ namespace S3Turbo.Commands;
 /// uploads read straight from disk, with Overwrite/Add/Update modes.</summary>
 [Cmdlet(VerbsCommunications.Send, "S3Directory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(TransferSummary), typeof(UploadResult))]
-public sealed class SendS3DirectoryCommand : S3WriteCmdlet
+public sealed class SendS3DirectoryCommand : TransferCmdlet<UploadItem, UploadResult>
 {
     const string PathSet = "Path", LiteralPathSet = "LiteralPath", InputObjectSet = "InputObject";
-    /// <summary>Piped files wait here (at most this many) until the common root that keys are relative to is known.</summary>
-    internal const int BasePathLookahead = 10_000;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
     [SupportsWildcards]
@@ -39,178 +34,58 @@ public sealed class SendS3DirectoryCommand : S3WriteCmdlet
     [Parameter] public TransferMode Mode { get; set; } = TransferMode.Update;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024 * 1024)] public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long? PartSize { get; set; }
-    [Parameter] [ValidateRange(1, 4096)] public int MaxConcurrency { get; set; }
-    [Parameter] public SwitchParameter PassThru { get; set; }
+    [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
 
-    DirectoryUpload? _upload;
-    Task? _pump;
-    bool _whatIf;
-    bool _declined;
-    WildcardFilter _filter = new(null, null);
-    KeyMapper? _pipelineKeys;
-    readonly List<FileSystemInfo> _lookahead = new();
-    readonly List<string> _resolvedPaths = new();
+    DirectoryUploadPlan? _plan;
 
     protected override string ProgressActivity => $"Send-S3Directory → s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}";
+    protected override (string Target, string Action) RunDescription => ($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
 
-    protected override void BeginProcessing()
+    protected override TransferEngine<UploadItem, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
-        var client = ConnectOrThrow();
-        _whatIf = IsWhatIf();
-        // One confirmation for the whole run (-Confirm); -WhatIf instead lists every file that would be sent.
-        _declined = !_whatIf && !ShouldProcess($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
-        _filter = new WildcardFilter(Include, Exclude);
-        if (BasePath is not null) _pipelineKeys = new KeyMapper(GetUnresolvedProviderPathFromPSPath(BasePath), KeyPrefix);
-        var options = new UploadOptions
+        _plan = new DirectoryUploadPlan(KeyPrefix, BasePath is null ? null : GetUnresolvedProviderPathFromPSPath(BasePath), Recurse, FollowSymlink,
+            new WildcardFilter(Include, Exclude), TryWriteVerbose);
+        return DirectoryUpload.Start(connection, new UploadOptions
         {
-            BucketName = BucketName, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize,
-            MaxConcurrency = MyInvocation.BoundParameters.ContainsKey(nameof(MaxConcurrency)) ? MaxConcurrency : null,
-            WhatIf = _whatIf,
-            Settings = BuildObjectSettings(),
-            Progress = new InlineProgress<TransferProgress>(ReportProgress),
-        };
-        try
-        {
-            _upload = new DirectoryUpload(client, options, StopToken);
-        }
-        catch (S3TurboException ex) { ThrowRunFailure(ex); }
-        _upload!.Scheduler.ConcurrencyChanged += (before, after) => TryWriteVerbose($"Request concurrency {before} → {after}.");
-        base.BeginProcessing();
+            BucketName = BucketName, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
+            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress,
+        }, StopToken);
     }
 
-    protected override async Task BeginProcessingAsync(CancellationToken cancellationToken)
-    {
-        if (_declined) return;
-        await GuardAsync(() => _upload!.PreflightAsync(cancellationToken)).ConfigureAwait(false);
-        _pump = PumpResultsAsync(cancellationToken);
-    }
-
-    protected override void ProcessRecord()
-    {
-        // Path resolution uses session state, so it happens here on the pipeline thread.
-        _resolvedPaths.Clear();
-        if (ParameterSetName != InputObjectSet && !_declined)
-        {
-            foreach (var path in ParameterSetName == PathSet ? Path : LiteralPath)
-            {
-                try
-                {
-                    if (ParameterSetName == LiteralPathSet) _resolvedPaths.Add(GetUnresolvedProviderPathFromPSPath(path));
-                    else _resolvedPaths.AddRange(GetResolvedProviderPathFromPSPath(path, out _));
-                }
-                catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
-                {
-                    _resolvedPaths.Add(path); // reported as PathNotFound by the engine, counted with the rest
-                }
-            }
-        }
-        base.ProcessRecord();
-    }
-
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
+    protected override IEnumerable<TransferInput> PlanRecord()
     {
         if (ParameterSetName == InputObjectSet)
         {
-            if (InputObject is null) return;
-            if (_pipelineKeys is not null) await AddInfoAsync(InputObject, _pipelineKeys, cancellationToken).ConfigureAwait(false);
-            else
-            {
-                _lookahead.Add(InputObject);
-                if (_lookahead.Count >= BasePathLookahead) await FlushLookaheadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            return;
+            if (InputObject is not null) yield return Input(_plan!.FromPiped(InputObject, StopToken));
+            yield break;
         }
-        foreach (var path in _resolvedPaths)
-        {
-            if (Directory.Exists(path))
-                await AddDirectoryAsync(new DirectoryInfo(path), _pipelineKeys ?? new KeyMapper(path, KeyPrefix), cancellationToken).ConfigureAwait(false);
-            else if (File.Exists(path))
-                await AddInfoAsync(new FileInfo(path), _pipelineKeys ?? new KeyMapper(System.IO.Path.GetDirectoryName(path)!, KeyPrefix), cancellationToken).ConfigureAwait(false);
-            else
-                await AddAsync(UploadItem.ForFailure(path, new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound,
-                    $"Cannot find path '{path}' because it does not exist.", path)), cancellationToken).ConfigureAwait(false);
-        }
-    });
-
-    protected override Task EndProcessingAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
-    {
-        if (_lookahead.Count > 0) await FlushLookaheadAsync(cancellationToken).ConfigureAwait(false);
-        _upload!.CompleteAdding();
-        if (_pump is not null) await _pump.ConfigureAwait(false);
-        var summary = await _upload.Completion.ConfigureAwait(false);
-        if (PassThru) await WriteVerboseAsync($"{summary.ItemsTransferred} uploaded, {summary.ItemsSkipped} skipped, {summary.ItemsFailed} failed.").ConfigureAwait(false);
-        else await WriteObjectAsync(summary).ConfigureAwait(false);
-    });
-
-    async Task FlushLookaheadAsync(CancellationToken cancellationToken)
-    {
-        var root = KeyMapper.CommonRoot(_lookahead.Select(i => i is DirectoryInfo d ? System.IO.Path.Combine(d.FullName, "x") : i.FullName));
-        _pipelineKeys = new KeyMapper(root, KeyPrefix);
-        await WriteVerboseAsync($"Keys are relative to '{root}' (the common root of the piped items; use -BasePath to choose).").ConfigureAwait(false);
-        var buffered = _lookahead.ToArray();
-        _lookahead.Clear();
-        foreach (var info in buffered) await AddInfoAsync(info, _pipelineKeys, cancellationToken).ConfigureAwait(false);
+        foreach (var path in ParameterSetName == PathSet ? Path : LiteralPath)
+            foreach (var resolved in Resolve(path))
+                yield return Input(_plan!.FromPath(resolved, StopToken));
     }
 
-    async Task AddInfoAsync(FileSystemInfo info, KeyMapper keys, CancellationToken cancellationToken)
+    protected override IEnumerable<TransferInput> PlanEnd() { yield return Input(_plan!.Flush(StopToken)); }
+
+    /// <summary>Wildcards expand to every match; a path that cannot be resolved is passed on as it is, to be reported
+    /// as PathNotFound and counted with the rest.</summary>
+    IEnumerable<string> Resolve(string path)
     {
-        if (info is DirectoryInfo dir)
+        try
         {
-            // Get-ChildItem -Recurse pipes the files as well: expanding directories too would send them twice.
-            if (Recurse) await AddDirectoryAsync(dir, keys, cancellationToken).ConfigureAwait(false);
-            return;
+            return ParameterSetName == LiteralPathSet ? new[] { GetUnresolvedProviderPathFromPSPath(path) } : GetResolvedProviderPathFromPSPath(path, out _);
         }
-        info.Refresh();
-        var item = LocalFileEnumerator.ForFile((FileInfo)info, _filter, keys);
-        if (item is not null) await AddAsync(item, cancellationToken).ConfigureAwait(false);
-    }
-
-    async Task AddDirectoryAsync(DirectoryInfo dir, KeyMapper keys, CancellationToken cancellationToken)
-    {
-        foreach (var item in LocalFileEnumerator.Enumerate(dir.FullName, Recurse, FollowSymlink, _filter, keys, cancellationToken))
-            await AddAsync(item, cancellationToken).ConfigureAwait(false);
-    }
-
-    async Task AddAsync(UploadItem item, CancellationToken cancellationToken)
-    {
-        try { await _upload!.AddAsync(item, cancellationToken).ConfigureAwait(false); }
-        catch (ChannelClosedException)
+        catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
         {
-            await _upload!.Completion.ConfigureAwait(false); // the run stopped: surface why
-            throw;
+            return new[] { path };
         }
     }
 
-    async Task PumpResultsAsync(CancellationToken cancellationToken)
-    {
-        await foreach (var result in _upload!.Results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            switch (result.Status)
-            {
-                case TransferStatus.Failed:
-                    await WriteErrorAsync(ToErrorRecord(result.Error!)).ConfigureAwait(false);
-                    break;
-                case TransferStatus.Skipped when result.Key.Length == 0:
-                    await WriteWarningAsync($"Skipped '{result.Path}': {result.Reason}.").ConfigureAwait(false);
-                    break;
-                case TransferStatus.WouldUpload:
-                    await ShouldProcessAsync($"{result.Path} → s3://{result.BucketName}/{result.Key} ({result.Size:N0} bytes)", "Upload").ConfigureAwait(false);
-                    break;
-            }
-            if (PassThru) await WriteObjectAsync(result).ConfigureAwait(false);
-        }
-    }
+    protected override (string Target, string Action)? DescribeDryRun(UploadResult result) =>
+        result.Status == TransferStatus.WouldUpload ? ($"{result.Path} → s3://{result.BucketName}/{result.Key} ({result.Size:N0} bytes)", "Upload") : null;
 
-    /// <summary>On stop or failure, waits for the engine to finish cleaning up (aborting multipart uploads)
-    /// before the cmdlet returns control.</summary>
-    async Task GuardAsync(Func<Task> body)
+    protected override async ValueTask OnResultAsync(UploadResult result, CancellationToken cancellationToken)
     {
-        try { await body().ConfigureAwait(false); }
-        catch (Exception) when (_upload is not null)
-        {
-            _upload.CompleteAdding();
-            try { await _upload.Completion.ConfigureAwait(false); } catch (Exception) { /* the first error is the one to report */ }
-            throw;
-        }
+        if (result.Status == TransferStatus.Skipped && result.Key.Length == 0)
+            await WriteWarningAsync($"Skipped '{result.Path}': {result.Reason}.").ConfigureAwait(false);
     }
 }

@@ -18,8 +18,11 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     readonly Channel<PipelineAction> _queue = Channel.CreateBounded<PipelineAction>(new BoundedChannelOptions(256) { SingleReader = true });
     readonly int _activityId = Interlocked.Increment(ref _nextActivityId);
     TransferProgress? _latestProgress;
-    DateTime _lastProgressEmit = DateTime.MinValue;
+    DateTimeOffset _lastProgressEmit = DateTimeOffset.MinValue;
     bool _progressShown;
+
+    /// <summary>The clock that paces progress (tests step a fake one).</summary>
+    protected virtual TimeProvider Clock => TimeProvider.System;
 
     /// <summary>Cancelled by Ctrl+C / StopProcessing, and when the pipeline thread hits a terminating error.</summary>
     protected CancellationToken StopToken => _stop.Token;
@@ -193,8 +196,9 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     void EmitProgressIfDue(bool force)
     {
         var progress = Volatile.Read(ref _latestProgress);
-        if (progress is null || (!force && DateTime.UtcNow - _lastProgressEmit < ProgressInterval)) return;
-        _lastProgressEmit = DateTime.UtcNow;
+        var now = Clock.GetUtcNow();
+        if (progress is null || (!force && now - _lastProgressEmit < ProgressInterval)) return;
+        _lastProgressEmit = now;
         var record = new ProgressRecord(_activityId, ProgressActivity, Describe(progress))
         {
             PercentComplete = progress.InputComplete ? progress.PercentComplete : -1,
@@ -225,8 +229,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
-        _stop.Dispose();
+        Dispose(true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) _stop.Dispose();
     }
 
     enum PipelineActionKind { Output, Error, Warning, Verbose, ShouldProcess }

@@ -18,6 +18,9 @@ namespace S3Turbo.Infrastructure;
 public sealed class DependencyLoader : IModuleAssemblyInitializer
 {
     const string EngineAssemblyName = "S3Turbo.Engine";
+    /// <summary>Results, summaries, progress and errors: loaded into the default context, so scripts can name them
+    /// ([S3Turbo.TransferSummary]) and both sides of the boundary share one copy of each type.</summary>
+    const string ContractsAssemblyName = "S3Turbo.Contracts";
     static readonly object Gate = new();
     static string? _dependencies;
 #if NET
@@ -37,6 +40,7 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
             // A development build (bin/) keeps everything beside S3Turbo.dll; the default context then finds it.
             if (!File.Exists(Path.Combine(dependencies, EngineAssemblyName + ".dll"))) return;
             _dependencies = dependencies;
+            Assembly.LoadFrom(Path.Combine(moduleDirectory, ContractsAssemblyName + ".dll"));
 #if NET
             _context = new DependencyLoadContext(dependencies);
             AssemblyLoadContext.Default.Resolving += ResolveEngine;
@@ -53,9 +57,11 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
     static Assembly? ResolveEngine(AssemblyLoadContext requester, AssemblyName name) =>
         name.Name == EngineAssemblyName ? _context!.LoadFromAssemblyName(name) : null;
 
-    /// <summary>True when the engine runs in the private context (reported by the isolation tests).</summary>
+    /// <summary>True when the engine runs in the private context and the contracts (results, summaries, errors) in
+    /// the default one, where scripts can name them (reported by the isolation tests).</summary>
     public static bool IsIsolated => _context is not null
-        && AssemblyLoadContext.GetLoadContext(typeof(S3Turbo.Engine.S3TurboException).Assembly) == _context;
+        && AssemblyLoadContext.GetLoadContext(typeof(S3Turbo.Engine.Transfer.RequestBudget).Assembly) == _context
+        && AssemblyLoadContext.GetLoadContext(typeof(TransferSummary).Assembly) == AssemblyLoadContext.Default;
 
     sealed class DependencyLoadContext : AssemblyLoadContext
     {

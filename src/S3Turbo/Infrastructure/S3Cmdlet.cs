@@ -68,10 +68,6 @@ public abstract class S3Cmdlet : AsyncCmdlet
     /// <summary>The object behind a PowerShell wrapper (values from session variables and bound parameters).</summary>
     internal static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
-    /// <summary>-WhatIf given, or $WhatIfPreference set in the caller's scope.</summary>
-    protected bool IsWhatIf() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
-        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference", false));
-
     /// <summary>Engine exceptions raised while building the client become terminating errors with their ErrorId.</summary>
     protected S3Connection ConnectOrThrow()
     {

@@ -1,4 +1,4 @@
-namespace S3Turbo.Engine.Concurrency;
+namespace S3Turbo.Engine.Transfer;
 
 /// <summary>Finds the request concurrency where throughput stops growing, and backs off on throttling.
 /// Pure logic (no clock, no threads): the caller feeds one observation per interval, so tests can drive it.

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
-namespace S3Turbo.Engine;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>Turns SDK and I/O exceptions into S3TurboException with a stable ErrorId and a message that names
 /// the bucket/key/path. Messages never contain credentials (the SDK's messages do not either).</summary>

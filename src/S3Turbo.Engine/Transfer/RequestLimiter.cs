@@ -1,4 +1,4 @@
-namespace S3Turbo.Engine.Concurrency;
+namespace S3Turbo.Engine.Transfer;
 
 /// <summary>A semaphore whose limit can change while requests are in flight: raising it releases waiters at
 /// once, lowering it takes effect as in-flight requests finish (no request is interrupted).</summary>

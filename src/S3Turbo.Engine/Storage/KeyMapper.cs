@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace S3Turbo.Engine.Upload;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>Maps local paths to object keys: the path relative to a base directory, with '/' separators,
 /// under a key prefix.</summary>

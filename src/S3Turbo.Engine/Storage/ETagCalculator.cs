@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace S3Turbo.Engine.Upload;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>Reproduces S3 ETags locally, so Update mode can tell whether a file already matches its object:
 /// a single-part ETag is the MD5 of the content; a multipart ETag is the MD5 of the concatenated binary part
@@ -61,4 +61,14 @@ public static class ETagCalculator
         }
         return md5.GetHashAndReset();
     }
+}
+
+/// <summary>The whole-object checksum a store reported, as "ALGORITHM:value" (the strongest one given).</summary>
+public static class ReportedChecksum
+{
+    public static string? Text(string? crc32, string? crc32c, string? crc64, string? sha256) =>
+        crc64 is { Length: > 0 } ? "CRC64NVME:" + crc64
+        : crc32 is { Length: > 0 } ? "CRC32:" + crc32
+        : crc32c is { Length: > 0 } ? "CRC32C:" + crc32c
+        : sha256 is { Length: > 0 } ? "SHA256:" + sha256 : null;
 }

@@ -2,7 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace S3Turbo.Engine;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>S3 bucket-name rules, checked before any request so a typo gives a precise error.</summary>
 public static class BucketNames

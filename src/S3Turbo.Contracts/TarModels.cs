@@ -1,3 +1,5 @@
+using S3Turbo.Engine;
+
 namespace S3Turbo;
 
 public enum TarEntryType { File, Directory, SymbolicLink, HardLink, CharacterDevice, BlockDevice, Fifo, Other }
@@ -32,8 +34,10 @@ public sealed record TarEntry
 }
 
 /// <summary>One archive's outcome (S3Turbo.TarArchiveResult).</summary>
-public sealed record TarArchiveResult
+public sealed record TarArchiveResult : ITransferOutcome
 {
+    public TransferStatus Status => Error is null ? TransferStatus.Indexed : TransferStatus.Failed;
+    long ITransferOutcome.Size => ArchiveBytes;
     public string BucketName { get; init; } = "";
     public string Key { get; init; } = "";
     public string Archive => $"s3://{BucketName}/{Key}";
@@ -45,20 +49,22 @@ public sealed record TarArchiveResult
     public long BytesRead { get; init; }
     public long Requests { get; init; }
     public TimeSpan Duration { get; init; }
-    public S3Turbo.Engine.S3TurboException? Error { get; init; }
+    public S3TurboException? Error { get; init; }
 }
 
-/// <summary>The end-of-run summary (S3Turbo.TarIndexSummary).</summary>
-public sealed record TarIndexSummary
+/// <summary>The end-of-run summary of a tar index run (S3Turbo.TarIndexSummary): the common summary plus what
+/// indexing read.</summary>
+public sealed record TarIndexSummary : TransferSummary
 {
-    public long Archives { get; init; }
-    public long ArchivesFailed { get; init; }
+    public TarIndexSummary(TransferSummary common) : base(common) { }
+    /// <summary>Archives indexed or failed.</summary>
+    public long Archives => ItemsTransferred + ItemsFailed;
+    public long ArchivesFailed => ItemsFailed;
     public long Entries { get; init; }
     public long ArchiveBytes { get; init; }
     public long BytesRead { get; init; }
     public double PercentRead => ArchiveBytes == 0 ? 0 : 100.0 * BytesRead / ArchiveBytes;
     public long Requests { get; init; }
-    public TimeSpan Elapsed { get; init; }
     /// <summary>Where the index was written (a file or s3:// locations), if anywhere.</summary>
     public IReadOnlyList<string> Outputs { get; init; } = Array.Empty<string>();
 }

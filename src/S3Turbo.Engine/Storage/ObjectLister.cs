@@ -2,9 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
-using S3Turbo.Engine.Concurrency;
 
-namespace S3Turbo.Engine.Listing;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>One listed object, with only what the transfer engines need (the SDK type stays inside the engine).</summary>
 public sealed record ListedObject(string BucketName, string Key, long Size, string? ETag, string? StorageClass, DateTime? LastModified);
@@ -14,19 +13,25 @@ public sealed record ListedObject(string BucketName, string Key, long Size, stri
 /// whole listing.</summary>
 public static class ObjectLister
 {
-    public static async IAsyncEnumerable<ListedObject> ListAsync(IAmazonS3 s3, RequestScheduler? scheduler, string bucket, string prefix,
+    /// <summary>A failed page is reported as "Listing s3://bucket/prefix failed: …". A missing bucket concerns this
+    /// listing only (other sources may still be listed); bad credentials or an unreachable store concern all.</summary>
+    public static async IAsyncEnumerable<ListedObject> ListAsync(RequestBudget budget, string bucket, string prefix,
         int pageSize = 1000, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Task<ListObjectsV2Response> Fetch(string? token)
+        async Task<ListObjectsV2Response> Fetch(string? token)
         {
             var request = new ListObjectsV2Request
             {
                 BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxKeys = pageSize, ContinuationToken = token,
                 StartAfter = token is null ? startAfter : null,
             };
-            return scheduler is null
-                ? s3.ListObjectsV2Async(request, cancellationToken)
-                : scheduler.RunAsync(ct => s3.ListObjectsV2Async(request, ct), 0, cancellationToken);
+            try { return await budget.RunAsync(ct => budget.Client.ListObjectsV2Async(request, ct), 0, cancellationToken).ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var failure = ErrorClassifier.Classify(ex, bucket, null);
+                throw new S3TurboException(failure.ErrorId, failure.Kind, $"Listing s3://{bucket}/{prefix} failed: {failure.Message}", failure.Target, ex)
+                    { IsFatalForRun = failure.IsFatalForRun && failure.ErrorId != ErrorIds.BucketNotFound };
+            }
         }
 
         var pending = Fetch(null);

@@ -1,4 +1,4 @@
-namespace S3Turbo.Engine.Listing;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>A bucket and a key or prefix, as written "s3://bucket/key" (also "bucket/key" is not accepted: the
 /// scheme says the string is meant as a location, so a typo in a local path is not taken for a bucket).</summary>

@@ -2,7 +2,16 @@ using S3Turbo.Engine;
 
 namespace S3Turbo;
 
-public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy }
+public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed }
+
+/// <summary>What every per-item result tells the engine: how it ended, how many bytes it stands for, and the
+/// failure when it failed. The engine counts these; results that are not outcomes (tar entries) pass through.</summary>
+public interface ITransferOutcome
+{
+    TransferStatus Status { get; }
+    long Size { get; }
+    S3TurboException? Error { get; }
+}
 
 /// <summary>How existing objects are treated.</summary>
 public enum TransferMode
@@ -16,7 +25,7 @@ public enum TransferMode
 }
 
 /// <summary>One file's outcome (S3Turbo.UploadResult).</summary>
-public sealed record UploadResult
+public sealed record UploadResult : ITransferOutcome
 {
     public string Path { get; init; } = "";
     public string BucketName { get; init; } = "";
@@ -35,7 +44,7 @@ public sealed record UploadResult
 }
 
 /// <summary>One object's copy outcome (S3Turbo.CopyResult).</summary>
-public sealed record CopyResult
+public sealed record CopyResult : ITransferOutcome
 {
     public string SourceBucket { get; init; } = "";
     public string SourceKey { get; init; } = "";
@@ -50,8 +59,9 @@ public sealed record CopyResult
     public S3TurboException? Error { get; init; }
 }
 
-/// <summary>The end-of-run summary (S3Turbo.TransferSummary).</summary>
-public sealed class TransferSummary
+/// <summary>The end-of-run summary of every bulk operation (S3Turbo.TransferSummary); an operation with more to
+/// say derives from it (TarIndexSummary).</summary>
+public record TransferSummary
 {
     public string Operation { get; init; } = "";
     public long ItemsTransferred { get; init; }

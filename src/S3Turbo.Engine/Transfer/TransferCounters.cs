@@ -1,6 +1,5 @@
-using S3Turbo.Engine.Concurrency;
 
-namespace S3Turbo.Engine;
+namespace S3Turbo.Engine.Transfer;
 
 /// <summary>Thread-safe running totals for progress snapshots and the summary.</summary>
 public sealed class TransferCounters
@@ -14,12 +13,6 @@ public sealed class TransferCounters
     {
         Interlocked.Increment(ref _itemsDiscovered);
         Interlocked.Add(ref _bytesDiscovered, bytes);
-    }
-
-    public UploadResult Record(UploadResult result)
-    {
-        Completed(result.Status, result.Size);
-        return result;
     }
 
     public void Completed(TransferStatus status, long size)
@@ -37,7 +30,7 @@ public sealed class TransferCounters
         }
     }
 
-    public TransferProgress Snapshot(string operation, TimeSpan elapsed, RequestScheduler scheduler)
+    public TransferProgress Snapshot(string operation, TimeSpan elapsed, RequestBudget scheduler)
     {
         long bytesDone = Interlocked.Read(ref _bytesCompleted), bytesTotal = Interlocked.Read(ref _bytesDiscovered);
         long itemsDone = Interlocked.Read(ref _itemsCompleted), itemsTotal = Interlocked.Read(ref _itemsDiscovered);
@@ -60,7 +53,7 @@ public sealed class TransferCounters
         };
     }
 
-    public TransferSummary Summary(string operation, TimeSpan elapsed, RequestScheduler scheduler, bool whatIf) => new()
+    public TransferSummary Summary(string operation, TimeSpan elapsed, RequestBudget scheduler, bool whatIf) => new()
     {
         Operation = operation, ItemsTransferred = Interlocked.Read(ref _itemsTransferred), BytesTransferred = Interlocked.Read(ref _bytesTransferred),
         ItemsSkipped = Interlocked.Read(ref _itemsSkipped), ItemsFailed = Interlocked.Read(ref _itemsFailed), Elapsed = elapsed,

@@ -1,15 +1,16 @@
-using System.Diagnostics;
+using System.Net;
 using System.Threading.RateLimiting;
 using Amazon.Runtime;
 using Amazon.S3;
 using S3Turbo.Engine.Connection;
 
-namespace S3Turbo.Engine.Concurrency;
+namespace S3Turbo.Engine.Transfer;
 
-/// <summary>The one budget of HTTP requests in flight shared by every item of a run, plus the loop that adapts
-/// it. Items (files, objects) are limited separately by the ItemPipeline; a multipart item takes several
-/// request slots, a small file one.</summary>
-public sealed class RequestScheduler : IDisposable
+/// <summary>The one budget of HTTP requests in flight that every request of a run goes through (bulk cmdlets and
+/// streams alike), with an optional request-rate cap and the loop that adapts the limit. Items (files, objects,
+/// archives) are limited separately by the engine; a multipart item takes several request slots, a small file one.
+/// Failed attempts the SDK retried, bodies resumed after a broken connection and throttle events are counted here.</summary>
+public sealed class RequestBudget : IDisposable
 {
     /// <summary>A request's fixed cost expressed in bytes, so small-object and large-object work can be compared
     /// on one throughput scale when the controller measures it.</summary>
@@ -18,22 +19,26 @@ public sealed class RequestScheduler : IDisposable
     readonly AdaptiveConcurrencyController? _controller;
     readonly ObservedS3Client? _client;
     readonly RateLimiter? _rate;
+    readonly TimeProvider _time;
     long _workInInterval;
     long _waitsInInterval;
     int _throttledInInterval;
-    long _exceptionEvents;
+    long _attemptFailures;
     long _finalRequestFailures;
+    long _resumedRequests;
 
-    public RequestScheduler(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128,
-        double? maxRequestsPerSecond = null)
+    public RequestBudget(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128,
+        double? maxRequestsPerSecond = null, TimeProvider? timeProvider = null)
     {
         if (maxRequestsPerSecond is <= 0 or > 1_000_000)
             throw new S3TurboException(ErrorIds.InvalidRequestRate, FailureKind.InvalidArgument,
                 $"-MaxRequestsPerSecond {maxRequestsPerSecond} is not valid: it must be greater than 0.", maxRequestsPerSecond);
-        if (maxRequestsPerSecond is double rps) _rate = CreateRateLimiter(rps);
         if (fixedConcurrency is < 1)
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument,
                 $"-MaxConcurrency {fixedConcurrency} is not valid: it must be at least 1 (or omitted for adaptive concurrency).", fixedConcurrency);
+        Client = client;
+        _time = timeProvider ?? TimeProvider.System;
+        if (maxRequestsPerSecond is double rps) _rate = CreateRateLimiter(rps);
         if (fixedConcurrency is int fixedLimit) _limiter = new RequestLimiter(fixedLimit);
         else
         {
@@ -46,13 +51,16 @@ public sealed class RequestScheduler : IDisposable
         if (_client is not null) _client.AttemptFailed += OnAttemptFailed;
     }
 
+    /// <summary>The client every request of the run is sent with.</summary>
+    public IAmazonS3 Client { get; }
     public bool IsAdaptive => _controller is not null;
     public int Concurrency => _limiter.Limit;
     public int PeakConcurrency => Math.Max(_controller?.PeakLimit ?? 0, _limiter.Limit);
     public int ThrottleEvents => _controller?.Throttles ?? 0;
     public int InFlight => _limiter.InFlight;
-    /// <summary>Attempts that failed and were retried by the SDK (failed attempts minus requests that failed for good).</summary>
-    public long Retries => Math.Max(0, Interlocked.Read(ref _exceptionEvents) - Interlocked.Read(ref _finalRequestFailures));
+    /// <summary>Attempts tried again: by the SDK (failed attempts minus requests that failed for good) and by
+    /// <see cref="RunResumableAsync"/> (bodies that broke off).</summary>
+    public long Retries => Math.Max(0, Interlocked.Read(ref _attemptFailures) - Interlocked.Read(ref _finalRequestFailures)) + Interlocked.Read(ref _resumedRequests);
     public event Action<int, int>? ConcurrencyChanged;
 
     /// <summary>Runs one S3 request inside a slot. <paramref name="bytes"/> is its payload, for the throughput measure.</summary>
@@ -84,9 +92,38 @@ public sealed class RequestScheduler : IDisposable
         }
     }
 
+    /// <summary>A request whose response body is read inside <paramref name="request"/>. The SDK retries a request
+    /// that fails before its response arrives, but not a body that breaks off midway; such a transient failure is
+    /// tried again here (up to <paramref name="attempts"/> times, with a short pause), and the request is expected
+    /// to resume where it stopped.</summary>
+    public async Task RunResumableAsync(Func<CancellationToken, Task> request, long bytes, int attempts, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RunAsync(async ct => { await request(ct).ConfigureAwait(false); return true; }, bytes, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < attempts && IsTransient(ex))
+            {
+                // Not a final failure after all. A broken body never reached the SDK's attempt observer, so it is
+                // counted here; a failure the SDK saw is already counted as an attempt.
+                Interlocked.Decrement(ref _finalRequestFailures);
+                if (ex is not AmazonServiceException) Interlocked.Increment(ref _resumedRequests);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    static bool IsTransient(Exception ex) =>
+        ex is IOException or HttpRequestException or TimeoutException
+        || ex is AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError }
+        || ex is AmazonClientException { InnerException: IOException or HttpRequestException };
+
     void OnAttemptFailed(Exception ex)
     {
-        Interlocked.Increment(ref _exceptionEvents);
+        Interlocked.Increment(ref _attemptFailures);
         if (ErrorClassifier.IsThrottle(ex)) Interlocked.Exchange(ref _throttledInInterval, 1);
     }
 
@@ -94,27 +131,31 @@ public sealed class RequestScheduler : IDisposable
     public async Task RunControllerAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
         if (_controller is null) return;
-        var clock = Stopwatch.StartNew();
+        var last = _time.GetTimestamp();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
-                double seconds = clock.Elapsed.TotalSeconds;
-                clock.Restart();
-                long work = Interlocked.Exchange(ref _workInInterval, 0);
-                bool saturated = Interlocked.Exchange(ref _waitsInInterval, 0) > 0 || _limiter.Waiting > 0;
-                bool throttled = Interlocked.Exchange(ref _throttledInInterval, 0) == 1;
-                int before = _limiter.Limit;
-                int after = _controller.Observe(work / Math.Max(seconds, 0.001), throttled, saturated);
-                if (after != before)
-                {
-                    _limiter.SetLimit(after);
-                    ConcurrencyChanged?.Invoke(before, after);
-                }
+                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+                double seconds = _time.GetElapsedTime(last).TotalSeconds;
+                last = _time.GetTimestamp();
+                Observe(seconds);
             }
         }
         catch (OperationCanceledException) { }
+    }
+
+    /// <summary>One control step over the work done since the last one.</summary>
+    void Observe(double seconds)
+    {
+        long work = Interlocked.Exchange(ref _workInInterval, 0);
+        bool saturated = Interlocked.Exchange(ref _waitsInInterval, 0) > 0 || _limiter.Waiting > 0;
+        bool throttled = Interlocked.Exchange(ref _throttledInInterval, 0) == 1;
+        int before = _limiter.Limit;
+        int after = _controller!.Observe(work / Math.Max(seconds, 0.001), throttled, saturated);
+        if (after == before) return;
+        _limiter.SetLimit(after);
+        ConcurrencyChanged?.Invoke(before, after);
     }
 
     /// <summary>A token bucket refilled ten times a second (or once per request below 10/s), so the cap holds over

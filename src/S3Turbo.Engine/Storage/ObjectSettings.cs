@@ -1,10 +1,10 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace S3Turbo.Engine.Upload;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>Object properties applied to every upload (content type, metadata, headers, encryption, tags).</summary>
-public sealed class ObjectSettings
+public sealed record ObjectSettings
 {
     /// <summary>Overrides the Content-Type guessed from the file extension.</summary>
     public string? ContentType { get; init; }

@@ -1,4 +1,4 @@
-namespace S3Turbo.Engine.Upload;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>S3's multipart limits and the part-size choice.</summary>
 public static class PartSizing
@@ -46,4 +46,12 @@ public static class PartSizing
 
     public static int PartCount(long objectSize, long partSize) =>
         objectSize == 0 ? 1 : (int)((objectSize + partSize - 1) / partSize);
+
+    /// <summary>Parts of one size before the size doubles, for streams of unknown length.</summary>
+    public const int PartsPerSizeStep = 900;
+
+    /// <summary>Part n's size in a stream of unknown length: the base size, doubled every 900 parts (capped at
+    /// 5 GiB), so 10,000 parts of a 5 MiB base hold more than S3's 5 TiB maximum.</summary>
+    public static long GrowingPartSize(long basePartSize, int partNumber) =>
+        Math.Min(MaxPartSize, basePartSize << Math.Min(20, (partNumber - 1) / PartsPerSizeStep));
 }

@@ -1,21 +1,20 @@
 using Amazon.S3;
 using Amazon.S3.Model;
-using S3Turbo.Engine.Concurrency;
 
-namespace S3Turbo.Engine.Upload;
+namespace S3Turbo.Engine.Storage;
 
 /// <summary>One multipart upload (parts uploaded or copied). Parts run concurrently inside the shared request
 /// budget, at most as many of one upload at a time as the budget allows (so small items are not starved behind
 /// thousands of queued parts). The first part failure cancels its siblings; any failure or cancellation aborts
 /// the upload with a token of its own, so Ctrl+C never leaves an open upload behind.</summary>
-public sealed class MultipartUpload
+public sealed class MultipartUploadSession
 {
     static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(60);
     readonly IAmazonS3 _s3;
-    readonly RequestScheduler _scheduler;
+    readonly RequestBudget _budget;
 
-    public MultipartUpload(IAmazonS3 s3, RequestScheduler scheduler, string bucket, string key)
-    { _s3 = s3; _scheduler = scheduler; Bucket = bucket; Key = key; }
+    public MultipartUploadSession(RequestBudget budget, string bucket, string key)
+    { _s3 = budget.Client; _budget = budget; Bucket = bucket; Key = key; }
 
     public string Bucket { get; }
     public string Key { get; }
@@ -28,7 +27,7 @@ public sealed class MultipartUpload
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var bounded = new CancellationTokenSource(AbortTimeout);
-        var response = await _scheduler.RunAsync(ct => _s3.InitiateMultipartUploadAsync(request, ct), 0, cancellationToken, bounded.Token).ConfigureAwait(false);
+        var response = await _budget.RunAsync(ct => _s3.InitiateMultipartUploadAsync(request, ct), 0, cancellationToken, bounded.Token).ConfigureAwait(false);
         UploadId = response.UploadId;
         if (cancellationToken.IsCancellationRequested)
         {
@@ -55,7 +54,7 @@ public sealed class MultipartUpload
         if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
         request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
         var body = request.InputStream;
-        var response = await _scheduler.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
+        var response = await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
         return new PartETag(response) { PartNumber = partNumber };
     }
 
@@ -63,7 +62,7 @@ public sealed class MultipartUpload
     public Task<CompleteMultipartUploadResponse> CompleteAsync(IEnumerable<PartETag> parts, CancellationToken cancellationToken)
     {
         var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = parts.OrderBy(p => p.PartNumber).ToList() };
-        return _scheduler.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken);
+        return _budget.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken);
     }
 
     /// <summary>Copies parts 1..partCount with UploadPartCopy; <paramref name="createPart"/> fills the source and range.</summary>
@@ -73,7 +72,7 @@ public sealed class MultipartUpload
         {
             var (request, bytes) = createPart(partNumber);
             request.DestinationBucket = Bucket; request.DestinationKey = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
-            var response = await _scheduler.RunAsync(c => _s3.CopyPartAsync(request, c), bytes, ct).ConfigureAwait(false);
+            var response = await _budget.RunAsync(c => _s3.CopyPartAsync(request, c), bytes, ct).ConfigureAwait(false);
             return new PartETag(partNumber, response.ETag);
         }, null, cancellationToken);
 
@@ -89,7 +88,7 @@ public sealed class MultipartUpload
         {
             for (int partNumber = 1; partNumber <= partCount && failure is null; partNumber++)
             {
-                while (running.Count >= Math.Max(2, _scheduler.Concurrency))
+                while (running.Count >= Math.Max(2, _budget.Concurrency))
                 {
                     var collected = Collect(running, done, await Task.WhenAny(running).ConfigureAwait(false), siblings);
                     failure ??= collected; // the first failure is the one reported; later ones are its echoes

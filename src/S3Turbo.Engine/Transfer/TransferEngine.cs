@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Amazon.S3;
+
+namespace S3Turbo.Engine.Transfer;
+
+/// <summary>What every bulk operation's options share: the request budget, the item limits, what-if, progress.</summary>
+public class TransferOptions
+{
+    /// <summary>Fixed request concurrency; null means adaptive.</summary>
+    public int? MaxConcurrency { get; init; }
+    public double? MaxRequestsPerSecond { get; init; }
+    public int InitialConcurrency { get; init; } = 16;
+    public int MaxAdaptiveConcurrency { get; init; } = 128;
+    /// <summary>Items worked on at once (each holds at most one request slot unless it is multipart).</summary>
+    public int MaxItemsInFlight { get; init; } = 256;
+    /// <summary>Planned items waiting for a worker; planning waits when the queue is full.</summary>
+    public int QueueCapacity { get; init; } = 1024;
+    /// <summary>Results waiting for their reader; workers wait when nobody reads.</summary>
+    public int ResultCapacity { get; init; } = 1024;
+    /// <summary>Decide and report every item, write nothing (the checks that decide still run).</summary>
+    public bool WhatIf { get; init; }
+    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public IProgress<TransferProgress>? Progress { get; init; }
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>The clock of the control and progress loops (tests step a fake one).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public virtual void Validate()
+    {
+        if (MaxConcurrency is < 1)
+            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument,
+                $"-MaxConcurrency {MaxConcurrency} is not valid: it must be at least 1.", MaxConcurrency);
+        if (MaxItemsInFlight < 1)
+            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"{MaxItemsInFlight} items in flight is not valid: at least 1.", MaxItemsInFlight);
+    }
+
+    /// <summary>The run's one request budget.</summary>
+    public RequestBudget CreateBudget(IAmazonS3 s3) =>
+        new(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
+}
+
+/// <summary>Runs a bulk operation: planned items go through a bounded queue to N workers that run the action on
+/// each, sharing one request budget; results come out of a bounded channel, so memory stays flat however long
+/// the plan is. The engine counts outcomes, stops the run on a failure every later item would share (bad
+/// credentials, a missing bucket), reports progress snapshots and gives one summary when every item is done.</summary>
+public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : TransferItem where TResult : class
+{
+    readonly TransferAction<TItem, TResult> _action;
+    readonly TransferOptions _options;
+    readonly Channel<TItem> _input;
+    readonly Channel<TResult> _output;
+    readonly CancellationTokenSource _stop;
+    readonly CancellationTokenSource _background = new();
+    readonly TransferCounters _counters = new();
+    readonly long _started;
+    readonly Task _workers;
+    Exception? _fatal;
+
+    public TransferEngine(TransferAction<TItem, TResult> action, RequestBudget budget, TransferOptions options, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        _action = action;
+        _options = options;
+        Budget = budget;
+        _started = options.TimeProvider.GetTimestamp();
+        _input = Channel.CreateBounded<TItem>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+        _output = Channel.CreateBounded<TResult>(new BoundedChannelOptions(options.ResultCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Token = _stop.Token;
+        _workers = Task.WhenAll(Enumerable.Range(0, options.MaxItemsInFlight).Select(_ => Task.Run(WorkAsync)));
+        var controller = budget.RunControllerAsync(options.ControlInterval, _background.Token);
+        var reporting = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress);
+        Completion = FinishAsync(controller, reporting);
+    }
+
+    public RequestBudget Budget { get; }
+    /// <summary>Cancelled when the caller cancels or a fatal failure stops the run.</summary>
+    public CancellationToken Token { get; }
+    public ChannelReader<TResult> Results => _output.Reader;
+    /// <summary>The action's checks made once before the first item (see TransferAction.PrepareAsync).</summary>
+    public Task PrepareAsync(CancellationToken cancellationToken) => _action.PrepareAsync(cancellationToken);
+    /// <summary>The summary, once every item is done and every result handed over; faults with the fatal
+    /// S3TurboException when the run stopped early.</summary>
+    public Task<TransferSummary> Completion { get; }
+    public int QueuedItems => _input.Reader.CanCount ? _input.Reader.Count : -1;
+    TimeSpan Elapsed => _options.TimeProvider.GetElapsedTime(_started);
+
+    /// <summary>Queues one planned item; waits while the queue is full. Throws ChannelClosedException once the run
+    /// has stopped (await Completion for why).</summary>
+    public async ValueTask AddAsync(TItem item, CancellationToken cancellationToken = default)
+    {
+        _counters.Discovered(item.Failure is null ? Math.Max(0, _action.SizeOf(item)) : 0);
+        await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues every item of a plan as it is produced (a streamed listing, a directory walk); returns how many.</summary>
+    public async Task<long> AddAllAsync(IAsyncEnumerable<TItem> plan, CancellationToken cancellationToken)
+    {
+        long added = 0;
+        await foreach (var item in plan.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            await AddAsync(item, cancellationToken).ConfigureAwait(false);
+            added++;
+        }
+        return added;
+    }
+
+    /// <summary>As above, for a plan produced synchronously (a directory walk).</summary>
+    public async Task<long> AddAllAsync(IEnumerable<TItem> plan, CancellationToken cancellationToken)
+    {
+        long added = 0;
+        foreach (var item in plan)
+        {
+            await AddAsync(item, cancellationToken).ConfigureAwait(false);
+            added++;
+        }
+        return added;
+    }
+
+    public void CompleteAdding()
+    {
+        _counters.InputComplete = true;
+        _input.Writer.TryComplete();
+    }
+
+    public TransferProgress GetProgress() => _counters.Snapshot(_action.Operation, Elapsed, Budget);
+
+    /// <summary>Stops the run because of a failure every later item would share.</summary>
+    void Fail(Exception fatal)
+    {
+        Interlocked.CompareExchange(ref _fatal, fatal, null);
+        _input.Writer.TryComplete();
+        _stop.Cancel();
+    }
+
+    async Task WorkAsync()
+    {
+        try
+        {
+            while (await _input.Reader.WaitToReadAsync(Token).ConfigureAwait(false))
+                while (_input.Reader.TryRead(out var item))
+                {
+                    Token.ThrowIfCancellationRequested();
+                    await RunItemAsync(item).ConfigureAwait(false);
+                }
+        }
+        catch (OperationCanceledException) when (Token.IsCancellationRequested) { }
+        catch (Exception ex) { Fail(ex); }
+    }
+
+    /// <summary>The item protocol: a planned failure is reported as is; otherwise the action's results go out as
+    /// they come, and whatever it throws becomes the item's failed outcome.</summary>
+    async Task RunItemAsync(TItem item)
+    {
+        var clock = Stopwatch.StartNew();
+        if (item.Failure is not null) { await EmitAsync(_action.Failed(item, item.Failure, clock.Elapsed)).ConfigureAwait(false); return; }
+        TResult? failed = null;
+        try
+        {
+            await foreach (var result in _action.RunAsync(item, _options.WhatIf, Token).ConfigureAwait(false))
+                await EmitAsync(result).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !Token.IsCancellationRequested)
+        {
+            failed = _action.Failed(item, _action.Classify(ex, item), clock.Elapsed);
+        }
+        if (failed is not null) await EmitAsync(failed).ConfigureAwait(false);
+    }
+
+    async ValueTask EmitAsync(TResult result)
+    {
+        if (result is ITransferOutcome outcome)
+        {
+            _counters.Completed(outcome.Status, Math.Max(0, outcome.Size));
+            if (outcome.Error is { IsFatalForRun: true } fatal) Fail(fatal);
+        }
+        await _output.Writer.WriteAsync(result, Token).ConfigureAwait(false);
+    }
+
+    async Task ReportProgressAsync(IProgress<TransferProgress> progress)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.ProgressInterval, _options.TimeProvider, _background.Token).ConfigureAwait(false);
+                progress.Report(GetProgress());
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Releases the request budget. Requests made after the run (writing what it produced, such as a tar
+    /// index) may still use it until then.</summary>
+    public void Dispose()
+    {
+        _background.Cancel();
+        Budget.Dispose();
+    }
+
+    async Task<TransferSummary> FinishAsync(Task controller, Task reporting)
+    {
+        try { await _workers.ConfigureAwait(false); }
+        finally
+        {
+            // The linked source is not disposed: a late Fail() may still cancel it.
+            _output.Writer.TryComplete(_fatal);
+            _background.Cancel();
+            await Task.WhenAll(controller, reporting).ConfigureAwait(false);
+            _options.Progress?.Report(GetProgress());
+        }
+        if (_fatal is not null) throw _fatal;
+        Token.ThrowIfCancellationRequested();
+        return _action.Summarize(_counters.Summary(_action.Operation, Elapsed, Budget, _options.WhatIf));
+    }
+}

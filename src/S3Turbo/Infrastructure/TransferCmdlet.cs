@@ -1,0 +1,157 @@
+using System.Management.Automation;
+using System.Threading.Channels;
+using S3Turbo.Engine.Connection;
+
+namespace S3Turbo.Infrastructure;
+
+/// <summary>The life cycle every bulk cmdlet shares, over one <see cref="TransferEngine{TItem,TResult}"/>: connect,
+/// one confirmation for the run through PowerShell's own ShouldProcess (-WhatIf turns the run into a dry run whose
+/// items are listed by ShouldProcess), the engine's checks, planning each record's inputs (a bad input is a
+/// non-terminating error, a failure every input would share stops the run), the result pump (failures as
+/// ErrorRecords, -PassThru), the summary, and on a stop or failure waiting for the engine to clean up (abort its
+/// multipart uploads) before control returns. A cmdlet adds its parameters, the engine it starts and its inputs.</summary>
+public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem : TransferItem where TResult : class
+{
+    TransferEngine<TItem, TResult>? _engine;
+    Task? _pump;
+    bool _declined;
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    /// <summary>The running engine (set in BeginProcessing).</summary>
+    protected TransferEngine<TItem, TResult> Engine => _engine ?? throw new InvalidOperationException("The engine starts in BeginProcessing.");
+
+    /// <summary>What the run writes to, and what it does there, for the one confirmation ("s3://b/p/", "Upload files").</summary>
+    protected abstract (string Target, string Action) RunDescription { get; }
+
+    /// <summary>Starts the engine; options must carry <paramref name="whatIf"/> and <paramref name="progress"/>.</summary>
+    protected abstract TransferEngine<TItem, TResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress);
+
+    /// <summary>The inputs of the current record, each planned (and its errors reported) on its own.</summary>
+    protected abstract IEnumerable<TransferInput> PlanRecord();
+
+    /// <summary>Inputs held back until the end of the input (piped files waiting for their common root).</summary>
+    protected virtual IEnumerable<TransferInput> PlanEnd() => Array.Empty<TransferInput>();
+
+    /// <summary>For a dry-run result: what ShouldProcess lists ("a → s3://b/k (12 bytes)", "Upload"); null for others.</summary>
+    protected abstract (string Target, string Action)? DescribeDryRun(TResult result);
+
+    /// <summary>Anything else a result means to this cmdlet (a warning, an index entry written); runs on the pump.</summary>
+    protected virtual ValueTask OnResultAsync(TResult result, CancellationToken cancellationToken) => default;
+
+    /// <summary>Whether a result goes to the pipeline (default: with -PassThru).</summary>
+    protected virtual bool ShouldOutput(TResult result) => PassThru;
+
+    /// <summary>The work after the last result (completing outputs); may enrich the summary.</summary>
+    protected virtual Task<TransferSummary> CompleteRunAsync(TransferSummary summary, CancellationToken cancellationToken) => Task.FromResult(summary);
+
+    /// <summary>Clean-up after a stop or a failure (dropping outputs not completed).</summary>
+    protected virtual ValueTask AbandonRunAsync() => default;
+
+    /// <summary>Whether the summary goes to the pipeline (default: unless -PassThru sent every result).</summary>
+    protected virtual bool ShouldOutputSummary => !PassThru;
+
+    protected override void BeginProcessing()
+    {
+        var connection = ConnectOrThrow();
+        var (target, action) = RunDescription;
+        // One confirmation for the whole run (-Confirm). With -WhatIf (or $WhatIfPreference) PowerShell answers no and
+        // says why: the run then decides every item and lists each through ShouldProcess, writing nothing.
+        bool whatIf = false;
+        if (!ShouldProcess($"{action} to {target}", $"{action} to {target}?", action, out var reason))
+        {
+            whatIf = reason == ShouldProcessReason.WhatIf;
+            _declined = !whatIf;
+            if (_declined) return;
+        }
+        try { _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress)); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
+        _engine!.Budget.ConcurrencyChanged += (before, after) => TryWriteVerbose($"Request concurrency {before} → {after}.");
+        base.BeginProcessing();
+    }
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
+    {
+        await Engine.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        _pump = PumpResultsAsync(cancellationToken);
+    });
+
+    protected override void ProcessRecord()
+    {
+        if (_declined) return;
+        // Planning may read session state (path resolution), so the inputs are made here on the pipeline thread.
+        _recordInputs = PlanRecord().ToList();
+        base.ProcessRecord();
+    }
+
+    List<TransferInput> _recordInputs = new();
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(() => AddInputsAsync(_recordInputs, cancellationToken));
+
+    protected override Task EndProcessingAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
+    {
+        await AddInputsAsync(PlanEnd(), cancellationToken).ConfigureAwait(false);
+        Engine.CompleteAdding();
+        if (_pump is not null) await _pump.ConfigureAwait(false);
+        var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await WriteVerboseAsync($"{summary.Operation}: {summary.ItemsTransferred:N0} done, {summary.ItemsSkipped:N0} skipped, {summary.ItemsFailed:N0} failed, " +
+            $"{summary.BytesTransferred:N0} bytes in {summary.Elapsed.TotalSeconds:N2} s.").ConfigureAwait(false);
+        if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
+    });
+
+    async Task AddInputsAsync(IEnumerable<TransferInput> inputs, CancellationToken cancellationToken)
+    {
+        foreach (var input in inputs)
+        {
+            long added;
+            try { added = await input.AddAsync(cancellationToken).ConfigureAwait(false); }
+            catch (S3TurboException ex) when (!ex.IsFatalForRun && ex.Kind != FailureKind.Stopped)
+            {
+                // A bad input (an invalid URI, a missing source bucket, overlapping prefixes) concerns that input only.
+                await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false);
+                continue;
+            }
+            if (added == 0 && input.WarningWhenEmpty is { } warning) await WriteWarningAsync(warning).ConfigureAwait(false);
+        }
+    }
+
+    async Task PumpResultsAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var result in Engine.Results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (result is ITransferOutcome { Status: TransferStatus.Failed, Error: { } error }) await WriteErrorAsync(ToErrorRecord(error)).ConfigureAwait(false);
+            else if (DescribeDryRun(result) is var (target, action)) await ShouldProcessAsync(target, action).ConfigureAwait(false);
+            await OnResultAsync(result, cancellationToken).ConfigureAwait(false);
+            if (ShouldOutput(result)) await WriteObjectAsync(result).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>On a stop or failure: no more input, wait for the engine to finish cleaning up, then report. When
+    /// adding failed because the run had already stopped, the reason it stopped is the error to report.</summary>
+    async Task GuardAsync(Func<Task> body)
+    {
+        try { await body().ConfigureAwait(false); }
+        catch (Exception ex) when (_engine is not null)
+        {
+            _engine.CompleteAdding();
+            try { await _engine.Completion.ConfigureAwait(false); } catch (Exception) when (ex is not ChannelClosedException) { }
+            try { if (_pump is not null) await _pump.ConfigureAwait(false); } catch (Exception) { /* the first error is the one to report */ }
+            await AbandonRunAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _engine?.Dispose();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>One input of a record (a prefix, a URI, a path): adding it plans and queues its items.</summary>
+    protected readonly record struct TransferInput(Func<CancellationToken, Task<long>> AddAsync, string? WarningWhenEmpty = null);
+
+    protected TransferInput Input(IAsyncEnumerable<TItem> items, string? warningWhenEmpty = null) => new(ct => Engine.AddAllAsync(items, ct), warningWhenEmpty);
+    protected TransferInput Input(IEnumerable<TItem> items) => new(ct => Engine.AddAllAsync(items, ct));
+    /// <summary>An input found bad while it was read (an invalid URI): reported as its own error.</summary>
+    protected static TransferInput Rejected(S3TurboException error) => new(_ => Task.FromException<long>(error));
+}

@@ -1,0 +1,22 @@
+using S3Turbo.Engine.Upload;
+
+namespace S3Turbo.Engine.Tests;
+
+public class ErrorClassifierTests
+{
+    [Theory]
+    [InlineData("NoSuchBucket", 404, "BucketNotFound", true)]
+    [InlineData("SignatureDoesNotMatch", 403, "InvalidCredentials", true)]
+    [InlineData("InvalidAccessKeyId", 403, "InvalidCredentials", true)]
+    [InlineData("AccessDenied", 403, "AccessDenied", false)]
+    [InlineData("XAmzContentSHA256Mismatch", 400, "ChecksumNotSupportedByStore", true)]
+    [InlineData("SlowDown", 503, "Throttled", false)]
+    public void Service_errors_get_stable_ids_and_run_fatality(string code, int status, string errorId, bool fatal)
+    {
+        var ex = new Amazon.S3.AmazonS3Exception("msg") { ErrorCode = code, StatusCode = (System.Net.HttpStatusCode)status };
+        var classified = ErrorClassifier.Classify(ex, "bucket", "key");
+        Assert.Equal(errorId, classified.ErrorId);
+        Assert.Equal(fatal, classified.IsFatalForRun);
+        if (errorId == "ChecksumNotSupportedByStore") Assert.Contains("-RequestChecksumCalculation WhenRequired", classified.Message);
+    }
+}
