@@ -1,6 +1,6 @@
 @{
-    # build.ps1 stamps ModuleVersion from Directory.Build.props into the published copy.
     RootModule           = 'S3Turbo.psm1'
+    # The one place the version is written: the assemblies (Directory.Build.props), the package and build.ps1 read it here.
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core', 'Desktop')
     GUID                 = '5e2b8f6c-7a1d-4c39-9b54-3f0d1e8a6c21'
