@@ -155,7 +155,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     {
         using var client = S3ClientFactory.Create(TestS3.Options(endpoint: "http://127.0.0.1:9"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<S3TurboException>(() => Preflight.CheckBucketAsync(client, "any-bucket", default));
+        var ex = await Assert.ThrowsAsync<S3TurboException>(() => Preflight.CheckBucketAsync(new RequestBudget(client, 2), "any-bucket", default));
         Assert.Equal(ErrorIds.EndpointUnreachable, ex.ErrorId);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }

@@ -82,10 +82,6 @@ public sealed class S3Connection : IDisposable
     static Amazon.Runtime.AWSCredentials? WrapCredential(object candidate) =>
         ForeignCredentials.TryWrap(candidate) ?? ForeignCredentials.TryWrap(candidate.GetType().GetProperty("Credentials")?.GetValue(candidate));
 
-    /// <summary>Wraps an existing client (engine tests and embedders).</summary>
-    public static S3Connection FromClient(IAmazonS3 client, S3ConnectionOptions? options = null) =>
-        new(client, options ?? new S3ConnectionOptions(), "caller-supplied client");
-
     /// <summary>Every AWS region the SDK knows, for tab completion.</summary>
     public static IEnumerable<(string Name, string DisplayName)> KnownRegions() =>
         RegionEndpoint.EnumerableAllRegions.Select(r => (r.SystemName, r.DisplayName));

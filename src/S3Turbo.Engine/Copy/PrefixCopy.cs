@@ -74,17 +74,16 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
 
     public static (TransferEngine<CopyItem, CopyResult> Engine, PrefixCopy Copy) Start(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
     {
-        options.Validate();
-        var budget = options.CreateBudget(s3);
-        var copy = new PrefixCopy(budget, options);
-        return (new TransferEngine<CopyItem, CopyResult>(copy, budget, options, cancellationToken), copy);
+        PrefixCopy? copy = null;
+        var engine = options.Start(s3, budget => copy = new PrefixCopy(budget, options), cancellationToken);
+        return (engine, copy!);
     }
 
     public override string Operation => "Copy";
     public override long SizeOf(CopyItem item) => item.Source.Size;
 
     /// <summary>Checks the destination bucket once, before anything is listed or copied.</summary>
-    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.DestinationBucket, cancellationToken);
+    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_budget, _options.DestinationBucket, cancellationToken);
 
     /// <summary>Every object under the source prefix that the filter accepts, in listing order. In Add/Update mode
     /// the destination is listed alongside (a merge join), so no object needs a HEAD to be compared.</summary>
@@ -114,7 +113,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         BucketNames.Validate(sourceBucket);
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
         CheckNoOverlap(sourceBucket, prefix);
-        if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_s3, sourceBucket, cancellationToken).ConfigureAwait(false);
+        if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_budget, sourceBucket, cancellationToken).ConfigureAwait(false);
         var relative = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
         yield return MapItem(new ListedObject(sourceBucket, key, size ?? -1, etag, null, null), relative);
     }
@@ -139,13 +138,8 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     CopyItem MapItem(ListedObject source, string relative)
     {
         var destinationKey = _destinationPrefix + relative;
-        int keyBytes = System.Text.Encoding.UTF8.GetByteCount(destinationKey);
-        return new CopyItem(source, destinationKey)
-        {
-            Failure = keyBytes <= KeyMapper.MaxKeyBytes ? null : new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
-                $"The destination key for s3://{source.BucketName}/{source.Key} would be {keyBytes} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.",
-                $"s3://{source.BucketName}/{source.Key}"),
-        };
+        string sourceUri = $"s3://{source.BucketName}/{source.Key}";
+        return new CopyItem(source, destinationKey) { Failure = KeyMapper.CheckLength(destinationKey, $"The destination key for {sourceUri}", sourceUri) };
     }
 
     public override async IAsyncEnumerable<CopyResult> RunAsync(CopyItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -104,8 +104,11 @@ public sealed class S3ObjectStream : Stream
 
     /// <summary>A stream with a request budget of its own: read-ahead's fetch slots plus two, so a demand read
     /// never waits behind read-ahead.</summary>
-    public static Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
-        OpenAsync(new RequestBudget(s3, options.MaxConcurrentFetches + 2), ownsBudget: true, options, cancellationToken);
+    public static Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate(); // before the budget is sized from the options
+        return OpenAsync(new RequestBudget(s3, options.MaxConcurrentFetches + 2), ownsBudget: true, options, cancellationToken);
+    }
 
     /// <summary>A stream whose requests go through a run's budget (Get-S3TarIndex opens one per archive).</summary>
     public static Task<S3ObjectStream> OpenAsync(RequestBudget budget, ObjectStreamOptions options, CancellationToken cancellationToken = default) =>
@@ -115,11 +118,14 @@ public sealed class S3ObjectStream : Stream
     static async Task<S3ObjectStream> OpenAsync(RequestBudget budget, bool ownsBudget, ObjectStreamOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
+        bool opened = false;
         try
         {
             var head = await budget.RunAsync(ct => budget.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest
                 { BucketName = options.BucketName, Key = options.Key, VersionId = options.VersionId }, ct), 0, cancellationToken).ConfigureAwait(false);
-            return new S3ObjectStream(budget, ownsBudget, options, head.ContentLength, head.ETag, head.VersionId);
+            var stream = new S3ObjectStream(budget, ownsBudget, options, head.ContentLength, head.ETag, head.VersionId);
+            opened = true;
+            return stream;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
         {
@@ -129,6 +135,10 @@ public sealed class S3ObjectStream : Stream
         catch (Exception ex) when (ex is not OperationCanceledException and not S3TurboException)
         {
             throw ErrorClassifier.Classify(ex, options.BucketName, options.Key);
+        }
+        finally
+        {
+            if (!opened && ownsBudget) budget.Dispose(); // no stream will release it
         }
     }
 

@@ -29,12 +29,12 @@ public static class Preflight
     /// <summary>One HEAD on the bucket: a missing bucket, rejected credentials or an unreachable endpoint become a
     /// single terminating error. A 403 on HEAD alone may just mean no s3:ListBucket right, so it is probed once more
     /// with a request whose error body tells bad credentials from missing permissions.</summary>
-    public static async Task CheckBucketAsync(IAmazonS3 s3, string bucket, CancellationToken cancellationToken)
+    public static async Task CheckBucketAsync(RequestBudget budget, string bucket, CancellationToken cancellationToken)
     {
         BucketNames.Validate(bucket);
         try
         {
-            await s3.GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = bucket }, cancellationToken).ConfigureAwait(false);
+            await budget.RunAsync(ct => budget.Client.GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = bucket }, ct), 0, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.Forbidden && ex.ErrorCode is "AccessDenied" or "AllAccessDisabled")
         {

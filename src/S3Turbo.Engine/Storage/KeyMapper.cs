@@ -35,10 +35,7 @@ public sealed class KeyMapper
             throw new S3TurboException(ErrorIds.OutsideBasePath, FailureKind.InvalidArgument,
                 $"'{fullPath}' is not under the base path '{_basePath}'; pass -BasePath to say what keys are relative to.", fullPath);
         var key = _prefix + relative.Replace(Path.DirectorySeparatorChar, '/').Replace(Path.AltDirectorySeparatorChar, '/');
-        if (Encoding.UTF8.GetByteCount(key) > MaxKeyBytes)
-            throw new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
-                $"The key for '{fullPath}' is {Encoding.UTF8.GetByteCount(key)} bytes; S3 allows at most {MaxKeyBytes}.", fullPath);
-        return key;
+        return CheckLength(key, $"The key for '{fullPath}'", fullPath) is { } tooLong ? throw tooLong : key;
     }
 
     /// <summary>The deepest directory that contains all the given paths.</summary>
@@ -62,5 +59,13 @@ public sealed class KeyMapper
         while (n < sa.Length && n < sb.Length && string.Equals(sa[n], sb[n], comparison)) n++;
         var joined = string.Join(Path.DirectorySeparatorChar, sa.Take(n));
         return joined.Length == 0 ? Path.DirectorySeparatorChar.ToString() : joined;
+    }
+
+    /// <summary>The KeyTooLong failure for a key longer than S3 allows (1,024 UTF-8 bytes), else null.</summary>
+    public static S3TurboException? CheckLength(string key, string description, object target)
+    {
+        int bytes = Encoding.UTF8.GetByteCount(key);
+        return bytes <= MaxKeyBytes ? null : new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
+            $"{description} is {bytes} bytes; S3 allows at most {MaxKeyBytes}.", target);
     }
 }

@@ -127,7 +127,8 @@ public sealed class MultipartUploadSession
     {
         if (UploadId is null) return;
         // Tried again until the deadline, not just through the SDK's own retries: those are spent within seconds when
-        // the store is briefly unreachable (the gateway-restart suite left an upload open that way).
+        // the store is briefly unreachable (the gateway-restart suite left an upload open that way). The one request
+        // that bypasses the budget: clean-up must not wait behind a full budget or be cancelled with the run.
         using var timeout = new CancellationTokenSource(AbortTimeout);
         var pause = TimeSpan.FromMilliseconds(500);
         while (!timeout.IsCancellationRequested)

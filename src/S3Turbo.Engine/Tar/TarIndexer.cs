@@ -62,10 +62,9 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
 
     public static (TransferEngine<TarArchiveItem, object> Engine, TarIndexer Indexer) Start(IAmazonS3 s3, TarIndexOptions options, CancellationToken cancellationToken)
     {
-        options.Validate();
-        var budget = options.CreateBudget(s3);
-        var indexer = new TarIndexer(budget, options);
-        return (new TransferEngine<TarArchiveItem, object>(indexer, budget, options, cancellationToken), indexer);
+        TarIndexer? indexer = null;
+        var engine = options.Start(s3, budget => indexer = new TarIndexer(budget, options), cancellationToken);
+        return (engine, indexer!);
     }
 
     public override string Operation => "TarIndex";

@@ -53,7 +53,6 @@ public sealed class RequestBudget : IDisposable
 
     /// <summary>The client every request of the run is sent with.</summary>
     public IAmazonS3 Client { get; }
-    public bool IsAdaptive => _controller is not null;
     public int Concurrency => _limiter.Limit;
     public int PeakConcurrency => Math.Max(_controller?.PeakLimit ?? 0, _limiter.Limit);
     public int ThrottleEvents => _controller?.Throttles ?? 0;

@@ -26,18 +26,21 @@ public class TransferOptions
     /// <summary>The clock of the control and progress loops (tests step a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Checks the options before anything starts (the request budget checks its own).</summary>
     public virtual void Validate()
     {
-        if (MaxConcurrency is < 1)
-            throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument,
-                $"-MaxConcurrency {MaxConcurrency} is not valid: it must be at least 1.", MaxConcurrency);
         if (MaxItemsInFlight < 1)
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"{MaxItemsInFlight} items in flight is not valid: at least 1.", MaxItemsInFlight);
     }
 
-    /// <summary>The run's one request budget.</summary>
-    public RequestBudget CreateBudget(IAmazonS3 s3) =>
-        new(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
+    /// <summary>Validates these options and starts a run: its one request budget, the action over it, the engine.</summary>
+    public TransferEngine<TItem, TResult> Start<TItem, TResult>(IAmazonS3 s3, Func<RequestBudget, TransferAction<TItem, TResult>> createAction,
+        CancellationToken cancellationToken) where TItem : TransferItem where TResult : class
+    {
+        Validate();
+        var budget = new RequestBudget(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
+        return new TransferEngine<TItem, TResult>(createAction(budget), budget, this, cancellationToken);
+    }
 }
 
 /// <summary>Runs a bulk operation: planned items go through a bounded queue to N workers that run the action on
@@ -76,7 +79,7 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
 
     public RequestBudget Budget { get; }
     /// <summary>Cancelled when the caller cancels or a fatal failure stops the run.</summary>
-    public CancellationToken Token { get; }
+    CancellationToken Token { get; }
     public ChannelReader<TResult> Results => _output.Reader;
     /// <summary>The action's checks made once before the first item (see TransferAction.PrepareAsync).</summary>
     public Task PrepareAsync(CancellationToken cancellationToken) => _action.PrepareAsync(cancellationToken);

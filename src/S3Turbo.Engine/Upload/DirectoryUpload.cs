@@ -55,18 +55,14 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
     public static TransferEngine<UploadItem, UploadResult> Start(S3Connection connection, UploadOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static TransferEngine<UploadItem, UploadResult> Start(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken)
-    {
-        options.Validate();
-        var budget = options.CreateBudget(s3);
-        return new TransferEngine<UploadItem, UploadResult>(new DirectoryUpload(budget, options), budget, options, cancellationToken);
-    }
+    public static TransferEngine<UploadItem, UploadResult> Start(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken) =>
+        options.Start(s3, budget => new DirectoryUpload(budget, options), cancellationToken);
 
     public override string Operation => "Upload";
     public override long SizeOf(UploadItem item) => item.SkipReason is null ? item.Snapshot.Length : 0;
 
     /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work.</summary>
-    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_s3, _options.BucketName, cancellationToken);
+    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_budget, _options.BucketName, cancellationToken);
 
     public override async IAsyncEnumerable<UploadResult> RunAsync(UploadItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -29,9 +29,7 @@ public sealed class UploadStreamOptions
         BucketNames.Validate(BucketName);
         if (string.IsNullOrEmpty(Key))
             throw new S3TurboException(ErrorIds.InvalidKey, FailureKind.InvalidArgument, "-Key is empty: an object needs a key.", Key);
-        if (System.Text.Encoding.UTF8.GetByteCount(Key) > KeyMapper.MaxKeyBytes)
-            throw new S3TurboException(ErrorIds.KeyTooLong, FailureKind.InvalidArgument,
-                $"The key is {System.Text.Encoding.UTF8.GetByteCount(Key)} bytes; S3 allows at most {KeyMapper.MaxKeyBytes}.", Key);
+        if (KeyMapper.CheckLength(Key, "The key", Key) is { } tooLong) throw tooLong;
         PartSizing.Validate(PartSize);
         if (MaxPartsInFlight is < 1 or > 64)
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"-MaxPartsInFlight {MaxPartsInFlight} must be between 1 and 64.", MaxPartsInFlight);
@@ -63,6 +61,7 @@ public sealed class S3UploadStream : Stream
     readonly object _gate = new();
     readonly long _basePartSize;
     MultipartUploadSession? _multipart;
+    Task? _starting;
     byte[]? _current;
     int _filled;
     long _position;
@@ -78,7 +77,14 @@ public sealed class S3UploadStream : Stream
 
     /// <summary>A stream with a request budget of its own: one slot per part in flight, plus Initiate/Complete/Abort.</summary>
     public S3UploadStream(IAmazonS3 s3, UploadStreamOptions options, CancellationToken cancellationToken = default)
-        : this(new RequestBudget(s3, options.MaxPartsInFlight + 1), ownsBudget: true, options, cancellationToken) { }
+        : this(OwnBudget(s3, options), ownsBudget: true, options, cancellationToken) { }
+
+    /// <summary>Validated first: the budget is sized from the options, and a bad value must be named as itself.</summary>
+    static RequestBudget OwnBudget(IAmazonS3 s3, UploadStreamOptions options)
+    {
+        options.Validate();
+        return new RequestBudget(s3, options.MaxPartsInFlight + 1);
+    }
 
     /// <summary>A stream whose requests go through a run's budget (the index objects of Get-S3TarIndex).</summary>
     public S3UploadStream(RequestBudget budget, UploadStreamOptions options, CancellationToken cancellationToken = default)
@@ -220,7 +226,9 @@ public sealed class S3UploadStream : Stream
                 _multipart = new MultipartUploadSession(_budget, BucketName, Key);
                 var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key };
                 _options.Settings.ApplyTo(initiate, Key);
-                await _multipart.StartAsync(initiate, _cancel.Token).ConfigureAwait(false);
+                var starting = _multipart.StartAsync(initiate, _cancel.Token);
+                lock (_gate) _starting = starting; // an abort from another thread waits for it
+                await starting.ConfigureAwait(false);
             }
             await _slots.WaitAsync(_cancel.Token).ConfigureAwait(false);
         }
@@ -273,7 +281,9 @@ public sealed class S3UploadStream : Stream
     async Task AbortUploadAsync()
     {
         Task[] running;
-        lock (_gate) running = _parts.ToArray<Task>();
+        // A CreateMultipartUpload still in flight counts too: until it answers there is no UploadId to abort (a stop
+        // during it returned with the upload still open for a moment; the session aborts it once it knows the id).
+        lock (_gate) running = _starting is null ? _parts.ToArray<Task>() : _parts.Append(_starting).ToArray();
         try { await Task.WhenAll(running).ConfigureAwait(false); } catch (Exception) { /* the first failure is the one reported */ }
         if (_multipart is not null) await _multipart.AbortAsync().ConfigureAwait(false);
     }

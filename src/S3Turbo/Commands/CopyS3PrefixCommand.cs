@@ -54,7 +54,7 @@ public sealed class CopyS3PrefixCommand : TransferCmdlet<CopyItem, CopyResult>
     S3Path _destination;
 
     protected override string ProgressActivity => $"Copy-S3Prefix → {_destination}";
-    protected override (string Target, string Action) RunDescription => ((_destination = ResolveDestination()).ToString(), "Copy objects");
+    protected override (string Target, string Action) DescribeRun() => ((_destination = ResolveDestination()).ToString(), "Copy objects");
 
     protected override TransferEngine<CopyItem, CopyResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {

@@ -39,7 +39,7 @@ public sealed class GetS3TarIndexCommand : TransferCmdlet<TarArchiveItem, object
     TarIndexOutput? _output;
 
     protected override string ProgressActivity => "Get-S3TarIndex";
-    protected override (string Target, string Action) RunDescription =>
+    protected override (string Target, string Action) DescribeRun() =>
         (OutFile ?? (DestinationBucket is null ? "the pipeline" : $"s3://{DestinationBucket}/{DestinationKey ?? DestinationPrefix}"), "Index tar archives");
 
     protected override TransferEngine<TarArchiveItem, object> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)

@@ -39,7 +39,7 @@ public sealed class SendS3DirectoryCommand : TransferCmdlet<UploadItem, UploadRe
     DirectoryUploadPlan? _plan;
 
     protected override string ProgressActivity => $"Send-S3Directory → s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}";
-    protected override (string Target, string Action) RunDescription => ($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
+    protected override (string Target, string Action) DescribeRun() => ($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
 
     protected override TransferEngine<UploadItem, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {

@@ -15,14 +15,16 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     TransferEngine<TItem, TResult>? _engine;
     Task? _pump;
     bool _declined;
+    List<TransferInput> _recordInputs = new();
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     /// <summary>The running engine (set in BeginProcessing).</summary>
     protected TransferEngine<TItem, TResult> Engine => _engine ?? throw new InvalidOperationException("The engine starts in BeginProcessing.");
 
-    /// <summary>What the run writes to, and what it does there, for the one confirmation ("s3://b/p/", "Upload files").</summary>
-    protected abstract (string Target, string Action) RunDescription { get; }
+    /// <summary>What the run writes to, and what it does there, for the one confirmation ("s3://b/p/", "Upload files");
+    /// called first, so a cmdlet may resolve and check its destination here.</summary>
+    protected abstract (string Target, string Action) DescribeRun();
 
     /// <summary>Starts the engine; options must carry <paramref name="whatIf"/> and <paramref name="progress"/>.</summary>
     protected abstract TransferEngine<TItem, TResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress);
@@ -54,7 +56,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     protected override void BeginProcessing()
     {
         var connection = ConnectOrThrow();
-        var (target, action) = RunDescription;
+        var (target, action) = DescribeRun();
         // One confirmation for the whole run (-Confirm). With -WhatIf (or $WhatIfPreference) PowerShell answers no and
         // says why: the run then decides every item and lists each through ShouldProcess, writing nothing.
         bool whatIf = false;
@@ -83,8 +85,6 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
         _recordInputs = PlanRecord().ToList();
         base.ProcessRecord();
     }
-
-    List<TransferInput> _recordInputs = new();
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(() => AddInputsAsync(_recordInputs, cancellationToken));
 
@@ -117,7 +117,9 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
 
     async Task PumpResultsAsync(CancellationToken cancellationToken)
     {
-        await foreach (var result in Engine.Results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var results = Engine.Results;
+        while (await results.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (results.TryRead(out var result))
         {
             if (result is ITransferOutcome { Status: TransferStatus.Failed, Error: { } error }) await WriteErrorAsync(ToErrorRecord(error)).ConfigureAwait(false);
             else if (DescribeDryRun(result) is var (target, action)) await ShouldProcessAsync(target, action).ConfigureAwait(false);
