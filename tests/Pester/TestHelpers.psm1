@@ -33,7 +33,10 @@ function Get-TestObjects([string] $Bucket, [string] $Prefix) {
     $s3 = Get-TestS3Client
     $token = $null
     do {
-        $page = Wait-Task ($s3.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $Bucket; Prefix = $Prefix; ContinuationToken = $token }))
+        $request = [Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $Bucket; Prefix = $Prefix }
+        # Set only when there is one: a $null cast to a string property becomes "", which Ceph ignores and moto rejects.
+        if ($token) { $request.ContinuationToken = $token }
+        $page = Wait-Task ($s3.ListObjectsV2Async($request))
         $page.S3Objects
         $token = if ($page.IsTruncated) { $page.NextContinuationToken } else { $null }
     } while ($token)
