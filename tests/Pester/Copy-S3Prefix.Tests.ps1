@@ -127,6 +127,17 @@ Describe 'Copy-S3Prefix' {
             $summary.ItemsTransferred | Should -Be 0
         }
 
+        It 'a destination given twice, or not at all, stops the run with <ErrorId> before anything is copied' -ForEach @(
+            @{ ErrorId = 'AmbiguousDestination'; Destination = @{ Destination = 's3://x-bucket/p/'; DestinationBucket = 'x-bucket' } }
+            @{ ErrorId = 'NoDestination'; Destination = @{} }
+        ) {
+            $err = $null
+            try { Copy-S3Prefix -Source "s3://$source/meta/" @Destination @s3 -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be "$ErrorId,S3Turbo.Commands.CopyS3PrefixCommand"
+            "$($err.CategoryInfo.Category)" | Should -Be 'InvalidArgument'
+            $err.Exception.Message | Should -Match 'destination'
+        }
+
         It 'an empty prefix copies nothing and says so' {
             $summary = Copy-S3Prefix "s3://$source/nothing-here/" "s3://$target/empty/" -WarningVariable warnings -WarningAction SilentlyContinue @s3
             $summary.ItemsTransferred | Should -Be 0

@@ -72,18 +72,14 @@ public sealed class CopyS3PrefixCommand : TransferCmdlet<CopyItem, CopyResult>
     S3Path ResolveDestination()
     {
         if (Destination is not null && (DestinationBucket is not null || DestinationPrefix is not null))
-            ThrowRunFailure(new S3TurboException("AmbiguousDestination", FailureKind.InvalidArgument,
-                "Give the destination either as -Destination s3://bucket/prefix/ or as -DestinationBucket (and -DestinationPrefix), not both.", Destination));
-        if (DestinationBucket is null && Destination is null)
-            ThrowRunFailure(new S3TurboException("NoDestination", FailureKind.InvalidArgument,
-                "No destination: give -Destination s3://bucket/prefix/ or -DestinationBucket (and -DestinationPrefix).", null));
-        try
-        {
-            if (Destination is not null) return S3Path.Parse(Destination, nameof(Destination));
-            BucketNames.Validate(DestinationBucket);
-            return new S3Path(DestinationBucket!, DestinationPrefix ?? "");
-        }
-        catch (S3TurboException ex) { ThrowRunFailure(ex); throw; }
+            throw new S3TurboException("AmbiguousDestination", FailureKind.InvalidArgument,
+                "Give the destination either as -Destination s3://bucket/prefix/ or as -DestinationBucket (and -DestinationPrefix), not both.", Destination);
+        if (Destination is not null) return S3Path.Parse(Destination, nameof(Destination));
+        if (DestinationBucket is null)
+            throw new S3TurboException("NoDestination", FailureKind.InvalidArgument,
+                "No destination: give -Destination s3://bucket/prefix/ or -DestinationBucket (and -DestinationPrefix).", null);
+        BucketNames.Validate(DestinationBucket);
+        return new S3Path(DestinationBucket, DestinationPrefix ?? "");
     }
 
     protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch

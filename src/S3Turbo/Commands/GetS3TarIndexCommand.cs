@@ -115,15 +115,14 @@ public sealed class GetS3TarIndexCommand : TransferCmdlet<TarArchiveItem, object
 
     protected override async Task<TransferSummary> CompleteRunAsync(TransferSummary summary, CancellationToken cancellationToken)
     {
-        var tar = (TarIndexSummary)summary;
-        if (_output is not null)
-        {
-            await _output.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            tar = tar with { Outputs = _output.Written.ToArray() };
-        }
-        await WriteVerboseAsync($"{tar.Archives} archives ({tar.ArchivesFailed} failed), {tar.Entries} entries; read {tar.BytesRead:N0} of {tar.ArchiveBytes:N0} bytes ({tar.PercentRead:N2}%) in {tar.Requests} requests.").ConfigureAwait(false);
-        return tar;
+        if (_output is null) return summary;
+        await _output.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return (TarIndexSummary)summary with { Outputs = _output.Written.ToArray() };
     }
+
+    protected override string DescribeSummary(TransferSummary summary) => summary is TarIndexSummary tar
+        ? $"{tar.Archives} archives ({tar.ArchivesFailed} failed), {tar.Entries} entries; read {tar.BytesRead:N0} of {tar.ArchiveBytes:N0} bytes ({tar.PercentRead:N2}%) in {tar.Requests} requests."
+        : base.DescribeSummary(summary);
 
     /// <summary>On stop or failure: every output not yet completed is dropped.</summary>
     protected override async ValueTask AbandonRunAsync()

@@ -23,7 +23,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     protected TransferEngine<TItem, TResult> Engine => _engine ?? throw new InvalidOperationException("The engine starts in BeginProcessing.");
 
     /// <summary>What the run writes to, and what it does there, for the one confirmation ("s3://b/p/", "Upload files");
-    /// called first, so a cmdlet may resolve and check its destination here.</summary>
+    /// called first, so a cmdlet may resolve and check its destination here (an S3TurboException stops the run).</summary>
     protected abstract (string Target, string Action) DescribeRun();
 
     /// <summary>Starts the engine; options must carry <paramref name="whatIf"/> and <paramref name="progress"/>.</summary>
@@ -47,6 +47,11 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     /// <summary>The work after the last result (completing outputs); may enrich the summary.</summary>
     protected virtual Task<TransferSummary> CompleteRunAsync(TransferSummary summary, CancellationToken cancellationToken) => Task.FromResult(summary);
 
+    /// <summary>The summary as one verbose line.</summary>
+    protected virtual string DescribeSummary(TransferSummary summary) =>
+        $"{summary.Operation}: {summary.ItemsTransferred:N0} done, {summary.ItemsSkipped:N0} skipped, {summary.ItemsFailed:N0} failed, " +
+        $"{summary.BytesTransferred:N0} bytes in {summary.Elapsed.TotalSeconds:N2} s.";
+
     /// <summary>Clean-up after a stop or a failure (dropping outputs not completed).</summary>
     protected virtual ValueTask AbandonRunAsync() => default;
 
@@ -56,7 +61,10 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     protected override void BeginProcessing()
     {
         var connection = ConnectOrThrow();
-        var (target, action) = DescribeRun();
+        (string Target, string Action) run = default;
+        try { run = DescribeRun(); }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
+        var (target, action) = run;
         // One confirmation for the whole run (-Confirm). With -WhatIf (or $WhatIfPreference) PowerShell answers no and
         // says why: the run then decides every item and lists each through ShouldProcess, writing nothing.
         bool whatIf = false;
@@ -72,7 +80,8 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
         base.BeginProcessing();
     }
 
-    protected override Task BeginProcessingAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
+    // Not reached when the run was declined: BeginProcessing and ProcessRecord return before calling the base.
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         await Engine.PrepareAsync(cancellationToken).ConfigureAwait(false);
         _pump = PumpResultsAsync(cancellationToken);
@@ -86,7 +95,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
         base.ProcessRecord();
     }
 
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(() => AddInputsAsync(_recordInputs, cancellationToken));
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken) => GuardAsync(() => AddInputsAsync(_recordInputs, cancellationToken));
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken) => _declined ? Task.CompletedTask : GuardAsync(async () =>
     {
@@ -94,8 +103,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
         Engine.CompleteAdding();
         if (_pump is not null) await _pump.ConfigureAwait(false);
         var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        await WriteVerboseAsync($"{summary.Operation}: {summary.ItemsTransferred:N0} done, {summary.ItemsSkipped:N0} skipped, {summary.ItemsFailed:N0} failed, " +
-            $"{summary.BytesTransferred:N0} bytes in {summary.Elapsed.TotalSeconds:N2} s.").ConfigureAwait(false);
+        await WriteVerboseAsync(DescribeSummary(summary)).ConfigureAwait(false);
         if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
     });
 
