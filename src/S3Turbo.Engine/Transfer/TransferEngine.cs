@@ -158,7 +158,6 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     {
         var clock = Stopwatch.StartNew();
         if (item.Failure is not null) { await EmitAsync(_action.Failed(item, item.Failure, clock.Elapsed)).ConfigureAwait(false); return; }
-        TResult? failed = null;
         try
         {
             await foreach (var result in _action.RunAsync(item, _options.WhatIf, Token).ConfigureAwait(false))
@@ -166,9 +165,8 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !Token.IsCancellationRequested)
         {
-            failed = _action.Failed(item, _action.Classify(ex, item), clock.Elapsed);
+            await EmitAsync(_action.Failed(item, _action.Classify(ex, item), clock.Elapsed)).ConfigureAwait(false);
         }
-        if (failed is not null) await EmitAsync(failed).ConfigureAwait(false);
     }
 
     async ValueTask EmitAsync(TResult result)
