@@ -1,15 +1,19 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace S3Turbo.Engine.Tests;
 
-public enum FaultKind { None, ResetBeforeForwarding, ResetMidResponse, SlowDown503, InternalError500, Delay }
+public enum FaultKind { None, ResetBeforeForwarding, ResetMidResponse, SlowDown503, InternalError500, Delay, CorruptRequestBody }
 
 /// <summary>A fault applied to a share (Rate) of the requests it matches (method, and a part of the path/query).</summary>
 public sealed record FaultRule(FaultKind Kind, double Rate, string? Method = null, string? PathContains = null)
 {
-    /// <summary>For ResetMidResponse: response bytes passed on before the reset. For Delay: the delay.</summary>
+    /// <summary>For ResetMidResponse: response bytes passed on before the reset. For CorruptRequestBody: the offset in
+    /// the request body of the one byte that is flipped on its way to the server. For Delay: the delay.</summary>
     public long AfterBytes { get; init; } = 32 * 1024;
     public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -23,7 +27,9 @@ public sealed record FaultRule(FaultKind Kind, double Rate, string? Method = nul
 /// on its own: rules (tried in order) reset it before forwarding, cut its response off after some bytes, answer
 /// 503 SlowDown or 500 InternalError without forwarding, or delay it. Decisions come from one Random seeded by the
 /// test, drawn in the order requests arrive, so a failing case replays with the same seed. Responses can also be
-/// capped in bandwidth. The older byte-count mode (ResetAfterResponseBytes/ResetsRemaining) resets the first
+/// capped in bandwidth, and request bodies corrupted (one byte flipped, as a faulty link or middlebox would). With
+/// tls the proxy terminates TLS itself (a self-signed certificate; clients trust it through TrustingHttpClientFactory)
+/// and forwards plain http, so the https code paths run against the real server. The older byte-count mode (ResetAfterResponseBytes/ResetsRemaining) resets the first
 /// connections whose responses pass that many bytes.</summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -37,15 +43,30 @@ public sealed class FaultProxy : IAsyncDisposable
     volatile IReadOnlyList<FaultRule> _rules = Array.Empty<FaultRule>();
     int _resetsRemaining, _requests;
 
-    public FaultProxy(string targetEndpoint, int seed = 1)
+    readonly X509Certificate2? _certificate;
+
+    public FaultProxy(string targetEndpoint, int seed = 1, bool tls = false)
     {
         _target = new IPEndPoint(IPAddress.Loopback, new Uri(targetEndpoint).Port);
         _random = new Random(seed);
+        if (tls) _certificate = SelfSignedCertificate();
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
-    public string Endpoint => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public string Endpoint => $"{(_certificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Re-imported so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
     public IReadOnlyList<FaultRule> Rules { get => _rules; set => _rules = value; }
     /// <summary>Response bytes per second per connection; 0 for no cap.</summary>
     public long ResponseBytesPerSecond { get; set; }
@@ -93,7 +114,13 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             try
             {
-                var clientStream = client.GetStream();
+                Stream clientStream = client.GetStream();
+                if (_certificate is not null)
+                {
+                    var tls = new SslStream(clientStream);
+                    await tls.AuthenticateAsServerAsync(_certificate);
+                    clientStream = tls;
+                }
                 var (head, extra) = await ReadHeadAsync(clientStream);
                 if (head is null) return;
                 var lines = head.Split("\r\n");
@@ -122,9 +149,12 @@ public sealed class FaultProxy : IAsyncDisposable
                 var forwarded = string.Join("\r\n", lines.Where(l => !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase)).Take(lines.Length - 1))
                     .TrimEnd() + "\r\nConnection: close\r\n\r\n";
                 await serverStream.WriteAsync(Encoding.ASCII.GetBytes(forwarded), _stop.Token);
+                long? corruptAt = kind == FaultKind.CorruptRequestBody ? rule!.AfterBytes : null;
+                if (corruptAt is long at && at < extra.Length) { extra[at] ^= 0xFF; corruptAt = null; }
+                else if (corruptAt is not null) corruptAt -= extra.Length;
                 if (extra.Length > 0) await serverStream.WriteAsync(extra, _stop.Token);
                 long? cutAfter = kind == FaultKind.ResetMidResponse ? rule!.AfterBytes : null;
-                var up = Pump(clientStream, serverStream, isResponse: false, null, client, server);
+                var up = Pump(clientStream, serverStream, isResponse: false, null, client, server, corruptAt);
                 var down = Pump(serverStream, clientStream, isResponse: true, cutAfter, client, server);
                 await down;
             }
@@ -132,7 +162,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    async Task<(string? Head, byte[] Extra)> ReadHeadAsync(NetworkStream stream)
+    async Task<(string? Head, byte[] Extra)> ReadHeadAsync(Stream stream)
     {
         var buffer = new byte[64 * 1024];
         int filled = 0;
@@ -150,7 +180,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Reads the request body the client is sending (unless it waits for 100-continue), so it sees the
     /// injected answer rather than a reset while still sending.</summary>
-    async Task DrainBodyAsync(NetworkStream stream, string[] lines, int alreadyRead)
+    async Task DrainBodyAsync(Stream stream, string[] lines, int alreadyRead)
     {
         if (lines.Any(l => l.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase))) return;
         var lengthLine = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
@@ -165,7 +195,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    async Task Pump(NetworkStream from, NetworkStream to, bool isResponse, long? cutAfter, TcpClient client, TcpClient server)
+    async Task Pump(Stream from, Stream to, bool isResponse, long? cutAfter, TcpClient client, TcpClient server, long? corruptAt = null)
     {
         var buffer = new byte[16 * 1024];
         long sent = 0;
@@ -174,7 +204,8 @@ public sealed class FaultProxy : IAsyncDisposable
         while (true)
         {
             int n = await from.ReadAsync(buffer, _stop.Token);
-            if (n == 0) { try { to.Socket.Shutdown(SocketShutdown.Send); } catch (Exception) { } return; }
+            if (n == 0) { try { (to as NetworkStream)?.Socket.Shutdown(SocketShutdown.Send); } catch (Exception) { } return; }
+            if (corruptAt is long at && at < sent + n) { buffer[at - sent] ^= 0xFF; corruptAt = null; }
             long? limit = cutAfter ?? (response && sent + n > ResetAfterResponseBytes && TryTakeReset() ? ResetAfterResponseBytes : null);
             if (limit is long cut && sent + n > cut)
             {
@@ -218,4 +249,15 @@ public sealed class FaultProxy : IAsyncDisposable
         _listener.Stop();
         await _accepting;
     }
+}
+
+/// <summary>An SDK HTTP client that trusts the FaultProxy's self-signed certificate (and only for tests).</summary>
+public sealed class TrustingHttpClientFactory : Amazon.Runtime.HttpClientFactory
+{
+    public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) =>
+        new(new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            MaxConnectionsPerServer = 64,
+        });
 }
