@@ -20,6 +20,7 @@ public static class ErrorIds
     public const string BucketNotFound = "BucketNotFound";
     public const string AccessDenied = "AccessDenied";
     public const string ChecksumNotSupportedByStore = "ChecksumNotSupportedByStore";
+    public const string ChecksumMismatch = "ChecksumMismatch";
     public const string KeyTooLong = "KeyTooLong";
     public const string InvalidKey = "InvalidKey";
     public const string PathNotFound = "PathNotFound";

@@ -11,6 +11,7 @@ public class ErrorClassifierTests
     [InlineData("AccessDenied", 403, "AccessDenied", false)]
     [InlineData("XAmzContentSHA256Mismatch", 400, "ChecksumNotSupportedByStore", true)]
     [InlineData("SlowDown", 503, "Throttled", false)]
+    [InlineData("BadDigest", 400, "ChecksumMismatch", false)]
     public void Service_errors_get_stable_ids_and_run_fatality(string code, int status, string errorId, bool fatal)
     {
         var ex = new Amazon.S3.AmazonS3Exception("msg") { ErrorCode = code, StatusCode = (System.Net.HttpStatusCode)status };

@@ -47,8 +47,12 @@ public static class ErrorClassifier
             "AccessDenied" or "AllAccessDisabled" => new(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"Access denied to {where}.", target, s3),
             "XAmzContentSHA256Mismatch" =>
                 new(ErrorIds.ChecksumNotSupportedByStore, FailureKind.NotSupported,
-                    $"The store rejected the request's checksum encoding ({code}) for {where}. Many S3-compatible stores do not " +
-                    "understand the SDK's trailing checksums: retry with -RequestChecksumCalculation WhenRequired.", target, s3) { IsFatalForRun = true },
+                    $"The store found that the body it received for {where} does not match the SHA-256 signed into the request ({code}): " +
+                    "either the bytes were changed on the way (a faulty proxy or link; nothing was stored), or the store does not understand " +
+                    "the SDK's aws-chunked trailing checksums (then retry with -RequestChecksumCalculation WhenRequired).", target, s3) { IsFatalForRun = true },
+            "BadDigest" or "InvalidDigest" =>
+                new(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+                    $"The store refused the body it received for {where}: it does not match the checksum sent with it ({code}), so the bytes changed on the way; nothing was stored.", target, s3),
             "InvalidBucketName" => new(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"'{bucket}' is not a valid bucket name.", bucket, s3) { IsFatalForRun = true },
             "KeyTooLongError" => new(ErrorIds.KeyTooLong, FailureKind.InvalidArgument, $"The key is too long for S3: {where}.", target, s3),
             "SlowDown" or "Throttling" or "ThrottlingException" or "RequestLimitExceeded" or "ServiceUnavailable" =>
