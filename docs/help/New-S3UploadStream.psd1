@@ -3,7 +3,13 @@
     Description = @'
 New-S3UploadStream returns an S3Turbo.S3UploadStream: a System.IO.Stream that is writable, not readable and not seekable. Writes fill part buffers; each full part is uploaded in the background while writing goes on, several parts at once. At most -MaxPartsInFlight full parts are held (queued or uploading), so a writer faster than the network waits instead of growing memory: the stream's buffers never exceed (MaxPartsInFlight + 1) × PartSize bytes (its BufferedBytes and PeakBufferedBytes properties report them).
 
-Dispose(), Close() or Complete() finish the upload: the last part is sent and CompleteMultipartUpload lists every part's ETag and checksum in order. Data smaller than one part goes up as one PutObject. The result is verified end to end: the ETag S3 reports must equal the MD5 (or, for multipart, the MD5 of the parts' MD5s) computed over the bytes written, else the upload fails.
+Dispose(), Close() or Complete() finish the upload: the last part is sent and CompleteMultipartUpload lists every part's ETag and checksum in order. Data smaller than one part goes up as one PutObject.
+
+Verification. Every part (and a single PutObject) is sent with a CRC32C of its bytes computed here with the CPU's CRC instruction (about 0.25 CPU s/GiB), and is checked when the store answers, strongest proof first:
+- AWS S3 and stores that support its flexible checksums verify the CRC32C themselves, refuse a mismatch (BadDigest) and report it back; the reported value must equal the one sent. The object then carries the CRC32C (composite, "-N" for multipart), which is compared too, and later downloads can check it.
+- Over plain http the AWS SDK also signs each body's SHA-256 (SigV4 requires it there) and the store must check that hash before it accepts the body. Stores that ignore checksums are verified this way: Ceph 18 "Reef" accepts any x-amz-checksum-* value and reports none (measured), but refuses a body whose SHA-256 does not match.
+- Over https the body is sent unsigned (TLS protects it, as the AWS CLI does). Should the store answer without a checksum, the ETag it reports is compared with an MD5 of the part computed here (about 2 CPU s/GiB), and later parts of the upload are SHA-256-signed instead, which the store checks.
+-AlwaysCompareMd5 adds the MD5 comparison of every part and of the whole object in every case. A part the store does not hold exactly fails the upload, which is then aborted; an object whose final check fails is deleted again. SSE-KMS objects have ETags that are not MD5s: only the first two proofs apply to them. With -RequestChecksumCalculation WhenRequired no CRC32C is sent and every body is SHA-256-signed.
 
 Abort(), a part that fails beyond the AWS SDK's retries, or Ctrl+C while piping aborts the multipart upload: no partial object and no orphaned parts are left. A failed part's error surfaces from the next Write or from Complete/Dispose as an IOException naming the bucket, key and part.
 
@@ -20,6 +26,7 @@ Part size: -PartSize (default 8 MiB, at least 5 MiB) is the first part's size. W
         ExpectedSize     = 'The total size, when known in advance: the part size is then chosen so the object fits in 10,000 parts.'
         Encoding         = 'The text encoding for string input (default UTF-8 without a byte-order mark).'
         NoNewline        = 'Write piped strings without a newline after each.'
+        AlwaysCompareMd5 = 'Also compare every part''s ETag, and the object''s, with an MD5 of the bytes written (about 2 CPU s/GiB), even where the store already proved them by their CRC32C or SHA-256 (see Verification in the description).'
         ContentType      = 'The Content-Type of the object (default: guessed from the key''s extension).'
         Metadata         = 'User metadata (x-amz-meta-*) as a hashtable.'
         Header           = 'Extra HTTP headers as a hashtable.'

@@ -44,18 +44,17 @@ public sealed class MultipartUploadSession
         {
             var (request, bytes) = createPart(partNumber, ct);
             using var body = request.InputStream;
-            return await UploadPartAsync(partNumber, request, bytes, ct).ConfigureAwait(false);
+            return new PartETag(await UploadPartAsync(partNumber, request, bytes, ct).ConfigureAwait(false)) { PartNumber = partNumber };
         }, beforeComplete, cancellationToken);
 
-    /// <summary>Uploads one part (the request's InputStream must be seekable: it is rewound for each attempt) and
-    /// returns its ETag with the checksum the SDK computed, for CompleteMultipartUpload.</summary>
-    public async Task<PartETag> UploadPartAsync(int partNumber, UploadPartRequest request, long bytes, CancellationToken cancellationToken)
+    /// <summary>Uploads one part (the request's InputStream must be seekable: it is rewound for each attempt). The
+    /// response's ETag and checksums go into CompleteMultipartUpload (new PartETag(response)).</summary>
+    public async Task<UploadPartResponse> UploadPartAsync(int partNumber, UploadPartRequest request, long bytes, CancellationToken cancellationToken)
     {
         if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
         request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
         var body = request.InputStream;
-        var response = await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
-        return new PartETag(response) { PartNumber = partNumber };
+        return await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Completes the upload with the parts in order.</summary>

@@ -20,9 +20,9 @@ public sealed class UploadStreamOptions
     /// <summary>When known, the part size is chosen up front so the stream fits in 10,000 parts.</summary>
     public long? ExpectedSize { get; init; }
     public ObjectSettings Settings { get; init; } = new();
-    /// <summary>Compare the ETag S3 reports with the MD5 (or MD5 of part MD5s) of what was written. MD5 costs about
-    /// 1.7 CPU seconds per GiB; turn it off only where the store verifies each part's checksum itself.</summary>
-    public bool VerifyETag { get; init; } = true;
+    /// <summary>Also compare every ETag with an MD5 of the bytes written (about 2 CPU s/GiB), even where the store
+    /// already proved them by their CRC32C or the SigV4 payload hash (see UploadIntegrity).</summary>
+    public bool AlwaysCompareMd5 { get; init; }
 
     public void Validate()
     {
@@ -43,8 +43,8 @@ public sealed class UploadStreamOptions
 /// faster than the network waits instead of growing memory: peak buffer memory is (MaxPartsInFlight + 1) × the
 /// part size. Data smaller than one part goes up as one PutObject. Dispose/Close/Complete finish the upload;
 /// Abort, a part that fails beyond the SDK's retries, or a stop aborts it, so no partial object and no orphaned
-/// parts are left. The upload is verified end to end: the ETag S3 reports must equal the MD5 (or the multipart
-/// MD5-of-MD5s) computed here over the bytes written.</summary>
+/// parts are left. Every part is verified as it is answered (UploadIntegrity: the CRC32C sent with it, the SigV4
+/// payload hash, or an MD5 where nothing else proves it), and the object as a whole once it is complete.</summary>
 public sealed class S3UploadStream : Stream
 {
     readonly IAmazonS3 _s3;
@@ -56,7 +56,8 @@ public sealed class S3UploadStream : Stream
     readonly SemaphoreSlim _slots;
     readonly Stack<byte[]> _freeBuffers = new();
     readonly List<Task<PartETag>> _parts = new();
-    readonly List<byte[]> _partMd5s = new();
+    readonly List<PartCheck> _partChecks = new();
+    readonly UploadIntegrity _integrity;
     readonly Stopwatch _clock = new();
     readonly object _gate = new();
     readonly long _basePartSize;
@@ -99,6 +100,7 @@ public sealed class S3UploadStream : Stream
         _options = options;
         _basePartSize = options.ExpectedSize is long expected ? PartSizing.ChoosePartSize(expected, options.PartSize) : options.PartSize;
         _slots = new SemaphoreSlim(options.MaxPartsInFlight);
+        _integrity = new UploadIntegrity(_s3, options.AlwaysCompareMd5);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
@@ -224,7 +226,7 @@ public sealed class S3UploadStream : Stream
             if (_multipart is null)
             {
                 _multipart = new MultipartUploadSession(_budget, BucketName, Key);
-                var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key };
+                var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key, ChecksumAlgorithm = _integrity.MultipartAlgorithm };
                 _options.Settings.ApplyTo(initiate, Key);
                 var starting = _multipart.StartAsync(initiate, _cancel.Token);
                 lock (_gate) _starting = starting; // an abort from another thread waits for it
@@ -240,18 +242,29 @@ public sealed class S3UploadStream : Stream
             throw;
         }
         int partNumber = ++_partNumber;
-        var md5 = new byte[16];
-        _partMd5s.Add(md5);
-        lock (_gate) _parts.Add(Task.Run(() => UploadPartAsync(partNumber, buffer, length, md5)));
+        var check = new PartCheck();
+        _partChecks.Add(check);
+        lock (_gate) _parts.Add(Task.Run(() => UploadPartAsync(partNumber, buffer, length, check)));
     }
 
-    async Task<PartETag> UploadPartAsync(int partNumber, byte[] buffer, int length, byte[] md5)
+    /// <summary>What one part's checks learned, for the whole-object check (each part task writes its own).</summary>
+    sealed class PartCheck { public uint? Crc32C; public byte[]? Md5; }
+
+    async Task<PartETag> UploadPartAsync(int partNumber, byte[] buffer, int length, PartCheck check)
     {
         try
         {
-            if (_options.VerifyETag) MD5.HashData(buffer.AsSpan(0, length), md5);
+            // The part's bytes are sent from the buffer they were written into: no copy is made for the request.
+            check.Crc32C = _integrity.ChecksumOf(buffer.AsSpan(0, length));
             using var body = new MemoryStream(buffer, 0, length, writable: false);
-            return await _multipart!.UploadPartAsync(partNumber, new UploadPartRequest { InputStream = body, PartSize = length }, length, _cancel.Token).ConfigureAwait(false);
+            var request = new UploadPartRequest { InputStream = body, PartSize = length };
+            var sent = _integrity.Prepare(request, check.Crc32C);
+            var response = await _multipart!.UploadPartAsync(partNumber, request, length, _cancel.Token).ConfigureAwait(false);
+            check.Md5 = _integrity.Check($"Part {partNumber} of s3://{BucketName}/{Key}", sent, response.ETag, response.ChecksumCRC32C,
+                response.ServerSideEncryptionMethod, () => MD5.HashData(buffer.AsSpan(0, length)));
+            var part = new PartETag(response) { PartNumber = partNumber };
+            if (check.Crc32C is uint crc) part.ChecksumCRC32C = Crc32C.ToBase64(crc); // what the upload declared, echoed or not
+            return part;
         }
         catch (Exception ex)
         {
@@ -295,7 +308,7 @@ public sealed class S3UploadStream : Stream
         {
             if (_cancelledByCaller)
                 throw new OperationCanceledException($"The upload to s3://{BucketName}/{Key} was cancelled; nothing was stored.", failure, _cancel.Token);
-            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {failure.Message}", failure);
+            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(failure, BucketName, Key).Message}", failure);
         }
         if (_result is not null) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} is already complete.");
     }
@@ -314,11 +327,14 @@ public sealed class S3UploadStream : Stream
             if (_multipart is null)
             {
                 var body = _current ?? Array.Empty<byte>();
-                var expected = Convert.ToHexString(MD5.HashData(body.AsSpan(0, _filled))).ToLowerInvariant();
-                var request = new PutObjectRequest { BucketName = BucketName, Key = Key, InputStream = new MemoryStream(body, 0, _filled, writable: false), AutoCloseStream = true };
+                int length = _filled;
+                var crc = _integrity.ChecksumOf(body.AsSpan(0, length));
+                var request = new PutObjectRequest { BucketName = BucketName, Key = Key, InputStream = new MemoryStream(body, 0, length, writable: false), AutoCloseStream = true };
                 _options.Settings.ApplyTo(request, Key);
-                var put = await _budget.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, _filled, _cancel.Token).ConfigureAwait(false);
-                Verify(put.ETag, expected, put.ServerSideEncryptionMethod);
+                var sent = _integrity.Prepare(request, crc);
+                var put = await _budget.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, length, _cancel.Token).ConfigureAwait(false);
+                await CheckStoredAsync(put.VersionId, () => _integrity.Check($"s3://{BucketName}/{Key}", sent, put.ETag, put.ChecksumCRC32C, put.ServerSideEncryptionMethod,
+                    () => MD5.HashData(body.AsSpan(0, length)))).ConfigureAwait(false);
                 (etag, checksum, parts) = (put.ETag, ReportedChecksum.Text(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
                 ReleaseCurrent();
             }
@@ -328,8 +344,8 @@ public sealed class S3UploadStream : Stream
                 else ReleaseCurrent();
                 var done = await WaitForPartsAsync().ConfigureAwait(false);
                 var completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false);
-                var expected = Convert.ToHexString(MD5.HashData(_partMd5s.SelectMany(b => b).ToArray())).ToLowerInvariant() + "-" + done.Length;
-                Verify(completed.ETag, expected, completed.ServerSideEncryptionMethod);
+                await CheckStoredAsync(completed.VersionId, () => _integrity.CheckCompleted($"s3://{BucketName}/{Key}", _partChecks.Select(c => c.Crc32C).ToList(),
+                    _partChecks.Select(c => c.Md5).ToList(), completed.ETag, completed.ChecksumCRC32C, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);
                 (etag, checksum, parts) = (completed.ETag, ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
                 if (_options.Settings.Tags.Count > 0)
                     await ObjectTagging.SetAsync(_budget, BucketName, Key, ObjectTagging.ToTags(_options.Settings.Tags), _cancel.Token).ConfigureAwait(false);
@@ -360,13 +376,18 @@ public sealed class S3UploadStream : Stream
         catch (Exception) { ThrowIfUnusable(); throw; }
     }
 
-    /// <summary>The whole-object check: S3's ETag is the MD5 of what it stored (or the MD5 of the parts' MD5s).
-    /// Encrypted objects (SSE-KMS/SSE-C) have other ETags, so they are not compared.</summary>
-    void Verify(string? etag, string expected, ServerSideEncryptionMethod? sse)
+    /// <summary>Runs the check of an object that now exists; if it fails, the object is deleted again (that version,
+    /// on a versioned bucket), so bytes other than those written are never left under the key.</summary>
+    async Task CheckStoredAsync(string? versionId, Action check)
     {
-        if (!_options.VerifyETag || etag is null || (sse is not null && sse != ServerSideEncryptionMethod.None && sse != ServerSideEncryptionMethod.AES256)) return;
-        if (!string.Equals(etag.Trim('"'), expected, StringComparison.OrdinalIgnoreCase))
-            throw new IOException($"s3://{BucketName}/{Key}: the store reports ETag {etag} but the bytes written give {expected}; the object does not hold what was written.");
+        try { check(); }
+        catch (IOException)
+        {
+            var delete = new DeleteObjectRequest { BucketName = BucketName, Key = Key, VersionId = string.IsNullOrEmpty(versionId) ? null : versionId };
+            try { await _budget.RunAsync(ct => _s3.DeleteObjectAsync(delete, ct), 0, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception) { /* the check's failure is the one reported */ }
+            throw;
+        }
     }
 
     /// <summary>Stops the upload and removes every part already sent. The object is not created.</summary>

@@ -21,6 +21,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
     [Parameter] [ValidateRange(0L, 5L * 1024 * 1024 * 1024 * 1024)] public long ExpectedSize { get; set; }
     [Parameter] public Encoding Encoding { get; set; } = new UTF8Encoding(false);
     [Parameter] public SwitchParameter NoNewline { get; set; }
+    [Parameter] public SwitchParameter AlwaysCompareMd5 { get; set; }
 
     S3UploadStream? _stream;
     bool _piped;
@@ -41,7 +42,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
             {
                 BucketName = BucketName, Key = Key, PartSize = PartSize, MaxPartsInFlight = MaxPartsInFlight,
                 ExpectedSize = MyInvocation.BoundParameters.ContainsKey(nameof(ExpectedSize)) ? ExpectedSize : null,
-                Settings = BuildObjectSettings(),
+                Settings = BuildObjectSettings(), AlwaysCompareMd5 = AlwaysCompareMd5,
             }, _piped ? StopToken : CancellationToken.None);
         }
         catch (S3TurboException ex) { ThrowRunFailure(ex); }
