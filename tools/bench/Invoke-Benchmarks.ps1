@@ -74,6 +74,7 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
     $row = [pscustomobject]@{
         Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
         MBps = [math]::Round($Bytes / 1MB / [double]$wall, 1); CpuSec = [math]::Round([double]$user + [double]$sys, 2)
+        CpuSecPerGiB = $(if ($Bytes -gt 0) { [math]::Round(([double]$user + [double]$sys) / ($Bytes / 1GB), 2) } else { $null })
         PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
         # S3Turbo's own summary (printed by the command) gives the in-process rate, without pwsh start-up.
         InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
@@ -94,7 +95,8 @@ function Measure-Pwsh([string] $Format, [string] $Command) {
     $file = [System.IO.Path]::GetTempFileName()
     try {
         & /usr/bin/time -o $file -f $Format bash -c "$pwsh -Command `"$Command`"" *> $null
-        [double](Get-Content $file | Select-Object -Last 1)
+        # A format of several figures (CPU: '%U %S') gives their sum.
+        (((Get-Content $file | Select-Object -Last 1) -split ' ') | ForEach-Object { [double]$_ } | Measure-Object -Sum).Sum
     } finally { Remove-Item $file }
 }
 # Peak RSS of a pwsh that only imports the module: the base the memory targets are measured above (once per run).
@@ -104,12 +106,13 @@ function Measure-IdleRss {
 }
 # Fixed costs in every S3Turbo row's whole-process time: pwsh start-up, and start-up plus Import-Module (median
 # of three runs each). Peers pay their own start-up (Python for awscli and boto3, ~0.01 s for rclone).
-function Measure-StartUp([string] $Command) {
-    (1..3 | ForEach-Object { Measure-Pwsh '%e' $Command } | Sort-Object)[1]
+function Measure-StartUp([string] $Command, [string] $Format = '%e') {
+    (1..3 | ForEach-Object { Measure-Pwsh $Format $Command } | Sort-Object)[1]
 }
 $pwshStartSeconds = Measure-StartUp 'exit'
 $importStartSeconds = Measure-StartUp "$s3t; exit"
-Write-Host "pwsh start-up: $pwshStartSeconds s; with Import-Module S3Turbo: $importStartSeconds s"
+$importStartCpuSeconds = Measure-StartUp "$s3t; exit" '%U %S'
+Write-Host "pwsh start-up: $pwshStartSeconds s; with Import-Module S3Turbo: $importStartSeconds s, $importStartCpuSeconds CPU s"
 
 # rclone's S3 backend configured through its environment variables (an on-the-fly remote string would need
 # quoting that does not survive bash -c).
@@ -208,6 +211,16 @@ if ($scenarios -contains 'stream') {
         Measure-Tool 'aws s3 cp - (stdin)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint - s3://$bucket/aws/stream.bin < $large" 1 1GB
         Measure-Tool 'rclone rcat' 'rc/' "$rclone rcat $rcloneRemote/rc/stream.bin < $large" 1 1GB
     )
+    # Each tool's fixed cost: the same command on an empty stream (process start-up, connection, one PutObject). What
+    # the 1 GiB row costs beyond it is the per-byte cost plus what only a longer run pays (for .NET, tier-up JIT).
+    $streamFixedCpu = [ordered]@{}
+    foreach ($r in $results['stream']) {
+        $timeFile = [System.IO.Path]::GetTempFileName()
+        & /usr/bin/time -o $timeFile -f '%U %S' bash -c ($r.Command -replace '< \S+$', '< /dev/null') *> $null
+        $streamFixedCpu[$r.Tool] = [math]::Round((((Get-Content $timeFile | Select-Object -Last 1) -split ' ') | ForEach-Object { [double]$_ } | Measure-Object -Sum).Sum, 2)
+        Remove-Item $timeFile
+        Write-Host ("{0,-34} empty stream: cpu {1,6:N2}s; beyond it: {2,6:N2} CPU s for 1 GiB" -f $r.Tool, $streamFixedCpu[$r.Tool], ($r.CpuSec - $streamFixedCpu[$r.Tool]))
+    }
 }
 # Commands that read rather than write: completeness is what the command itself prints (bytes=..., entries=...),
 # and seconds=... (when printed) is the work timed inside the process, without interpreter or pwsh start-up.
@@ -223,6 +236,7 @@ function Measure-Run([string] $Name, [string] $Command, [long] $ExpectBytes = -1
     $row = [pscustomobject]@{
         Tool = $Name; Seconds = [double]$wall; InProcessSeconds = $(if ($inner) { [double]$inner } else { $null })
         CpuSec = [math]::Round([double]$user + [double]$sys, 2); PeakRssMB = [math]::Round([double]$rssKb / 1024, 0)
+        CpuSecPerGiB = $(if ($ExpectBytes -gt 0) { [math]::Round(([double]$user + [double]$sys) / ($ExpectBytes / 1GB), 2) } else { $null })
         Complete = ($exit -eq 0 -and ($ExpectBytes -lt 0 -or $bytes -eq "$ExpectBytes")); Command = $Command; Log = $log.Trim()
     }
     Write-Host ("{0,-40} {1,7:N2}s (in-process {2,7}s) cpu {3,6:N2}s rss {4,5} MB complete={5}" -f $row.Tool, $row.Seconds, $row.InProcessSeconds, $row.CpuSec, $row.PeakRssMB, $row.Complete)
@@ -315,16 +329,16 @@ Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
 $md = [System.Text.StringBuilder]::new()
 [void]$md.AppendLine("# Benchmarks`n")
 [void]$md.AppendLine("Generated by ``dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores, against the local Ceph 18.2 RGW through ``tools/S3Turbo.Bench proxy`` (10 ms each way, so 20 ms round trip, bandwidth not capped). Every tool runs as its own process under ``/usr/bin/time``: the times include process start-up (pwsh and module import for S3Turbo, Python for awscli, the .NET host for TransferUtility), and CPU seconds are user+sys of that process. The S3 server shares the 2 cores, so small-file rates are bound by the server's CPU. All rows of a table come from the same run; this machine is shared and noisy, so compare ratios rather than absolute figures.`n")
-[void]$md.AppendLine("Fixed costs inside every S3Turbo whole-process time in this run: pwsh start-up $pwshStartSeconds s, start-up plus ``Import-Module S3Turbo`` $importStartSeconds s (medians of three). The gateway sets TCP_NODELAY (``tools/s3-server-start.sh``); runs before 2026-11-26 22:00 UTC had a ~40 ms delayed-ACK stall on small responses (listings, CopyObject results), which slowed tools with few requests in flight more than S3Turbo, so their ratios are not comparable with these.`n")
+[void]$md.AppendLine("Fixed costs inside every S3Turbo whole-process time in this run: pwsh start-up $pwshStartSeconds s, start-up plus ``Import-Module S3Turbo`` $importStartSeconds s and $importStartCpuSeconds CPU s (medians of three). CPU s/GiB is the process's CPU seconds over the bytes moved, start-up included, so on 1 GiB it carries each tool's fixed costs (for S3Turbo: pwsh start-up, module import, and .NET's first-call and tier-up JIT compilation of the SDK and HTTP code). The gateway sets TCP_NODELAY (``tools/s3-server-start.sh``); runs before 2026-11-26 22:00 UTC had a ~40 ms delayed-ACK stall on small responses (listings, CopyObject results), which slowed tools with few requests in flight more than S3Turbo, so their ratios are not comparable with these.`n")
 foreach ($name in $results.Keys) {
     $rows = $results[$name]
     $title = $titles[$name]
     [void]$md.AppendLine("## $title`n")
-    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | Peak RSS MB | All objects stored | In-process (S3Turbo summary) |')
-    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|---|')
+    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | CPU s/GiB | Peak RSS MB | All objects stored | In-process (S3Turbo summary) |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---:|---|---|')
     foreach ($r in $rows) {
         $inProcess = if ($r.InProcessMiBps) { "$($r.InProcessMiBps) MiB/s, $($r.InProcessItemsPerSec) items/s" } else { '' }
-        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
+        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
     }
     $us = $rows | Where-Object Tool -like 'S3Turbo*'
     $ratios = foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
@@ -341,6 +355,10 @@ foreach ($name in $results.Keys) {
     if ($name -eq 'copy-large' -and $copySession -match 'import=([\d.]+) s3turbo=([\d.,]+) rclone=([\d.,]+)') {
         [void]$md.AppendLine("`nFrom one running pwsh session, as a PowerShell user or runbook sees it (``tools/bench/Measure-CopySession.ps1``): ``Import-Module S3Turbo`` $($Matches[1]) s; Copy-S3Prefix three times in a row: $($Matches[2] -replace ',', ' s, ') s; ``rclone copy`` (defaults) started from the same session three times: $($Matches[3] -replace ',', ' s, ') s. The first Copy-S3Prefix of a session includes .NET's first-call JIT compilation.")
     } elseif ($name -eq 'copy-large') { [void]$md.AppendLine("`nThe one-session measurement failed: $copySession") }
+    if ($name -eq 'stream' -and $streamFixedCpu) {
+        $lines = foreach ($r in $rows) { "$($r.Tool) $($streamFixedCpu[$r.Tool]) CPU s (1 GiB costs $([math]::Round($r.CpuSec - $streamFixedCpu[$r.Tool], 2)) beyond it)" }
+        [void]$md.AppendLine("`nThe same commands on an empty stream (``< /dev/null``: start-up, connection, one PutObject): $($lines -join '; ').")
+    }
     if ($name -in 'large', 'stream') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
@@ -349,9 +367,9 @@ foreach ($name in $results.Keys) {
 foreach ($name in $runResults.Keys) {
     $rows = $runResults[$name]
     [void]$md.AppendLine("## $($titles[$name])`n")
-    [void]$md.AppendLine('| Tool | Seconds (process) | Seconds (work, in-process) | CPU s | Peak RSS MB | Complete | What it printed |')
-    [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
-    foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Complete) | ``$($r.Log -replace '\s+', ' ')`` |") }
+    [void]$md.AppendLine('| Tool | Seconds (process) | Seconds (work, in-process) | CPU s | CPU s/GiB | Peak RSS MB | Complete | What it printed |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|---|')
+    foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $($r.PeakRssMB) | $($r.Complete) | ``$($r.Log -replace '\s+', ' ')`` |") }
     $us = @($rows | Where-Object Tool -like 'S3Turbo*')[0]
     foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') {
         $ratio = if ($us.InProcessSeconds -and $r.InProcessSeconds) { "$([math]::Round($r.InProcessSeconds / $us.InProcessSeconds, 2))x by in-process work time, " } else { '' }
