@@ -2,7 +2,7 @@ using S3Turbo.Engine;
 
 namespace S3Turbo;
 
-public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed }
+public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete }
 
 /// <summary>What every per-item result tells the engine: how it ended, how many bytes it stands for, and the
 /// failure when it failed. The engine counts these; results that are not outcomes (tar entries) pass through.</summary>
@@ -59,6 +59,20 @@ public sealed record CopyResult : ITransferOutcome
     public S3TurboException? Error { get; init; }
 }
 
+/// <summary>One key's (or version's) removal outcome (S3Turbo.RemoveResult).</summary>
+public sealed record RemoveResult : ITransferOutcome
+{
+    public string BucketName { get; init; } = "";
+    public string Key { get; init; } = "";
+    /// <summary>The version removed; null when the current object was removed (unversioned, or without -AllVersions).</summary>
+    public string? VersionId { get; init; }
+    public bool IsDeleteMarker { get; init; }
+    public long Size { get; init; }
+    public TransferStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public S3TurboException? Error { get; init; }
+}
+
 /// <summary>The end-of-run summary of every bulk operation (S3Turbo.TransferSummary); an operation with more to
 /// say derives from it (TarIndexSummary).</summary>
 public record TransferSummary
@@ -78,6 +92,9 @@ public record TransferSummary
     public int ThrottleEvents { get; init; }
     /// <summary>HTTP requests retried by the SDK (connection resets, 5xx, throttling).</summary>
     public long Retries { get; init; }
+    /// <summary>S3 requests the run made, by operation (e.g. ListObjectsV2 = 3, DeleteObjects = 3), each counted
+    /// once however often it was retried.</summary>
+    public IReadOnlyDictionary<string, long> RequestsByOperation { get; init; } = new Dictionary<string, long>();
     public bool WhatIf { get; init; }
 }
 

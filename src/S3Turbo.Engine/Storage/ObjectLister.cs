@@ -8,6 +8,9 @@ namespace S3Turbo.Engine.Storage;
 /// <summary>One listed object, with only what the transfer engines need (the SDK type stays inside the engine).</summary>
 public sealed record ListedObject(string BucketName, string Key, long Size, string? ETag, string? StorageClass, DateTime? LastModified);
 
+/// <summary>One listed version or delete marker.</summary>
+public sealed record ListedVersion(string BucketName, string Key, string VersionId, long Size, bool IsDeleteMarker);
+
 /// <summary>Streams a ListObjectsV2 listing page by page. The next page is requested while the caller consumes
 /// the current one, so listing overlaps with the work it feeds; at most two pages are held at once, never the
 /// whole listing.</summary>
@@ -15,17 +18,41 @@ public static class ObjectLister
 {
     /// <summary>A failed page is reported as "Listing s3://bucket/prefix failed: …". A missing bucket concerns this
     /// listing only (other sources may still be listed); bad credentials or an unreachable store concern all.</summary>
-    public static async IAsyncEnumerable<ListedObject> ListAsync(RequestBudget budget, string bucket, string prefix,
-        int pageSize = 1000, string? startAfter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        async Task<ListObjectsV2Response> Fetch(string? token)
-        {
-            var request = new ListObjectsV2Request
+    public static IAsyncEnumerable<ListedObject> ListAsync(RequestBudget budget, string bucket, string prefix,
+        int pageSize = 1000, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        PagesAsync<string, ListObjectsV2Request, ListObjectsV2Response, ListedObject>(budget, bucket, prefix, token => new ListObjectsV2Request
             {
                 BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxKeys = pageSize, ContinuationToken = token,
                 StartAfter = token is null ? startAfter : null,
-            };
-            try { return await budget.RunAsync(ct => budget.Client.ListObjectsV2Async(request, ct), 0, cancellationToken).ConfigureAwait(false); }
+            }, (request, ct) => budget.Client.ListObjectsV2Async(request, ct),
+            page => page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken) ? page.NextContinuationToken : null,
+            page => (page.S3Objects ?? new List<S3Object>()).Select(o => new ListedObject(bucket, o.Key, o.Size ?? 0, o.ETag, o.StorageClass?.Value, o.LastModified)),
+            cancellationToken);
+
+    /// <summary>Every version and delete marker under the prefix (ListObjectVersions), in the store's order: by key,
+    /// newest version first. On an unversioned bucket each object is one version with VersionId "null".</summary>
+    public static IAsyncEnumerable<ListedVersion> ListVersionsAsync(RequestBudget budget, string bucket, string prefix,
+        int pageSize = 1000, CancellationToken cancellationToken = default) =>
+        PagesAsync<VersionMarker, ListVersionsRequest, ListVersionsResponse, ListedVersion>(budget, bucket, prefix, marker => new ListVersionsRequest
+            {
+                BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxKeys = pageSize,
+                KeyMarker = marker?.Key, VersionIdMarker = marker?.VersionId,
+            }, (request, ct) => budget.Client.ListVersionsAsync(request, ct),
+            page => page.IsTruncated == true ? new VersionMarker(page.NextKeyMarker, page.NextVersionIdMarker) : null,
+            page => (page.Versions ?? new List<S3ObjectVersion>()).Select(v => new ListedVersion(bucket, v.Key, v.VersionId, v.Size ?? 0, v.IsDeleteMarker == true)),
+            cancellationToken);
+
+    sealed record VersionMarker(string Key, string VersionId);
+
+    /// <summary>The paging loop both listings share: the next page is fetched while this one is consumed.</summary>
+    static async IAsyncEnumerable<TItem> PagesAsync<TMarker, TRequest, TPage, TItem>(RequestBudget budget, string bucket, string prefix,
+        Func<TMarker?, TRequest> request, Func<TRequest, CancellationToken, Task<TPage>> send, Func<TPage, TMarker?> next,
+        Func<TPage, IEnumerable<TItem>> items, [EnumeratorCancellation] CancellationToken cancellationToken) where TMarker : class
+    {
+        async Task<TPage> Fetch(TMarker? marker)
+        {
+            var pageRequest = request(marker);
+            try { return await budget.RunAsync(ct => send(pageRequest, ct), 0, cancellationToken).ConfigureAwait(false); }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 var failure = ErrorClassifier.Classify(ex, bucket, null);
@@ -34,15 +61,14 @@ public static class ObjectLister
             }
         }
 
-        var pending = Fetch(null);
+        Task<TPage>? pending = Fetch(null);
         while (pending is not null)
         {
             var page = await pending.ConfigureAwait(false);
-            pending = page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken) ? Fetch(page.NextContinuationToken) : null;
+            pending = next(page) is { } marker ? Fetch(marker) : null;
             try
             {
-                foreach (var o in page.S3Objects ?? new List<S3Object>())
-                    yield return new ListedObject(bucket, o.Key, o.Size ?? 0, o.ETag, o.StorageClass?.Value, o.LastModified);
+                foreach (var item in items(page)) yield return item;
             }
             finally
             {

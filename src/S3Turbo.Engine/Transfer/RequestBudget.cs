@@ -18,6 +18,7 @@ public sealed class RequestBudget : IDisposable
     readonly RequestLimiter _limiter;
     readonly AdaptiveConcurrencyController? _controller;
     readonly ObservedS3Client? _client;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _requestCounts = new(StringComparer.Ordinal);
     readonly RateLimiter? _rate;
     readonly TimeProvider _time;
     long _workInInterval;
@@ -68,8 +69,21 @@ public sealed class RequestBudget : IDisposable
 
     /// <summary>As above, with the wait for a slot cancelled by <paramref name="cancellationToken"/> and the request
     /// itself by <paramref name="requestToken"/> (for requests that must not be abandoned halfway).</summary>
-    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken, CancellationToken requestToken)
+    public Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken, CancellationToken requestToken) =>
+        RunCoreAsync(request, bytes, RequestName<T>.Value, cancellationToken, requestToken);
+
+    /// <summary>Requests made, by operation ("DeleteObjects": 3), each counted once however often the SDK retried it.</summary>
+    public IReadOnlyDictionary<string, long> RequestCounts => new SortedDictionary<string, long>(_requestCounts, StringComparer.Ordinal);
+
+    /// <summary>The operation a response type answers: DeleteObjectsResponse → DeleteObjects.</summary>
+    static class RequestName<T>
     {
+        public static readonly string Value = typeof(T).Name.EndsWith("Response", StringComparison.Ordinal) ? typeof(T).Name[..^"Response".Length] : typeof(T).Name;
+    }
+
+    async Task<T> RunCoreAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, string name, CancellationToken cancellationToken, CancellationToken requestToken)
+    {
+        _requestCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
         if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
         using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (_rate is not null)
@@ -95,13 +109,13 @@ public sealed class RequestBudget : IDisposable
     /// that fails before its response arrives, but not a body that breaks off midway; such a transient failure is
     /// tried again here (up to <paramref name="attempts"/> times, with a short pause), and the request is expected
     /// to resume where it stopped.</summary>
-    public async Task RunResumableAsync(Func<CancellationToken, Task> request, long bytes, int attempts, CancellationToken cancellationToken)
+    public async Task RunResumableAsync(Func<CancellationToken, Task> request, long bytes, int attempts, CancellationToken cancellationToken, string requestName = "GetObject")
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                await RunAsync(async ct => { await request(ct).ConfigureAwait(false); return true; }, bytes, cancellationToken).ConfigureAwait(false);
+                await RunCoreAsync(async ct => { await request(ct).ConfigureAwait(false); return true; }, bytes, requestName, cancellationToken, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && attempt < attempts && IsTransient(ex))

@@ -18,6 +18,9 @@ public abstract class TransferAction<TItem, TResult> where TItem : TransferItem 
     /// <summary>Bytes the item stands for, known when it is planned (for progress).</summary>
     public abstract long SizeOf(TItem item);
 
+    /// <summary>Outcomes the item will give (a batch of keys gives one per key), for progress.</summary>
+    public virtual int CountOf(TItem item) => 1;
+
     /// <summary>Checks made once, before the first item (the destination bucket exists, the keys work). A failure
     /// here stops the run with one error instead of one per item.</summary>
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -9,9 +9,9 @@ public sealed class TransferCounters
 
     public bool InputComplete { get => _inputComplete; set => _inputComplete = value; }
 
-    public void Discovered(long bytes)
+    public void Discovered(int items, long bytes)
     {
-        Interlocked.Increment(ref _itemsDiscovered);
+        Interlocked.Add(ref _itemsDiscovered, items);
         Interlocked.Add(ref _bytesDiscovered, bytes);
     }
 
@@ -58,6 +58,6 @@ public sealed class TransferCounters
         Operation = operation, ItemsTransferred = Interlocked.Read(ref _itemsTransferred), BytesTransferred = Interlocked.Read(ref _bytesTransferred),
         ItemsSkipped = Interlocked.Read(ref _itemsSkipped), ItemsFailed = Interlocked.Read(ref _itemsFailed), Elapsed = elapsed,
         Concurrency = scheduler.Concurrency, PeakConcurrency = scheduler.PeakConcurrency, ThrottleEvents = scheduler.ThrottleEvents,
-        Retries = scheduler.Retries, WhatIf = whatIf,
+        Retries = scheduler.Retries, RequestsByOperation = scheduler.RequestCounts, WhatIf = whatIf,
     };
 }

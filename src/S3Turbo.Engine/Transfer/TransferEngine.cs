@@ -93,7 +93,7 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     /// has stopped (await Completion for why).</summary>
     public async ValueTask AddAsync(TItem item, CancellationToken cancellationToken = default)
     {
-        _counters.Discovered(item.Failure is null ? Math.Max(0, _action.SizeOf(item)) : 0);
+        _counters.Discovered(item.Failure is null ? _action.CountOf(item) : 1, item.Failure is null ? Math.Max(0, _action.SizeOf(item)) : 0);
         await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
