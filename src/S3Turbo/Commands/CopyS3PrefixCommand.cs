@@ -9,7 +9,7 @@ namespace S3Turbo.Commands;
 /// listing feeds throttled CopyObject (or multipart UploadPartCopy) requests.</summary>
 [Cmdlet(VerbsCommon.Copy, "S3Prefix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = UriSet)]
 [OutputType(typeof(TransferSummary), typeof(CopyResult))]
-public sealed class CopyS3PrefixCommand : TransferCmdlet<CopyItem, CopyResult>
+public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResult>
 {
     const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object";
 

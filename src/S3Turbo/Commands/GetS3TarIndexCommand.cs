@@ -8,7 +8,7 @@ namespace S3Turbo.Commands;
 /// <summary>Indexes tar archives stored in S3 (names, sizes, offsets) without downloading them where it can.</summary>
 [Cmdlet(VerbsCommon.Get, "S3TarIndex", DefaultParameterSetName = UriSet)]
 [OutputType(typeof(TarEntry), typeof(TarIndexSummary))]
-public sealed class GetS3TarIndexCommand : TransferCmdlet<TarArchiveItem, object>
+public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, object>
 {
     const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix";
 

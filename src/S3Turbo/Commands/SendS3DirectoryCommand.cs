@@ -9,7 +9,7 @@ namespace S3Turbo.Commands;
 /// uploads read straight from disk, with Overwrite/Add/Update modes.</summary>
 [Cmdlet(VerbsCommunications.Send, "S3Directory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(TransferSummary), typeof(UploadResult))]
-public sealed class SendS3DirectoryCommand : TransferCmdlet<UploadItem, UploadResult>
+public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, UploadResult>
 {
     const string PathSet = "Path", LiteralPathSet = "LiteralPath", InputObjectSet = "InputObject";
 

@@ -4,9 +4,40 @@ using S3Turbo.Engine.Upload;
 
 namespace S3Turbo.Infrastructure;
 
-/// <summary>The object-setting parameters shared by every cmdlet that writes objects (content type, metadata,
-/// headers, storage class, ACL, encryption, tags).</summary>
-public abstract class S3WriteCmdlet : S3Cmdlet
+/// <summary>The object-setting parameters of every cmdlet that writes objects (content type, metadata, headers,
+/// storage class, ACL, encryption, tags). Two bases declare them, because a cmdlet has one base class: this one
+/// (New-S3UploadStream) and <see cref="WriteTransferCmdlet{TItem,TResult}"/> (the bulk cmdlets that write); the
+/// bulk cmdlets that only read or remove do not offer them.</summary>
+public interface IObjectSettingParameters
+{
+    string? ContentType { get; }
+    Hashtable? Metadata { get; }
+    Hashtable? Header { get; }
+    string? CacheControl { get; }
+    string? ContentEncoding { get; }
+    string? StorageClass { get; }
+    string? CannedAcl { get; }
+    string? ServerSideEncryption { get; }
+    string? KmsKeyId { get; }
+    Hashtable? Tag { get; }
+}
+
+public static class ObjectSettingParameters
+{
+    public static ObjectSettings Build(IObjectSettingParameters p) => new()
+    {
+        ContentType = p.ContentType, Metadata = ToDictionary(p.Metadata), Headers = ToDictionary(p.Header), CacheControl = p.CacheControl,
+        ContentEncoding = p.ContentEncoding, StorageClass = p.StorageClass, CannedAcl = p.CannedAcl,
+        ServerSideEncryption = p.ServerSideEncryption, KmsKeyId = p.KmsKeyId, Tags = ToDictionary(p.Tag),
+    };
+
+    static IReadOnlyDictionary<string, string> ToDictionary(Hashtable? table) =>
+        table is null ? new Dictionary<string, string>()
+        : table.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => LanguagePrimitives.ConvertTo<string>(e.Value) ?? "");
+}
+
+/// <summary>A cmdlet that writes one object (New-S3UploadStream).</summary>
+public abstract class S3WriteCmdlet : S3Cmdlet, IObjectSettingParameters
 {
     [Parameter] public string? ContentType { get; set; }
     [Parameter] public Hashtable? Metadata { get; set; }
@@ -21,16 +52,7 @@ public abstract class S3WriteCmdlet : S3Cmdlet
     [Parameter] public string? KmsKeyId { get; set; }
     [Parameter] public Hashtable? Tag { get; set; }
 
-    protected ObjectSettings BuildObjectSettings() => new()
-    {
-        ContentType = ContentType, Metadata = ToDictionary(Metadata), Headers = ToDictionary(Header), CacheControl = CacheControl,
-        ContentEncoding = ContentEncoding, StorageClass = StorageClass, CannedAcl = CannedAcl,
-        ServerSideEncryption = ServerSideEncryption, KmsKeyId = KmsKeyId, Tags = ToDictionary(Tag),
-    };
-
-    static IReadOnlyDictionary<string, string> ToDictionary(Hashtable? table) =>
-        table is null ? new Dictionary<string, string>()
-        : table.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => LanguagePrimitives.ConvertTo<string>(e.Value) ?? "");
+    protected ObjectSettings BuildObjectSettings() => ObjectSettingParameters.Build(this);
 }
 
 /// <summary>Calls back on the reporting thread (Progress&lt;T&gt; would post to a synchronization context).</summary>

@@ -1,6 +1,8 @@
+using System.Collections;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine.Connection;
+
 
 namespace S3Turbo.Infrastructure;
 
@@ -10,7 +12,7 @@ namespace S3Turbo.Infrastructure;
 /// non-terminating error, a failure every input would share stops the run), the result pump (failures as
 /// ErrorRecords, -PassThru), the summary, and on a stop or failure waiting for the engine to clean up (abort its
 /// multipart uploads) before control returns. A cmdlet adds its parameters, the engine it starts and its inputs.</summary>
-public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem : TransferItem where TResult : class
+public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : TransferItem where TResult : class
 {
     TransferEngine<TItem, TResult>? _engine;
     Task? _pump;
@@ -55,6 +57,19 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     /// <summary>Clean-up after a stop or a failure (dropping outputs not completed).</summary>
     protected virtual ValueTask AbandonRunAsync() => default;
 
+    /// <summary>How the confirmation joins the action to its target: "Upload files to s3://b/p/".</summary>
+    protected virtual string RunPreposition => "to";
+
+    /// <summary>True when the run may start without the confirmation prompt (Remove-S3Prefix -Force); -WhatIf
+    /// still makes it a dry run.</summary>
+    protected virtual bool ConfirmedWithoutPrompt => false;
+
+    /// <summary>-WhatIf given, or $WhatIfPreference set (only asked when the prompt is skipped: ShouldProcess
+    /// answers it otherwise).</summary>
+    bool WhatIfRequested() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)
+        ? given is SwitchParameter { IsPresent: true } || given is true
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
     /// <summary>Whether the summary goes to the pipeline (default: unless -PassThru sent every result).</summary>
     protected virtual bool ShouldOutputSummary => !PassThru;
 
@@ -68,7 +83,8 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
         // One confirmation for the whole run (-Confirm). With -WhatIf (or $WhatIfPreference) PowerShell answers no and
         // says why: the run then decides every item and lists each through ShouldProcess, writing nothing.
         bool whatIf = false;
-        if (!ShouldProcess($"{action} to {target}", $"{action} to {target}?", action, out var reason))
+        if (ConfirmedWithoutPrompt && !WhatIfRequested()) { /* -Force: no prompt, whatever the impact */ }
+        else if (!ShouldProcess($"{action} {RunPreposition} {target}", $"{action} {RunPreposition} {target}?", action, out var reason))
         {
             whatIf = reason == ShouldProcessReason.WhatIf;
             _declined = !whatIf;
@@ -164,4 +180,24 @@ public abstract class TransferCmdlet<TItem, TResult> : S3WriteCmdlet where TItem
     protected TransferInput Input(IEnumerable<TItem> items) => new(ct => Engine.AddAllAsync(items, ct));
     /// <summary>An input found bad while it was read (an invalid URI): reported as its own error.</summary>
     protected static TransferInput Rejected(S3TurboException error) => new(_ => Task.FromException<long>(error));
+}
+
+/// <summary>A bulk cmdlet that writes objects: the object-setting parameters on top (see IObjectSettingParameters).</summary>
+public abstract class WriteTransferCmdlet<TItem, TResult> : TransferCmdlet<TItem, TResult>, IObjectSettingParameters
+    where TItem : TransferItem where TResult : class
+{
+    [Parameter] public string? ContentType { get; set; }
+    [Parameter] public Hashtable? Metadata { get; set; }
+    [Parameter] public Hashtable? Header { get; set; }
+    [Parameter] public string? CacheControl { get; set; }
+    [Parameter] public string? ContentEncoding { get; set; }
+    [Parameter] [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE")]
+    public string? StorageClass { get; set; }
+    [Parameter] [ValidateSet("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read", "bucket-owner-read", "bucket-owner-full-control")]
+    public string? CannedAcl { get; set; }
+    [Parameter] [ValidateSet("AES256", "aws:kms", "aws:kms:dsse")] public string? ServerSideEncryption { get; set; }
+    [Parameter] public string? KmsKeyId { get; set; }
+    [Parameter] public Hashtable? Tag { get; set; }
+
+    protected ObjectSettings BuildObjectSettings() => ObjectSettingParameters.Build(this);
 }
