@@ -36,6 +36,9 @@ public static class ErrorIds
     public const string DestinationInsideSource = "DestinationInsideSource";
     public const string SourceNotFound = "SourceNotFound";
     public const string InvalidPageSize = "InvalidPageSize";
+    public const string InvalidBatchSize = "InvalidBatchSize";
+    public const string InvalidInput = "InvalidInput";
+    public const string WholeBucketNeedsForce = "WholeBucketNeedsForce";
     public const string InvalidBlockSize = "InvalidBlockSize";
     public const string ObjectNotFound = "ObjectNotFound";
     public const string ObjectChanged = "ObjectChanged";

@@ -92,11 +92,21 @@ public sealed class FaultProxy : IAsyncDisposable
         catch (SocketException) { }
     }
 
+    /// <summary>Requests seen whose method and target match (e.g. "POST", "?delete"), counted independently of
+    /// what the client reports about itself.</summary>
+    public int RequestsMatching(string method, string targetContains)
+    {
+        lock (_gate) return _seen.Count(r => r.Method == method && r.Target.Contains(targetContains, StringComparison.Ordinal));
+    }
+
+    readonly List<(string Method, string Target)> _seen = new();
+
     (FaultKind Kind, FaultRule? Rule) Decide(string method, string target)
     {
         lock (_gate)
         {
             _requests++;
+            _seen.Add((method, target));
             foreach (var rule in _rules)
                 if (rule.Matches(method, target) && _random.NextDouble() < rule.Rate)
                 {

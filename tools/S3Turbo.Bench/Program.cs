@@ -9,6 +9,7 @@ using S3Turbo.Bench;
 //   transferutility-file <endpoint> <bucket> <key> <file>
 //   get-single <endpoint> <bucket> <key>
 //   copy-ceiling <endpoint> <source-bucket> <source-prefix> <destination-bucket> <concurrency,...>
+//   seed <endpoint> <bucket> <prefix> <count>   (count empty objects, 64 PUTs at a time: what a removal bench removes)
 // Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 switch (args.FirstOrDefault())
 {
@@ -34,7 +35,14 @@ switch (args.FirstOrDefault())
         await CopyCeiling.RunAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
             args[2], args[3], args[4], args[5].Split(',').Select(int.Parse).ToArray());
         return 0;
+    case "seed":
+    {
+        var client = new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 128 });
+        await Parallel.ForEachAsync(Enumerable.Range(0, int.Parse(args[4])), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
+            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = args[2], Key = $"{args[3]}d{i % 10}/o{i:D6}", ContentBody = "" }, ct));
+        return 0;
+    }
     default:
-        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | get-single | copy-ceiling (see Program.cs)");
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | get-single | copy-ceiling | seed (see Program.cs)");
         return 2;
 }

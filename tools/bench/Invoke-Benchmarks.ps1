@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream,read,tar')
+param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream,read,tar,remove')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -199,6 +199,37 @@ foreach ($kind in 'copy-small', 'copy-large') {
         Write-Host $copyCeiling
     }
 }
+if ($scenarios -contains 'remove') {
+    # Each tool removes 10,000 objects that were just put there directly (not through the proxy); complete means
+    # none is left under its prefix.
+    function Measure-Removal([string] $Name, [string] $Prefix, [string] $Command, [long] $Count) {
+        Clear-Bucket
+        & dotnet $benchTool seed $env:S3TURBO_TEST_ENDPOINT $bucket $Prefix $Count
+        if ((Count-Objects $Prefix).Count -ne $Count) { throw "seeding $Prefix did not store $Count objects" }
+        $timeFile = [System.IO.Path]::GetTempFileName()
+        & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
+        $exit = $LASTEXITCODE
+        $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
+        Remove-Item $timeFile
+        $left = (Count-Objects $Prefix).Count
+        $row = [pscustomobject]@{
+            Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Count / [double]$wall, 1); MBps = 0
+            CpuSec = [math]::Round([double]$user + [double]$sys, 2); CpuSecPerGiB = $null; PeakRssMB = [math]::Round([double]$rssKb / 1024, 0)
+            Complete = ($left -eq 0 -and $exit -eq 0); Command = $Command
+            InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
+            InProcessMiBps = $null
+        }
+        Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} objects/s cpu {3,6:N2}s rss {4,5} MB complete={5}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.CpuSec, $row.PeakRssMB, $row.Complete)
+        if (-not $row.Complete) { Write-Warning "$Name left $left objects, exit $exit; see /tmp/s3turbo-bench-last.log" }
+        $row
+    }
+    Write-Host "`n== removing 10,000 objects, 20 ms RTT proxy =="
+    $results['remove'] = @(
+        Measure-Removal 'S3Turbo Remove-S3Prefix' 's3t/' "$pwsh -Command `"$s3t; Remove-S3Prefix s3://$bucket/s3t/ -Force $s3tConn | Format-List | Out-String | Write-Host`"" 10000
+        Measure-Removal 'aws s3 rm --recursive (defaults)' 'aws/' "/usr/bin/aws s3 rm --recursive --only-show-errors --endpoint-url $endpoint s3://$bucket/aws/" 10000
+        Measure-Removal 'rclone delete (defaults)' 'rc/' "$rclone delete $rcloneRemote/rc" 10000
+    )
+}
 if ($scenarios -contains 'stream') {
     # One source for every tool: a 1 GiB file of random bytes read as a stream (stdin for the CLIs), so no tool
     # pays for generating data.
@@ -320,7 +351,8 @@ $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB fil
     'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 64 MiB read-ahead in 8 MiB GETs, 64 MiB cap)'
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
     'tar-small-members' = 'Tar index (a): 1 archive of 2,000 x 4 KiB members'; 'tar-large-members' = 'Tar index (b): 1 archive of 40 x 25 MiB members'
-    'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members' }
+    'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members'
+    'remove' = 'Removing 10,000 objects under a prefix (Remove-S3Prefix defaults: DeleteObjects batches of 1,000)' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue

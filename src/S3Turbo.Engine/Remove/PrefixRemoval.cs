@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Connection;
+
+namespace S3Turbo.Engine.Remove;
+
+public sealed class RemoveOptions : TransferOptions
+{
+    // An item is a batch of up to 1,000 keys (one DeleteObjects request): a few in flight keep the store busy, and
+    // a short queue keeps memory at a few batches however long the listing is.
+    public RemoveOptions() { InitialConcurrency = 8; MaxItemsInFlight = 32; QueueCapacity = 8; }
+
+    /// <summary>Remove every version and delete marker (ListObjectVersions), not only the current objects.</summary>
+    public bool AllVersions { get; init; }
+    /// <summary>Keys per DeleteObjects request (S3's maximum is 1,000).</summary>
+    public int BatchSize { get; init; } = MaxBatchSize;
+    public const int MaxBatchSize = 1000;
+    /// <summary>Listing page size (S3's maximum is 1,000; tests use small pages).</summary>
+    public int PageSize { get; init; } = 1000;
+    public WildcardFilter Filter { get; init; } = new(null, null);
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (BatchSize is < 1 or > MaxBatchSize)
+            throw new S3TurboException(ErrorIds.InvalidBatchSize, FailureKind.InvalidArgument, $"-BatchSize {BatchSize} must be between 1 and 1000 (S3's DeleteObjects limit).", BatchSize);
+        if (PageSize is < 1 or > 1000)
+            throw new S3TurboException(ErrorIds.InvalidPageSize, FailureKind.InvalidArgument, $"-PageSize {PageSize} must be between 1 and 1000.", PageSize);
+    }
+}
+
+/// <summary>One key to remove: the current object (VersionId null) or one version or delete marker.</summary>
+public readonly record struct RemovalKey(string Key, string? VersionId, long Size, bool IsDeleteMarker);
+
+/// <summary>Keys of one bucket removed by one DeleteObjects request.</summary>
+public sealed class RemovalBatch : TransferItem
+{
+    public RemovalBatch(string bucketName, IReadOnlyList<RemovalKey> keys) { BucketName = bucketName; Keys = keys; }
+    public string BucketName { get; }
+    public IReadOnlyList<RemovalKey> Keys { get; }
+}
+
+/// <summary>Bulk removal: a streamed listing (objects, or with AllVersions every version and delete marker) is cut
+/// into batches of up to 1,000 keys, each one DeleteObjects request; several batches are in flight within the
+/// run's request budget, which backs off on SlowDown. Each key's outcome comes back on its own, so a key the store
+/// refuses (AccessDenied) is reported with its key and the rest of its batch still goes.</summary>
+public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
+{
+    readonly RequestBudget _budget;
+    readonly RemoveOptions _options;
+
+    PrefixRemoval(RequestBudget budget, RemoveOptions options) { _budget = budget; _options = options; }
+
+    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(S3Connection connection, RemoveOptions options, CancellationToken cancellationToken) =>
+        Start(connection.Client, options, cancellationToken);
+
+    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(IAmazonS3 s3, RemoveOptions options, CancellationToken cancellationToken)
+    {
+        PrefixRemoval? removal = null;
+        var engine = options.Start(s3, budget => removal = new PrefixRemoval(budget, options), cancellationToken);
+        return (engine, removal!);
+    }
+
+    public override string Operation => "Remove";
+    public override long SizeOf(RemovalBatch item) => item.Keys.Sum(k => k.Size);
+    public override int CountOf(RemovalBatch item) => item.Keys.Count;
+
+    /// <summary>Everything under the prefix that the filter accepts, in batches. The prefix names a folder ("logs"
+    /// and "logs/" both mean logs/), so "logs2/" is never touched; "" is the whole bucket.</summary>
+    public IAsyncEnumerable<RemovalBatch> PlanPrefixAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(bucket);
+        return BatchAsync(bucket, ListAsync(bucket, KeyMapper.NormalizePrefix(prefix), cancellationToken), cancellationToken);
+    }
+
+    async IAsyncEnumerable<RemovalKey> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_options.AllVersions)
+        {
+            await foreach (var v in ObjectLister.ListVersionsAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken).ConfigureAwait(false))
+                if (_options.Filter.AcceptsKey(v.Key[prefix.Length..])) yield return new RemovalKey(v.Key, v.VersionId, v.Size, v.IsDeleteMarker);
+        }
+        else
+        {
+            await foreach (var o in ObjectLister.ListAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
+                if (_options.Filter.AcceptsKey(o.Key[prefix.Length..])) yield return new RemovalKey(o.Key, null, o.Size, false);
+        }
+    }
+
+    /// <summary>Keys given one by one (piped objects, a mirror's extra keys), in batches.</summary>
+    public async IAsyncEnumerable<RemovalBatch> BatchAsync(string bucket, IAsyncEnumerable<RemovalKey> keys, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batch = new List<RemovalKey>(Math.Min(_options.BatchSize, 64));
+        await foreach (var key in keys.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(key);
+            if (batch.Count < _options.BatchSize) continue;
+            yield return new RemovalBatch(bucket, batch);
+            batch = new List<RemovalKey>(64);
+        }
+        if (batch.Count > 0) yield return new RemovalBatch(bucket, batch);
+    }
+
+    /// <summary>A batch of keys given directly (piped objects).</summary>
+    public RemovalBatch Batch(string bucket, IReadOnlyList<RemovalKey> keys)
+    {
+        BucketNames.Validate(bucket);
+        if (keys.Count > _options.BatchSize) throw new ArgumentException($"At most {_options.BatchSize} keys per batch.", nameof(keys));
+        return new RemovalBatch(bucket, keys);
+    }
+
+    public override async IAsyncEnumerable<RemoveResult> RunAsync(RemovalBatch item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (dryRun)
+        {
+            foreach (var key in item.Keys) yield return Result(item.BucketName, key, TransferStatus.WouldDelete);
+            yield break;
+        }
+        var request = new DeleteObjectsRequest
+        {
+            BucketName = item.BucketName, Quiet = true, // only the failures come back
+            Objects = item.Keys.Select(k => new KeyVersion { Key = k.Key, VersionId = k.VersionId }).ToList(),
+        };
+        List<DeleteError> errors;
+        S3TurboException? whole = null;
+        try
+        {
+            var response = await _budget.RunAsync(ct => _budget.Client.DeleteObjectsAsync(request, ct), 0, cancellationToken).ConfigureAwait(false);
+            errors = response.DeleteErrors ?? new List<DeleteError>();
+        }
+        catch (DeleteObjectsException ex) { errors = ex.Response?.DeleteErrors ?? new List<DeleteError>(); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The request as a whole failed (denied, throttled beyond the retries): every key of the batch failed.
+            whole = ErrorClassifier.Classify(ex, item.BucketName, item.Keys[0].Key);
+            if (whole.IsFatalForRun) throw whole;
+            errors = new List<DeleteError>();
+        }
+        var failed = errors.ToDictionary(e => (e.Key, NullIfEmpty(e.VersionId)), e => e);
+        foreach (var key in item.Keys)
+        {
+            if (whole is not null) { yield return Failure(item.BucketName, key, whole); continue; }
+            if (failed.TryGetValue((key.Key, key.VersionId), out var error))
+                yield return Failure(item.BucketName, key, ErrorClassifier.Classify(
+                    new AmazonS3Exception(error.Message) { ErrorCode = error.Code, StatusCode = StatusOf(error.Code) }, item.BucketName, key.Key));
+            else yield return Result(item.BucketName, key, TransferStatus.Deleted);
+        }
+    }
+
+    static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    static System.Net.HttpStatusCode StatusOf(string? code) => code switch
+    {
+        "AccessDenied" => System.Net.HttpStatusCode.Forbidden,
+        "NoSuchKey" or "NoSuchVersion" => System.Net.HttpStatusCode.NotFound,
+        "SlowDown" => System.Net.HttpStatusCode.ServiceUnavailable,
+        _ => System.Net.HttpStatusCode.InternalServerError,
+    };
+
+    static RemoveResult Result(string bucket, RemovalKey key, TransferStatus status) => new()
+    {
+        BucketName = bucket, Key = key.Key, VersionId = key.VersionId, IsDeleteMarker = key.IsDeleteMarker, Size = key.Size, Status = status,
+    };
+
+    static RemoveResult Failure(string bucket, RemovalKey key, S3TurboException error) =>
+        Result(bucket, key, TransferStatus.Failed) with { Error = error, Reason = error.Message };
+
+    public override RemoveResult Failed(RemovalBatch item, S3TurboException failure, TimeSpan elapsed) => Failure(item.BucketName, item.Keys[0], failure);
+
+    public override S3TurboException Classify(Exception exception, RemovalBatch item) =>
+        exception as S3TurboException ?? ErrorClassifier.Classify(exception, item.BucketName, item.Keys.Count > 0 ? item.Keys[0].Key : null);
+}

@@ -1,0 +1,129 @@
+using System.Management.Automation;
+using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Remove;
+using S3Turbo.Infrastructure;
+
+namespace S3Turbo.Commands;
+
+/// <summary>Removes every object (or every version) under a prefix: a streamed listing feeds DeleteObjects batches
+/// of up to 1,000 keys, several in flight.</summary>
+[Cmdlet(VerbsCommon.Remove, "S3Prefix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
+[OutputType(typeof(TransferSummary), typeof(RemoveResult))]
+public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveResult>
+{
+    const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
+    public string[] Uri { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = PrefixSet)]
+    [ArgumentCompleter(typeof(BucketNameCompleter))]
+    public string BucketName { get; set; } = "";
+
+    [Parameter(Position = 1, ParameterSetName = PrefixSet, ValueFromPipeline = true)]
+    public string[]? KeyPrefix { get; set; }
+
+    /// <summary>Piped S3 URIs and objects with BucketName and Key (one parameter for both: a string parameter
+    /// bound by value would take every object as its ToString()).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
+    [Parameter] public SwitchParameter AllVersions { get; set; }
+    [Parameter] [SupportsWildcards] public string[]? Include { get; set; }
+    [Parameter] [SupportsWildcards] public string[]? Exclude { get; set; }
+    [Parameter] public SwitchParameter Force { get; set; }
+    [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
+    [Parameter] [ValidateRange(0.1, 1_000_000.0)] public double? MaxRequestsPerSecond { get; set; }
+    [Parameter] [ValidateRange(1, 1000)] public int BatchSize { get; set; } = RemoveOptions.MaxBatchSize;
+    [Parameter] [ValidateRange(1, 1000)] public int PageSize { get; set; } = 1000;
+
+    PrefixRemoval? _removal;
+    // Piped keys wait here until a batch is full, the bucket changes or the input ends.
+    string? _pendingBucket;
+    List<RemovalKey> _pending = new();
+
+    protected override string ProgressActivity => "Remove-S3Prefix";
+    protected override bool ConfirmedWithoutPrompt => Force;
+    protected override string RunPreposition => "under";
+
+    protected override (string Target, string Action) DescribeRun()
+    {
+        string target = ParameterSetName switch
+        {
+            PrefixSet => string.Join(", ", (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(p => $"s3://{BucketName}/{KeyMapper.NormalizePrefix(p)}")),
+            UriSet => string.Join(", ", Uri),
+            _ => "the objects piped in",
+        };
+        return (target, AllVersions ? "Remove every version of the objects" : "Remove the objects");
+    }
+
+    protected override TransferEngine<RemovalBatch, RemoveResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    {
+        (var engine, _removal) = PrefixRemoval.Start(connection, new RemoveOptions
+        {
+            AllVersions = AllVersions, BatchSize = BatchSize, PageSize = PageSize, Filter = new WildcardFilter(Include, Exclude),
+            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress,
+        }, StopToken);
+        return engine;
+    }
+
+    protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch
+    {
+        InputSet => PlanPiped(InputObject!),
+        PrefixSet => (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(BucketName, prefix))),
+        _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
+    };
+
+    protected override IEnumerable<TransferInput> PlanEnd() => FlushPending();
+
+    /// <summary>A piped URI is a prefix like -Uri; a piped object (BucketName, Key, and VersionId and Size when
+    /// present) joins the pending batch of its bucket.</summary>
+    IEnumerable<TransferInput> PlanPiped(PSObject input)
+    {
+        if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
+        string? bucket = PropertyText(input, "BucketName"), key = PropertyText(input, "Key");
+        if (string.IsNullOrEmpty(bucket) || string.IsNullOrEmpty(key))
+            return new[] { Rejected(new S3TurboException(ErrorIds.InvalidInput, FailureKind.InvalidArgument,
+                $"A piped {input.BaseObject.GetType().Name} has no {(string.IsNullOrEmpty(bucket) ? "BucketName" : "Key")}: pipe S3 URIs or objects with BucketName and Key properties.", input.BaseObject)) };
+        var flushed = _pendingBucket is not null && _pendingBucket != bucket ? FlushPending().ToList() : new List<TransferInput>();
+        _pendingBucket = bucket;
+        long.TryParse(PropertyText(input, "Size"), out long size);
+        _pending.Add(new RemovalKey(key!, PropertyText(input, "VersionId") is { Length: > 0 } version ? version : null, size, false));
+        if (_pending.Count >= BatchSize) flushed.AddRange(FlushPending());
+        return flushed;
+    }
+
+    static string? PropertyText(PSObject input, string name) => input.Properties[name]?.Value is { } value ? LanguagePrimitives.ConvertTo<string>(value) : null;
+
+    IEnumerable<TransferInput> FlushPending()
+    {
+        if (_pending.Count == 0 || _pendingBucket is null) yield break;
+        var (bucket, keys) = (_pendingBucket, _pending);
+        _pending = new List<RemovalKey>();
+        TransferInput input;
+        try { input = Input(new[] { _removal!.Batch(bucket, keys) }); }
+        catch (S3TurboException ex) { input = Rejected(ex); }
+        yield return input;
+    }
+
+    /// <summary>A prefix; the whole bucket (an empty prefix) only with -Force. A URI that does not parse is that input's own error.</summary>
+    TransferInput PrefixInput(Func<S3Path> parse)
+    {
+        S3Path target;
+        try { target = parse(); }
+        catch (S3TurboException ex) { return Rejected(ex); }
+        var prefix = KeyMapper.NormalizePrefix(target.Key);
+        if (prefix.Length == 0 && !Force)
+            return Rejected(new S3TurboException(ErrorIds.WholeBucketNeedsForce, FailureKind.InvalidArgument,
+                $"s3://{target.BucketName}/ names the whole bucket: add -Force to remove everything in it, or give a prefix.", $"s3://{target.BucketName}/"));
+        string filtered = Include is null && Exclude is null ? "" : " that -Include/-Exclude accept";
+        return Input(_removal!.PlanPrefixAsync(target.BucketName, prefix, StopToken),
+            $"No {(AllVersions ? "versions" : "objects")} under s3://{target.BucketName}/{prefix}{filtered}: nothing to remove.");
+    }
+
+    protected override (string Target, string Action)? DescribeDryRun(RemoveResult result) => result.Status == TransferStatus.WouldDelete
+        ? ($"s3://{result.BucketName}/{result.Key}" + (result.VersionId is { } v ? $" (version {v}{(result.IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove") : null;
+
+    protected override string DescribeSummary(TransferSummary summary) =>
+        $"Remove: {summary.ItemsTransferred:N0} removed ({summary.BytesTransferred:N0} bytes), {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";
+}
