@@ -138,7 +138,9 @@ function Invoke-Demo {
 function Invoke-Bench {
     Invoke-Build
     Set-TestEnvironment (Get-TestS3)
-    $benchArgs = @('-NoProfile', '-File', "$root/tools/bench/Invoke-Benchmarks.ps1", '-OutFile', "$root/docs/benchmarks.md")
+    # A subset of scenarios writes a file of its own, so it never replaces the full table with part of it.
+    $outFile = if ($Scenario) { "$root/docs/benchmarks-$($Scenario -join '-').md" } else { "$root/docs/benchmarks.md" }
+    $benchArgs = @('-NoProfile', '-File', "$root/tools/bench/Invoke-Benchmarks.ps1", '-OutFile', $outFile)
     if ($Scenario) { $benchArgs += @('-Scenario', ($Scenario -join ',')) }
     Invoke-Pwsh @benchArgs
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
