@@ -137,11 +137,14 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
             if (whole.IsFatalForRun) throw whole;
             errors = new List<DeleteError>();
         }
-        var failed = errors.ToDictionary(e => (e.Key, NullIfEmpty(e.VersionId)), e => e);
+        // Matched by key, and by version when one was sent: a store may name a version in an error for a key sent
+        // without one, and that key must not be reported as removed.
+        var failed = errors.ToLookup(e => e.Key, StringComparer.Ordinal);
         foreach (var key in item.Keys)
         {
             if (whole is not null) { yield return Failure(item.BucketName, key, whole); continue; }
-            if (failed.TryGetValue((key.Key, key.VersionId), out var error))
+            var error = failed[key.Key].FirstOrDefault(e => key.VersionId is null || NullIfEmpty(e.VersionId) is null || e.VersionId == key.VersionId);
+            if (error is not null)
                 yield return Failure(item.BucketName, key, ErrorClassifier.Classify(
                     new AmazonS3Exception(error.Message) { ErrorCode = error.Code, StatusCode = StatusOf(error.Code) }, item.BucketName, key.Key));
             else yield return Result(item.BucketName, key, TransferStatus.Deleted);
