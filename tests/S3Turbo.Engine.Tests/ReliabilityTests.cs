@@ -15,12 +15,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
     readonly BucketFixture _s3;
     public ReliabilityTests(BucketFixture s3) => _s3 = s3;
 
-    static IAmazonS3 ClientThrough(FaultProxy proxy, int maxRetries = 8) =>
-        S3ClientFactory.Create(new S3ConnectionOptions
-        {
-            Credentials = new Amazon.Runtime.BasicAWSCredentials(TestS3.AccessKey, TestS3.SecretKey),
-            EndpointUrl = proxy.Endpoint, Region = "us-east-1", MaxRetries = maxRetries, ConnectTimeout = TimeSpan.FromSeconds(3),
-        });
+    static IAmazonS3 ClientThrough(FaultProxy proxy, int maxRetries = 8) => TestS3.ClientThrough(proxy, maxRetries);
 
     /// <summary>5% resets before forwarding, 5% 503 SlowDown, 2% 500 InternalError, 3% of PUT responses cut off.</summary>
     static readonly FaultRule[] Flaky =

@@ -12,11 +12,7 @@ public class RemovalTests : IClassFixture<BucketFixture>
     readonly BucketFixture _s3;
     public RemovalTests(BucketFixture s3) => _s3 = s3;
 
-    static IAmazonS3 ClientThrough(FaultProxy proxy) => S3ClientFactory.Create(new S3ConnectionOptions
-    {
-        Credentials = new Amazon.Runtime.BasicAWSCredentials(TestS3.AccessKey, TestS3.SecretKey),
-        EndpointUrl = proxy.Endpoint, Region = "us-east-1", MaxRetries = 8, ConnectTimeout = TimeSpan.FromSeconds(3),
-    });
+    static IAmazonS3 ClientThrough(FaultProxy proxy) => TestS3.ClientThrough(proxy);
 
     async Task SeedAsync(string prefix, int count)
     {

@@ -21,6 +21,13 @@ public static class TestS3
     };
 
     public static IAmazonS3 Client() => S3ClientFactory.Create(Options());
+
+    /// <summary>A client through a fault proxy (its requests judged, counted or delayed there).</summary>
+    public static IAmazonS3 ClientThrough(FaultProxy proxy, int maxRetries = 8) => S3ClientFactory.Create(new S3ConnectionOptions
+    {
+        Credentials = new Amazon.Runtime.BasicAWSCredentials(AccessKey, SecretKey),
+        EndpointUrl = proxy.Endpoint, Region = "us-east-1", MaxRetries = maxRetries, ConnectTimeout = TimeSpan.FromSeconds(3),
+    });
 }
 
 /// <summary>A bucket of its own for one test class; emptied (objects and open multipart uploads) and deleted after.</summary>
