@@ -32,6 +32,8 @@ Concurrency is adaptive by default (it grows while throughput grows and backs of
         PartSize               = 'The part size for multipart copies when the source''s own part layout cannot be mirrored (default 128 MiB; grown to stay within 10,000 parts).'
         MaxConcurrency         = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 64, doubling while throughput keeps growing, up to 128).'
         MaxRequestsPerSecond   = 'Caps the rate of S3 requests (listing, HEAD and copy requests alike; SDK retries of one request count once), for buckets shared with other work.'
+        Delete                 = 'Mirror: after a run in which nothing failed, remove the objects under the destination prefix that no copied (or skipped as up-to-date) source object stands for. Objects that -Include/-Exclude reject are kept. A run with any failed object or rejected input deletes nothing, and so does a run that found no source object at all (an empty or mistyped source never empties the destination). Removal uses DeleteObjects batches of 1,000 keys on the run''s own request budget.'
+        MaxDelete              = 'With -Delete: when more than this many objects would be removed, remove none and report MaxDeleteExceeded. The candidates are held (at most MaxDelete + 1 keys) until the listing ends, so nothing is deleted before the count is known.'
         PageSize               = 'Keys per ListObjectsV2 page (1 to 1,000, default 1,000). Smaller pages only make sense for tests.'
         ContentType            = 'With -MetadataDirective Replace: the Content-Type of every copy (default: guessed from the key''s extension).'
         Metadata               = 'With -MetadataDirective Replace: user metadata (x-amz-meta-*) as a hashtable.'
@@ -66,6 +68,7 @@ Cross-region copies work when one client can reach both buckets (AWS routes Copy
         @{ Title = 'Several prefixes from the pipeline'; Code = "'2024/01/', '2024/02/' | Copy-S3Prefix -SourceBucket raw -DestinationBucket archive -DestinationPrefix monthly/"; Remarks = 'Each piped prefix is copied under the destination prefix.' }
         @{ Title = 'A gentle copy on a shared bucket'; Code = 'Copy-S3Prefix s3://prod/logs/ s3://backup/logs/ -MaxRequestsPerSecond 200 -Include *.gz -StorageClass STANDARD_IA'; Remarks = 'Copies only .gz objects, at most 200 requests a second, into STANDARD_IA.' }
         @{ Title = 'See what would be copied'; Code = 'Copy-S3Prefix s3://raw/2024/ s3://archive/2024/ -WhatIf'; Remarks = 'Lists each copy that Update mode would make, and copies nothing.' }
+        @{ Title = 'Mirror a prefix (sync with deletion)'; Code = 'Copy-S3Prefix s3://raw/site/ s3://web/site/ -Delete -MaxDelete 500'; Remarks = 'Copies what changed, then removes the objects under s3://web/site/ that are no longer under s3://raw/site/; nothing is removed if a copy failed or if more than 500 objects would go.' }
         @{ Title = 'Per-object results'; Code = "`$r = Copy-S3Prefix s3://a/p/ s3://b/p/ -PassThru -ErrorAction Continue`n`$r | Where-Object Status -eq Failed"; Remarks = 'With -PassThru each object gives a CopyResult; failures also appear as errors with stable ErrorIds (SourceChanged, SourceNotFound, AccessDenied, ...).' }
     )
 }

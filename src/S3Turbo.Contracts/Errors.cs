@@ -5,6 +5,8 @@ public enum FailureKind
 {
     InvalidArgument, NotFound, PermissionDenied, Authentication, InvalidData, Connection,
     Throttled, ServerError, Stopped, ResourceBusy, NotSupported, Unknown,
+    /// <summary>A limit the user set was reached (-MaxDelete).</summary>
+    LimitExceeded,
 }
 
 /// <summary>Stable error identifiers; tests and users may rely on them.</summary>
@@ -39,6 +41,9 @@ public static class ErrorIds
     public const string InvalidBatchSize = "InvalidBatchSize";
     public const string InvalidInput = "InvalidInput";
     public const string WholeBucketNeedsForce = "WholeBucketNeedsForce";
+    public const string MaxDeleteExceeded = "MaxDeleteExceeded";
+    public const string MirrorSourceEmpty = "MirrorSourceEmpty";
+    public const string MaxDeleteNeedsDelete = "MaxDeleteNeedsDelete";
     public const string InvalidBlockSize = "InvalidBlockSize";
     public const string ObjectNotFound = "ObjectNotFound";
     public const string ObjectChanged = "ObjectChanged";

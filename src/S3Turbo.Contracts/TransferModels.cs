@@ -82,6 +82,9 @@ public record TransferSummary
     public long BytesTransferred { get; init; }
     public long ItemsSkipped { get; init; }
     public long ItemsFailed { get; init; }
+    /// <summary>Destination objects removed because they had no source (-Delete, mirroring); with -WhatIf, the
+    /// ones that would be removed.</summary>
+    public long ItemsDeleted { get; init; }
     public TimeSpan Elapsed { get; init; }
     public double ItemsPerSecond => Elapsed.TotalSeconds > 0 ? ItemsTransferred / Elapsed.TotalSeconds : 0;
     public double MegabytesPerSecond => Elapsed.TotalSeconds > 0 ? BytesTransferred / 1048576.0 / Elapsed.TotalSeconds : 0;

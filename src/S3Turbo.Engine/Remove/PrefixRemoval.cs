@@ -62,6 +62,14 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         return (engine, removal!);
     }
 
+    /// <summary>A removal that follows another run over that run's request budget (a mirror's deletions).</summary>
+    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(RequestBudget sharedBudget, RemoveOptions options, CancellationToken cancellationToken)
+    {
+        PrefixRemoval? removal = null;
+        var engine = options.Start(sharedBudget, budget => removal = new PrefixRemoval(budget, options), cancellationToken);
+        return (engine, removal!);
+    }
+
     public override string Operation => "Remove";
     public override long SizeOf(RemovalBatch item) => item.Keys.Sum(k => k.Size);
     public override int CountOf(RemovalBatch item) => item.Keys.Count;
@@ -86,6 +94,13 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
             await foreach (var o in ObjectLister.ListAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
                 if (_options.Filter.AcceptsKey(o.Key[prefix.Length..])) yield return new RemovalKey(o.Key, null, o.Size, false);
         }
+    }
+
+    /// <summary>The destination objects of a mirrored run that have no source (see <see cref="Mirror.ExtrasAsync"/>), in batches.</summary>
+    public IAsyncEnumerable<RemovalBatch> PlanMirrorAsync(MirrorTarget target, MirrorSources sources, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(target.BucketName);
+        return BatchAsync(target.BucketName, Mirror.ExtrasAsync(_budget, target, sources, _options.PageSize, cancellationToken), cancellationToken);
     }
 
     /// <summary>Keys given one by one (piped objects, a mirror's extra keys), in batches.</summary>

@@ -41,6 +41,16 @@ public class TransferOptions
         var budget = new RequestBudget(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
         return new TransferEngine<TItem, TResult>(createAction(budget), budget, this, cancellationToken);
     }
+
+    /// <summary>Starts a run that follows another one over its request budget (a mirror's deletions after the
+    /// transfer): the same concurrency, rate cap and request counts. The budget stays the first run's to dispose;
+    /// this run's own concurrency options do not apply.</summary>
+    public TransferEngine<TItem, TResult> Start<TItem, TResult>(RequestBudget sharedBudget, Func<RequestBudget, TransferAction<TItem, TResult>> createAction,
+        CancellationToken cancellationToken) where TItem : TransferItem where TResult : class
+    {
+        Validate();
+        return new TransferEngine<TItem, TResult>(createAction(sharedBudget), sharedBudget, this, cancellationToken, ownsBudget: false);
+    }
 }
 
 /// <summary>Runs a bulk operation: planned items go through a bounded queue to N workers that run the action on
@@ -58,10 +68,13 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     readonly TransferCounters _counters = new();
     readonly long _started;
     readonly Task _workers;
+    readonly bool _ownsBudget;
     Exception? _fatal;
 
-    public TransferEngine(TransferAction<TItem, TResult> action, RequestBudget budget, TransferOptions options, CancellationToken cancellationToken)
+    public TransferEngine(TransferAction<TItem, TResult> action, RequestBudget budget, TransferOptions options, CancellationToken cancellationToken,
+        bool ownsBudget = true)
     {
+        _ownsBudget = ownsBudget;
         options.Validate();
         _action = action;
         _options = options;
@@ -192,12 +205,12 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
         catch (OperationCanceledException) { }
     }
 
-    /// <summary>Releases the request budget. Requests made after the run (writing what it produced, such as a tar
-    /// index) may still use it until then.</summary>
+    /// <summary>Releases the request budget (when this run owns it). Requests made after the run (writing what it
+    /// produced, such as a tar index, or a mirror's deletions) may still use it until then.</summary>
     public void Dispose()
     {
         _background.Cancel();
-        Budget.Dispose();
+        if (_ownsBudget) Budget.Dispose();
     }
 
     async Task<TransferSummary> FinishAsync(Task controller, Task reporting)

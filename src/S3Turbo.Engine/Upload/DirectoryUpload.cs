@@ -37,6 +37,8 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
 {
     /// <summary>Metadata key recording the part size, so Update mode can recompute multipart ETags.</summary>
     public const string PartSizeMetadataKey = "s3turbo-part-size";
+    /// <summary>The reasons of skips that are the mode's decision (anything else skipped is worth a warning).</summary>
+    public const string UnchangedReason = "unchanged", ExistsReason = "exists";
     readonly RequestBudget _budget;
     readonly IAmazonS3 _s3;
     readonly UploadOptions _options;
@@ -69,7 +71,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         var started = Stopwatch.StartNew();
         if (item.SkipReason is not null)
         {
-            yield return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Status = TransferStatus.Skipped, Reason = item.SkipReason };
+            yield return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Status = TransferStatus.Skipped, Reason = item.SkipReason };
             yield break;
         }
         var skip = await CheckExistingAsync(item, cancellationToken).ConfigureAwait(false);
@@ -107,11 +109,11 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Snapshot.Length,
             ETag = head.ETag, Status = TransferStatus.Skipped, Reason = reason,
         };
-        if (_options.Mode == TransferMode.Add) return Skipped("exists");
+        if (_options.Mode == TransferMode.Add) return Skipped(ExistsReason);
         if (head.ContentLength != item.Snapshot.Length) return null;
         long? recordedPartSize = long.TryParse(head.Metadata[PartSizeMetadataKey], out var ps) ? ps : null;
         return await ETagCalculator.MatchesAsync(item.Path, item.Snapshot.Length, head.ETag, recordedPartSize, cancellationToken).ConfigureAwait(false)
-            ? Skipped("unchanged") : null;
+            ? Skipped(UnchangedReason) : null;
     }
 
     async Task<UploadResult> UploadSingleAsync(UploadItem item, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public static class LocalFileEnumerator
                     if (sub.LinkTarget is not null && !followSymlinks)
 #endif
                     {
-                        yield return UploadItem.ForSkip(sub.FullName, "symbolic link to a directory, not followed (use -FollowSymlink)");
+                        yield return UploadItem.ForSkip(sub.FullName, "symbolic link to a directory, not followed (use -FollowSymlink)", SkippedKey(keys, sub.FullName, "/"));
                         continue;
                     }
                     subdirectories.Add(sub);
@@ -74,7 +74,7 @@ public static class LocalFileEnumerator
                 return UploadItem.ForFailure(file.FullName, new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound,
                     $"'{file.FullName}' does not exist (it may have been deleted after it was listed).", file.FullName));
             if (target.Length == 0 && SpecialFiles.IsSpecial(target.FullName, out var kind))
-                return UploadItem.ForSkip(file.FullName, $"{kind}, not a regular file");
+                return UploadItem.ForSkip(file.FullName, $"{kind}, not a regular file", SkippedKey(keys, file.FullName, ""));
             var key = keys.KeyFor(file.FullName);
             return UploadItem.ForFile(target, key);
         }
@@ -83,6 +83,13 @@ public static class LocalFileEnumerator
         {
             return UploadItem.ForFailure(file.FullName, ErrorClassifier.Classify(ex, "", null, file.FullName));
         }
+    }
+
+    /// <summary>The key a skipped entry would have had ("" when it could have none, e.g. too long).</summary>
+    static string SkippedKey(KeyMapper keys, string path, string suffix)
+    {
+        try { return keys.KeyFor(path) + suffix; }
+        catch (S3TurboException) { return ""; }
     }
 
     readonly record struct Entry(FileSystemInfo? Info, UploadItem? Failure);

@@ -15,5 +15,7 @@ public sealed class UploadItem : TransferItem
 
     public static UploadItem ForFile(FileInfo file, string key) => new(file.FullName, key, FileSnapshot.Of(file), null);
     public static UploadItem ForFailure(string path, S3TurboException failure) => new(path, "", default, null) { Failure = failure };
-    public static UploadItem ForSkip(string path, string reason) => new(path, "", default, reason);
+    /// <summary>An entry skipped with a warning. <paramref name="key"/> is the key it would have (a directory's ends
+    /// in '/'), so that a mirror keeps what is there; "" when it cannot have one.</summary>
+    public static UploadItem ForSkip(string path, string reason, string key) => new(path, key, default, reason);
 }

@@ -1,6 +1,7 @@
 using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using S3Turbo.Engine.Copy;
+using S3Turbo.Engine.Remove;
 using S3Turbo.Infrastructure;
 
 namespace S3Turbo.Commands;
@@ -49,12 +50,19 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
     [Parameter] [ValidateRange(0.1, 1_000_000.0)] public double? MaxRequestsPerSecond { get; set; }
     [Parameter] [ValidateRange(1, 1000)] public int PageSize { get; set; } = 1000;
+    [Parameter] public SwitchParameter Delete { get; set; }
+    [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     PrefixCopy? _copy;
     S3Path _destination;
 
     protected override string ProgressActivity => $"Copy-S3Prefix → {_destination}";
-    protected override (string Target, string Action) DescribeRun() => ((_destination = ResolveDestination()).ToString(), "Copy objects");
+    protected override (string Target, string Action) DescribeRun() =>
+        (CheckMirror(Delete, MaxDelete, (_destination = ResolveDestination()).ToString()), Delete ? "Copy objects and delete objects without a source" : "Copy objects");
+
+    protected override MirrorTarget? MirrorTarget => Delete ? new MirrorTarget(_destination.BucketName, _destination.Key, new WildcardFilter(Include, Exclude), MaxDelete) : null;
+
+    protected override void RecordMirrorSource(CopyResult result, MirrorSources sources) => sources.AddKey(result.DestinationKey);
 
     protected override TransferEngine<CopyItem, CopyResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {

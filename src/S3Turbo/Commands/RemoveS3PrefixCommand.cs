@@ -121,8 +121,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
             $"No {(AllVersions ? "versions" : "objects")} under s3://{target.BucketName}/{prefix}{filtered}: nothing to remove.");
     }
 
-    protected override (string Target, string Action)? DescribeDryRun(RemoveResult result) => result.Status == TransferStatus.WouldDelete
-        ? ($"s3://{result.BucketName}/{result.Key}" + (result.VersionId is { } v ? $" (version {v}{(result.IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove") : null;
+    protected override (string Target, string Action)? DescribeDryRun(RemoveResult result) => DescribeDryRemoval(result);
 
     protected override string DescribeSummary(TransferSummary summary) =>
         $"Remove: {summary.ItemsTransferred:N0} removed ({summary.BytesTransferred:N0} bytes), {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";

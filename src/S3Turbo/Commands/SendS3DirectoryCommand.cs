@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Remove;
 using S3Turbo.Engine.Upload;
 using S3Turbo.Infrastructure;
 
@@ -35,11 +36,24 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024 * 1024)] public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long? PartSize { get; set; }
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
+    [Parameter] public SwitchParameter Delete { get; set; }
+    [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     DirectoryUploadPlan? _plan;
 
     protected override string ProgressActivity => $"Send-S3Directory → s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}";
-    protected override (string Target, string Action) DescribeRun() => ($"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}", "Upload files");
+    protected override (string Target, string Action) DescribeRun() =>
+        (CheckMirror(Delete, MaxDelete, $"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}"), Delete ? "Upload files and delete objects without a source" : "Upload files");
+
+    protected override MirrorTarget? MirrorTarget => Delete ? new MirrorTarget(BucketName, KeyPrefix ?? "", new WildcardFilter(Include, Exclude), MaxDelete) : null;
+
+    /// <summary>A file's key; a skipped link to a directory keeps everything under its key.</summary>
+    protected override void RecordMirrorSource(UploadResult result, MirrorSources sources)
+    {
+        if (result.Key.Length == 0) return;
+        if (result.Key.EndsWith("/", StringComparison.Ordinal)) sources.AddSubtree(result.Key);
+        else sources.AddKey(result.Key);
+    }
 
     protected override TransferEngine<UploadItem, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
@@ -85,7 +99,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
 
     protected override async ValueTask OnResultAsync(UploadResult result, CancellationToken cancellationToken)
     {
-        if (result.Status == TransferStatus.Skipped && result.Key.Length == 0)
+        if (result.Status == TransferStatus.Skipped && result.Reason is not (DirectoryUpload.UnchangedReason or DirectoryUpload.ExistsReason))
             await WriteWarningAsync($"Skipped '{result.Path}': {result.Reason}.").ConfigureAwait(false);
     }
 }

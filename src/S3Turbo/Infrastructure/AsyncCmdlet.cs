@@ -101,6 +101,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         FailureKind.Stopped => ErrorCategory.OperationStopped,
         FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
         FailureKind.NotSupported => ErrorCategory.NotImplemented,
+        FailureKind.LimitExceeded => ErrorCategory.LimitsExceeded,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Remove;
 
 
 namespace S3Turbo.Infrastructure;
@@ -17,6 +18,9 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     TransferEngine<TItem, TResult>? _engine;
     Task? _pump;
     bool _declined;
+    bool _whatIf;
+    long _inputsRejected;
+    MirrorSources? _mirrorSources;
     List<TransferInput> _recordInputs = new();
 
     [Parameter] public SwitchParameter PassThru { get; set; }
@@ -52,6 +56,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     /// <summary>The summary as one verbose line.</summary>
     protected virtual string DescribeSummary(TransferSummary summary) =>
         $"{summary.Operation}: {summary.ItemsTransferred:N0} done, {summary.ItemsSkipped:N0} skipped, {summary.ItemsFailed:N0} failed, " +
+        (MirrorTarget is null ? "" : $"{summary.ItemsDeleted:N0} deleted (-Delete), ") +
         $"{summary.BytesTransferred:N0} bytes in {summary.Elapsed.TotalSeconds:N2} s.";
 
     /// <summary>Clean-up after a stop or a failure (dropping outputs not completed).</summary>
@@ -69,6 +74,18 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     bool WhatIfRequested() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var given)
         ? given is SwitchParameter { IsPresent: true } || given is true
         : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    /// <summary>Mirroring (-Delete): the destination whose objects without a source are removed after a run without
+    /// failures; null when not asked for.</summary>
+    protected virtual MirrorTarget? MirrorTarget => null;
+
+    /// <summary>-MaxDelete only bounds a mirror: given without -Delete it would promise a safety that does nothing.</summary>
+    protected static string CheckMirror(bool delete, long? maxDelete, string target) => delete || maxDelete is null ? target
+        : throw new S3TurboException(ErrorIds.MaxDeleteNeedsDelete, FailureKind.InvalidArgument,
+            $"-MaxDelete {maxDelete} limits the deletions of -Delete, which was not given: add -Delete to mirror, or leave -MaxDelete out.", maxDelete);
+
+    /// <summary>Records the destination a result (not a failed one) stands for, so that the mirror keeps it.</summary>
+    protected virtual void RecordMirrorSource(TResult result, MirrorSources sources) { }
 
     /// <summary>Whether the summary goes to the pipeline (default: unless -PassThru sent every result).</summary>
     protected virtual bool ShouldOutputSummary => !PassThru;
@@ -90,7 +107,16 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
             _declined = !whatIf;
             if (_declined) return;
         }
-        try { _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress)); }
+        _whatIf = whatIf;
+        try
+        {
+            _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress));
+            if (MirrorTarget is { } mirror)
+            {
+                BucketNames.Validate(mirror.BucketName);
+                _mirrorSources = new MirrorSources();
+            }
+        }
         catch (S3TurboException ex) { ThrowRunFailure(ex); }
         _engine!.Budget.ConcurrencyChanged += (before, after) => TryWriteVerbose($"Request concurrency {before} → {after}.");
         base.BeginProcessing();
@@ -119,6 +145,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         Engine.CompleteAdding();
         if (_pump is not null) await _pump.ConfigureAwait(false);
         var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        if (MirrorTarget is { } mirror) summary = await MirrorAsync(mirror, summary, cancellationToken).ConfigureAwait(false);
         await WriteVerboseAsync(DescribeSummary(summary)).ConfigureAwait(false);
         if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
     });
@@ -132,6 +159,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
             catch (S3TurboException ex) when (!ex.IsFatalForRun && ex.Kind != FailureKind.Stopped)
             {
                 // A bad input (an invalid URI, a missing source bucket, overlapping prefixes) concerns that input only.
+                _inputsRejected++;
                 await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false);
                 continue;
             }
@@ -139,16 +167,69 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         }
     }
 
-    async Task PumpResultsAsync(CancellationToken cancellationToken)
+    Task PumpResultsAsync(CancellationToken cancellationToken) => PumpAsync(Engine.Results, DescribeDryRun, async (result, ct) =>
     {
-        var results = Engine.Results;
+        if (_mirrorSources is not null && result is ITransferOutcome { Status: not TransferStatus.Failed }) RecordMirrorSource(result, _mirrorSources);
+        await OnResultAsync(result, ct).ConfigureAwait(false);
+        return ShouldOutput(result);
+    }, cancellationToken);
+
+    /// <summary>The result pump of a run: failures become ErrorRecords, dry-run results are listed through
+    /// ShouldProcess, and a result goes to the pipeline when <paramref name="accept"/> says so.</summary>
+    async Task PumpAsync<T>(ChannelReader<T> results, Func<T, (string Target, string Action)?> describeDryRun,
+        Func<T, CancellationToken, ValueTask<bool>> accept, CancellationToken cancellationToken)
+    {
         while (await results.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         while (results.TryRead(out var result))
         {
             if (result is ITransferOutcome { Status: TransferStatus.Failed, Error: { } error }) await WriteErrorAsync(ToErrorRecord(error)).ConfigureAwait(false);
-            else if (DescribeDryRun(result) is var (target, action)) await ShouldProcessAsync(target, action).ConfigureAwait(false);
-            await OnResultAsync(result, cancellationToken).ConfigureAwait(false);
-            if (ShouldOutput(result)) await WriteObjectAsync(result).ConfigureAwait(false);
+            else if (describeDryRun(result) is var (target, action)) await ShouldProcessAsync(target, action).ConfigureAwait(false);
+            if (await accept(result, cancellationToken).ConfigureAwait(false)) await WriteObjectAsync(result).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What ShouldProcess lists for a removal that -WhatIf holds back (a mirror's, or Remove-S3Prefix's).</summary>
+    protected static (string Target, string Action)? DescribeDryRemoval(RemoveResult result) => result.Status == TransferStatus.WouldDelete
+        ? ($"s3://{result.BucketName}/{result.Key}" + (result.VersionId is { } v ? $" (version {v}{(result.IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove") : null;
+
+    /// <summary>The mirror (-Delete), after a run without failures: the destination objects no source stands for are
+    /// removed in DeleteObjects batches over the run's own request budget; each removal is listed with -WhatIf and
+    /// passed on with -PassThru. A failed item or a rejected input means a source may be missing: nothing is deleted.</summary>
+    async Task<TransferSummary> MirrorAsync(MirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
+    {
+        string where = $"s3://{mirror.BucketName}/{KeyMapper.NormalizePrefix(mirror.Prefix)}";
+        long failures = summary.ItemsFailed + _inputsRejected;
+        if (failures > 0)
+        {
+            await WriteWarningAsync($"-Delete removed nothing from {where}: {failures:N0} item(s) or input(s) failed, and a mirror deletes only after a run without failures.").ConfigureAwait(false);
+            return summary;
+        }
+        var (engine, removal) = PrefixRemoval.Start(Engine.Budget, new RemoveOptions
+            { WhatIf = _whatIf, Progress = new InlineProgress<TransferProgress>(ReportProgress) }, cancellationToken);
+        using (engine)
+        {
+            var pump = PumpAsync(engine.Results, DescribeDryRemoval, (_, _) => new ValueTask<bool>(PassThru), cancellationToken);
+            try { await engine.AddAllAsync(removal.PlanMirrorAsync(mirror, _mirrorSources!, cancellationToken), cancellationToken).ConfigureAwait(false); }
+            catch (S3TurboException ex) when (!ex.IsFatalForRun && ex.Kind != FailureKind.Stopped)
+            {
+                // Too many to delete (-MaxDelete), or no source at all: reported, and nothing was deleted.
+                await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false);
+            }
+            finally { engine.CompleteAdding(); }
+            try { await pump.ConfigureAwait(false); }
+            catch (Exception)
+            {
+                // Stopped while results were written: the removal's own workers end with it; the first error is reported.
+                await engine.Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+            var removed = await engine.Completion.ConfigureAwait(false);
+            return summary with
+            {
+                ItemsDeleted = removed.ItemsTransferred, ItemsFailed = summary.ItemsFailed + removed.ItemsFailed,
+                Elapsed = summary.Elapsed + removed.Elapsed, RequestsByOperation = removed.RequestsByOperation,
+                Retries = removed.Retries, ThrottleEvents = removed.ThrottleEvents, PeakConcurrency = removed.PeakConcurrency,
+            };
         }
     }
 
