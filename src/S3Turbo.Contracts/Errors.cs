@@ -44,6 +44,11 @@ public static class ErrorIds
     public const string MaxDeleteExceeded = "MaxDeleteExceeded";
     public const string MirrorSourceEmpty = "MirrorSourceEmpty";
     public const string MaxDeleteNeedsDelete = "MaxDeleteNeedsDelete";
+    public const string KeyEscapesDestination = "KeyEscapesDestination";
+    public const string InvalidLocalName = "InvalidLocalName";
+    public const string LocalPathConflict = "LocalPathConflict";
+    public const string DiskFull = "DiskFull";
+    public const string DownloadFailed = "DownloadFailed";
     public const string InvalidBlockSize = "InvalidBlockSize";
     public const string ObjectNotFound = "ObjectNotFound";
     public const string ObjectChanged = "ObjectChanged";

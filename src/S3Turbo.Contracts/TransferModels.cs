@@ -2,7 +2,7 @@ using S3Turbo.Engine;
 
 namespace S3Turbo;
 
-public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete }
+public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete, Downloaded, WouldDownload }
 
 /// <summary>What every per-item result tells the engine: how it ended, how many bytes it stands for, and the
 /// failure when it failed. The engine counts these; results that are not outcomes (tar entries) pass through.</summary>
@@ -54,6 +54,28 @@ public sealed record CopyResult : ITransferOutcome
     public string? ETag { get; init; }
     public TransferStatus Status { get; init; }
     public string? Reason { get; init; }
+    public int Parts { get; init; }
+    public TimeSpan Duration { get; init; }
+    public S3TurboException? Error { get; init; }
+}
+
+/// <summary>One object's download outcome (S3Turbo.DownloadResult).</summary>
+public sealed record DownloadResult : ITransferOutcome
+{
+    public string BucketName { get; init; } = "";
+    public string Key { get; init; } = "";
+    /// <summary>The local file (or, for a folder marker, directory).</summary>
+    public string Path { get; init; } = "";
+    public long Size { get; init; }
+    public string? ETag { get; init; }
+    /// <summary>What proved the bytes: "MD5" (a single-part ETag), "MD5 of parts" (a multipart ETag), or why
+    /// nothing could ("size only: …").</summary>
+    public string? Verification { get; init; }
+    /// <summary>The modification time the file was given (the object's x-amz-meta-mtime, else its LastModified).</summary>
+    public DateTime? LastWriteTimeUtc { get; init; }
+    public TransferStatus Status { get; init; }
+    public string? Reason { get; init; }
+    /// <summary>Ranged GETs the object was fetched with.</summary>
     public int Parts { get; init; }
     public TimeSpan Duration { get; init; }
     public S3TurboException? Error { get; init; }

@@ -7,13 +7,14 @@ using System.Text;
 
 namespace S3Turbo.Engine.Tests;
 
-public enum FaultKind { None, ResetBeforeForwarding, ResetMidResponse, SlowDown503, InternalError500, Delay, CorruptRequestBody }
+public enum FaultKind { None, ResetBeforeForwarding, ResetMidResponse, SlowDown503, InternalError500, Delay, CorruptRequestBody, CorruptResponseBody }
 
 /// <summary>A fault applied to a share (Rate) of the requests it matches (method, and a part of the path/query).</summary>
 public sealed record FaultRule(FaultKind Kind, double Rate, string? Method = null, string? PathContains = null)
 {
     /// <summary>For ResetMidResponse: response bytes passed on before the reset. For CorruptRequestBody: the offset in
-    /// the request body of the one byte that is flipped on its way to the server. For Delay: the delay.</summary>
+    /// the request body of the one byte that is flipped on its way to the server; for CorruptResponseBody, the offset in
+    /// the response (status line and headers included) of the byte flipped on its way to the client. For Delay: the delay.</summary>
     public long AfterBytes { get; init; } = 32 * 1024;
     public TimeSpan Delay { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -165,7 +166,8 @@ public sealed class FaultProxy : IAsyncDisposable
                 if (extra.Length > 0) await serverStream.WriteAsync(extra, _stop.Token);
                 long? cutAfter = kind == FaultKind.ResetMidResponse ? rule!.AfterBytes : null;
                 var up = Pump(clientStream, serverStream, isResponse: false, null, client, server, corruptAt);
-                var down = Pump(serverStream, clientStream, isResponse: true, cutAfter, client, server);
+                long? corruptDown = kind == FaultKind.CorruptResponseBody ? rule!.AfterBytes : null;
+                var down = Pump(serverStream, clientStream, isResponse: true, cutAfter, client, server, corruptDown);
                 await down;
             }
             catch (Exception) { /* a reset or closed connection ends here */ }

@@ -1,0 +1,54 @@
+@{
+    Synopsis    = 'Downloads every object under an S3 prefix (or piped objects) into a local directory: many small objects at once, large ones as parallel ranged GETs, each verified and renamed into place.'
+    Description = @'
+Receive-S3Prefix lists the prefix with ListObjectsV2, page by page, and downloads what it lists while the listing goes on; memory stays flat however many objects the prefix holds. Each key, relative to the prefix, becomes a path under -Destination with '/' as the separator ("logs/2024" and "logs/2024/" both mean the folder logs/2024/). Objects piped in (anything with BucketName and Key, and optionally Size, ETag and LastModified, for example Get-S3Object output or an inventory) are downloaded one by one, their keys relative to -KeyPrefix when they start with it.
+
+Objects smaller than -MultipartThreshold come down with one GET each, many at once. Larger objects come down as parallel ranged GETs written in place into a preallocated temporary file next to the target (.s3turbo-<id>.partial); the ranges follow the object's own parts when their size is known (S3Turbo records it when it uploads; S3 tells it for part 1), else they are -PartSize long. Every GET is pinned to the listed ETag, so an object overwritten during the download is reported (SourceChanged) instead of mixing two versions. All requests share one budget: adaptive by default, fixed with -MaxConcurrency, capped with -MaxRequestsPerSecond. No object is buffered whole: each request in flight holds one 256 KiB buffer.
+
+Verification: before the temporary file is renamed into place, its bytes are checked against the ETag: the MD5 of the content for a single-part object, the MD5 of the part MD5s for a multipart one (computed while writing when the ranges follow the parts, else by reading the file once more, trying the part sizes common tools use). A mismatch is ChecksumMismatch and nothing is written. SSE-KMS and SSE-C objects, whose ETags are not MD5s, and multipart objects whose part sizes cannot be learned are checked by size only; DownloadResult.Verification says which check was made. The file gets the object's modification time: x-amz-meta-mtime when the object carries one (rclone's convention), else its LastModified.
+
+Modes: Update (default) skips an object when the local file has its size and modification time (one HEAD only when the size matches and the time is not the LastModified, to read x-amz-meta-mtime); Add skips it when the file exists; Overwrite always downloads.
+
+Safety: the final path never holds a partial or unverified file, and a failure or Ctrl+C removes the temporary file before the cmdlet returns. Keys that would be written outside -Destination ('..' or '.' segments, a leading '/', a drive letter, a '\' on Windows) are refused (KeyEscapesDestination), and so are keys this platform cannot hold as names (InvalidLocalName: empty segments, names over 255 bytes, on Windows reserved device names and characters). A key that is both a file and a folder (a and a/b) gives LocalPathConflict for one of them. A full disk stops the run with one DiskFull error. Each of these is a non-terminating error with the key as TargetObject; keys ending in '/' (folder markers) make a directory.
+
+By default one S3Turbo.TransferSummary is written at the end; -PassThru writes one S3Turbo.DownloadResult per object instead.
+'@
+    Parameters  = @{
+        Uri                  = 'S3 URIs of prefixes to download (s3://bucket/prefix/).'
+        BucketName           = 'The bucket to download from, with -KeyPrefix.'
+        KeyPrefix            = 'With -BucketName, the prefix to list and download (empty: the whole bucket). With piped objects, the prefix cut off their keys when they start with it.'
+        InputObject          = 'Piped S3 URIs, or objects with BucketName and Key (Size, ETag and LastModified are used when present), for example from Get-S3Object or an inventory.'
+        Destination          = 'The local directory to write into (made when missing). Every file lands under it; keys that would leave it are refused.'
+        Include              = 'Wildcard patterns; only objects whose name or key relative to the prefix matches one are downloaded.'
+        Exclude              = 'Wildcard patterns; objects whose name or relative key matches one are not downloaded.'
+        Mode                 = 'Update (default): skip when the file has the object''s size and modification time. Add: skip when the file exists. Overwrite: always download.'
+        MultipartThreshold   = 'Objects of at least this many bytes are fetched as parallel ranged GETs (default 16 MiB, at least 5 MiB).'
+        PartSize             = 'The range size for large objects whose own part size is unknown (default 8 MiB; 5 MiB to 5 GiB; grown to stay within 10,000 ranges).'
+        MaxConcurrency       = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 16, up to 128).'
+        MaxRequestsPerSecond = 'A cap on requests started per second, for shared buckets.'
+        PageSize             = 'Keys per ListObjectsV2 page (1 to 1,000, default 1,000). Smaller pages only make sense for tests.'
+        PassThru             = 'Write one S3Turbo.DownloadResult per object (Key, Path, Size, ETag, Verification, Status, Duration) instead of the summary.'
+        WhatIf               = 'List what would be downloaded (after the Add/Update checks, which only read) and write nothing.'
+        Confirm              = 'Ask once before the run starts.'
+    }
+    Inputs      = @{
+        'System.String' = 'S3 URIs of prefixes.'
+        'Objects with BucketName and Key' = 'Objects to download (for example from Get-S3Object or an inventory).'
+    }
+    Outputs     = @{
+        'S3Turbo.TransferSummary' = 'By default: objects and bytes downloaded, skipped, failed, elapsed time, throughput, the concurrency used, retries and throttle events.'
+        'S3Turbo.DownloadResult'  = 'With -PassThru: one per object.'
+    }
+    Notes       = @'
+Receive-S3Prefix and Send-S3Directory round-trip: a tree uploaded with Send-S3Directory comes back byte-exact, and a second Receive-S3Prefix in Update mode downloads nothing.
+
+Update compares modification times to the second. A file changed locally without changing its size or time (rare; for example restored with its old time) is not downloaded again: use -Mode Overwrite when that matters.
+'@
+    Examples    = @(
+        @{ Title = 'Download a prefix'; Code = 'Receive-S3Prefix s3://my-bucket/data/ ./data'; Remarks = 'Downloads every object under data/ into ./data, skipping files that already have the object''s size and time. Writes one TransferSummary.' }
+        @{ Title = 'By bucket and prefix, only some files'; Code = 'Receive-S3Prefix -BucketName logs -KeyPrefix 2026/12/ -Destination ./logs -Include *.gz'; Remarks = 'Downloads only the .gz objects.' }
+        @{ Title = 'See what would be downloaded'; Code = 'Receive-S3Prefix s3://web/site/ ./site -WhatIf'; Remarks = 'Lists each object Update mode would download, and writes nothing.' }
+        @{ Title = 'Piped objects'; Code = "Get-S3Object -BucketName raw -KeyPrefix 2026/ | Where-Object Size -gt 1GB | Receive-S3Prefix -KeyPrefix 2026/ -Destination ./big"; Remarks = 'Downloads the objects piped in, their keys relative to 2026/.' }
+        @{ Title = 'Per-object results in a runbook'; Code = "`$r = Receive-S3Prefix s3://b/p/ ./p -PassThru -ErrorAction Continue`n`$r | Where-Object Status -eq Failed"; Remarks = 'Each object gives a DownloadResult; failures also appear as errors with stable ErrorIds (KeyEscapesDestination, LocalPathConflict, SourceChanged, ChecksumMismatch, DiskFull, ...).' }
+    )
+}

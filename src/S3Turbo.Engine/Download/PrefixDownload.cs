@@ -1,0 +1,553 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using S3Turbo.Engine.Connection;
+
+namespace S3Turbo.Engine.Download;
+
+public sealed class DownloadOptions : TransferOptions
+{
+    /// <summary>The local directory that keys (relative to the listed prefix) are written under.</summary>
+    public required string Destination { get; init; }
+    public TransferMode Mode { get; init; } = TransferMode.Update;
+    /// <summary>Objects of at least this size are fetched as parallel ranged GETs; smaller ones with one GET.</summary>
+    public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
+    /// <summary>The range size when the object's own part layout is not known (it is grown to stay within 10,000 ranges).</summary>
+    public long PartSize { get; init; } = 8L * 1024 * 1024;
+    /// <summary>Large objects whose ranges may be in flight together.</summary>
+    public int MaxLargeObjectsInFlight { get; init; } = 4;
+    /// <summary>ListObjectsV2 page size (S3's maximum is 1,000; tests use small pages).</summary>
+    public int PageSize { get; init; } = 1000;
+    public WildcardFilter Filter { get; init; } = new(null, null);
+    /// <summary>Attempts for one range whose body breaks off midway (it resumes where it stopped).</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(Destination))
+            throw new S3TurboException(ErrorIds.InvalidInput, FailureKind.InvalidArgument, "-Destination is empty: name the local directory to download into.", Destination);
+        PartSizing.Validate(PartSize);
+        if (MultipartThreshold < PartSizing.MinPartSize)
+            throw new S3TurboException(ErrorIds.InvalidPartSize, FailureKind.InvalidArgument,
+                $"-MultipartThreshold {MultipartThreshold} is below 5 MiB.", MultipartThreshold);
+        if (PageSize is < 1 or > 1000)
+            throw new S3TurboException(ErrorIds.InvalidPageSize, FailureKind.InvalidArgument, $"-PageSize {PageSize} must be between 1 and 1000.", PageSize);
+    }
+}
+
+/// <summary>One object to download, with the local path its key maps to.</summary>
+public sealed class DownloadItem : TransferItem
+{
+    internal DownloadItem(ListedObject source, string path, bool isFolder) { Source = source; Path = path; IsFolder = isFolder; }
+    public ListedObject Source { get; internal set; }
+    public string Path { get; }
+    /// <summary>A key ending in '/' (a folder marker): a directory is made, no file.</summary>
+    public bool IsFolder { get; }
+    internal string Uri => $"s3://{Source.BucketName}/{Source.Key}";
+}
+
+/// <summary>Downloads every object under prefixes (or piped objects) into a local directory. A streamed listing feeds
+/// the engine; small objects come down many at a time with one GET each, large ones as parallel ranged GETs (aligned
+/// to the object's own parts when its part size is known) written in place into a preallocated temporary file next to
+/// the target. Every GET is pinned to the listed ETag. The bytes are checked against the ETag (MD5 of the content or of
+/// its parts) before the temporary file is renamed into place, so the final path never holds a partial or unverified
+/// file; a failure or a stop removes the temporary file.</summary>
+public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult>
+{
+    /// <summary>The modification time rclone (and S3Turbo's readers) keep in x-amz-meta-mtime: Unix seconds, with a fraction.</summary>
+    public const string MtimeMetadataKey = "mtime";
+    const int CopyBufferSize = 256 * 1024;
+    readonly RequestBudget _budget;
+    readonly IAmazonS3 _s3;
+    readonly DownloadOptions _options;
+    readonly SemaphoreSlim _largeObjects;
+    readonly string _root;
+    readonly HashSet<string> _checkedBuckets = new();
+
+    PrefixDownload(RequestBudget budget, DownloadOptions options)
+    {
+        _budget = budget;
+        _s3 = budget.Client;
+        _options = options;
+        _root = LocalPaths.Root(options.Destination);
+        _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
+    }
+
+    public static (TransferEngine<DownloadItem, DownloadResult> Engine, PrefixDownload Download) Start(S3Connection connection, DownloadOptions options, CancellationToken cancellationToken) =>
+        Start(connection.Client, options, cancellationToken);
+
+    public static (TransferEngine<DownloadItem, DownloadResult> Engine, PrefixDownload Download) Start(IAmazonS3 s3, DownloadOptions options, CancellationToken cancellationToken)
+    {
+        PrefixDownload? download = null;
+        var engine = options.Start(s3, budget => download = new PrefixDownload(budget, options), cancellationToken);
+        return (engine, download!);
+    }
+
+    public override string Operation => "Download";
+    public override long SizeOf(DownloadItem item) => Math.Max(0, item.Source.Size);
+
+    /// <summary>The destination must be a directory (made when missing, unless this is a dry run).</summary>
+    public override Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(_root))
+            throw new S3TurboException(ErrorIds.LocalPathConflict, FailureKind.InvalidArgument, $"-Destination '{_root}' is a file, not a directory.", _root) { IsFatalForRun = true };
+        if (!_options.WhatIf) Directory.CreateDirectory(_root);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every object under the prefix that the filter accepts, in listing order.</summary>
+    public async IAsyncEnumerable<DownloadItem> PlanPrefixAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(bucket);
+        prefix = KeyMapper.NormalizePrefix(prefix);
+        await foreach (var listed in ObjectLister.ListAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var relative = listed.Key[prefix.Length..];
+            if (!_options.Filter.IsEmpty && relative.Length > 0 && !_options.Filter.AcceptsKey(relative)) continue;
+            yield return MapItem(listed, relative);
+        }
+    }
+
+    /// <summary>One object (piped from Get-S3Object, an inventory, an index). Its key is made relative to
+    /// <paramref name="prefix"/> when it starts with it; size and ETag are looked up when not given.</summary>
+    public async IAsyncEnumerable<DownloadItem> PlanObjectAsync(string bucket, string key, string? prefix, long? size, string? etag, DateTime? lastModified,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(bucket);
+        if (_checkedBuckets.Add(bucket)) await Preflight.CheckBucketAsync(_budget, bucket, cancellationToken).ConfigureAwait(false);
+        var normalized = KeyMapper.NormalizePrefix(prefix);
+        var relative = normalized.Length > 0 && key.StartsWith(normalized, StringComparison.Ordinal) ? key[normalized.Length..] : key;
+        yield return MapItem(new ListedObject(bucket, key, size ?? -1, etag, null, lastModified), relative);
+    }
+
+    DownloadItem MapItem(ListedObject source, string relative)
+    {
+        bool folder = relative.Length == 0 || relative.EndsWith('/');
+        try { return new DownloadItem(source, LocalPaths.Map(_root, relative, $"s3://{source.BucketName}/{source.Key}"), folder); }
+        catch (S3TurboException refused) { return new DownloadItem(source, "", folder) { Failure = refused }; }
+    }
+
+    public override async IAsyncEnumerable<DownloadResult> RunAsync(DownloadItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        if (item.IsFolder)
+        {
+            if (!dryRun) EnsureDirectory(item.Path, item);
+            yield return Result(item, TransferStatus.Skipped, started) with { Size = 0, Reason = "folder marker" };
+            yield break;
+        }
+        if (item.Source.Size < 0 || item.Source.ETag is null) item.Source = await HeadAsync(item.Source, cancellationToken).ConfigureAwait(false);
+        if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory (a key below {item.Source.Key}/ is also an object, or a directory is already there)");
+        var skip = await SkipReasonAsync(item, cancellationToken).ConfigureAwait(false);
+        yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { Reason = skip }
+            : dryRun ? Result(item, TransferStatus.WouldDownload, started)
+            : await DownloadAsync(item, started, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Add: the file exists. Update: it has the object's size and modification time (the object's
+    /// LastModified, or the x-amz-meta-mtime it carries, read with a HEAD only when the size matches and the
+    /// LastModified does not).</summary>
+    async Task<string?> SkipReasonAsync(DownloadItem item, CancellationToken cancellationToken)
+    {
+        if (_options.Mode == TransferMode.Overwrite) return null;
+        var local = new FileInfo(item.Path);
+        if (!local.Exists) return null;
+        if (_options.Mode == TransferMode.Add) return "exists";
+        if (local.Length != item.Source.Size) return null;
+        if (item.Source.LastModified is { } listed && SameTime(local.LastWriteTimeUtc, listed)) return "unchanged";
+        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = item.Source.BucketName, Key = item.Source.Key }, ct), 0, cancellationToken).ConfigureAwait(false);
+        return StoredMtime(head.Metadata[MtimeMetadataKey]) is { } stored && SameTime(local.LastWriteTimeUtc, stored) ? "unchanged" : null;
+    }
+
+    /// <summary>The file's time is the object's: to the millisecond when the store gives milliseconds (a change within
+    /// the same second must not look unchanged), else to the second.</summary>
+    static bool SameTime(DateTime local, DateTime remote)
+    {
+        long l = local.ToUniversalTime().Ticks, r = remote.ToUniversalTime().Ticks;
+        return r % TimeSpan.TicksPerSecond == 0 ? l / TimeSpan.TicksPerSecond == r / TimeSpan.TicksPerSecond : Math.Abs(l - r) < TimeSpan.TicksPerMillisecond;
+    }
+
+    /// <summary>x-amz-meta-mtime as rclone writes it (Unix seconds, optionally with a fraction).</summary>
+    static DateTime? StoredMtime(string? text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and < 253402300799
+            ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks((long)(seconds * TimeSpan.TicksPerSecond)) : null;
+
+    async Task<ListedObject> HeadAsync(ListedObject source, CancellationToken cancellationToken)
+    {
+        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+        return source with { Size = head.ContentLength, ETag = head.ETag, LastModified = head.LastModified };
+    }
+
+    /// <summary>What the fetch learned: the object's time and how its bytes can be checked.</summary>
+    sealed class Fetched
+    {
+        /// <summary>x-amz-meta-mtime, when the object carries one.</summary>
+        public DateTime? StoredTime;
+        /// <summary>Last-Modified as the GET or HEAD answered it (whole seconds).</summary>
+        public DateTime? ResponseTime;
+        public long? RecordedPartSize;
+        public bool Encrypted;
+        /// <summary>The ETag computed from the bytes as they were written, when the ranges allowed it.</summary>
+        public string? ComputedETag;
+        public int Requests;
+    }
+
+    async Task<DownloadResult> DownloadAsync(DownloadItem item, Stopwatch started, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(item.Path)!;
+        EnsureDirectory(directory, item);
+        // A short name of its own: the target's name may already be as long as the file system allows.
+        string? temporary = Path.Combine(directory, $".s3turbo-{Guid.NewGuid():N}.partial");
+        try
+        {
+            long size = item.Source.Size;
+            var fetched = size >= _options.MultipartThreshold
+                ? await FetchRangesAsync(item, temporary, cancellationToken).ConfigureAwait(false)
+                : await FetchWholeAsync(item, temporary, cancellationToken).ConfigureAwait(false);
+            var verification = await VerifyAsync(item, temporary, fetched, cancellationToken).ConfigureAwait(false);
+            var time = fetched.StoredTime ?? item.Source.LastModified?.ToUniversalTime() ?? fetched.ResponseTime;
+            WriteLocal(item, () =>
+            {
+                if (time is { } t) File.SetLastWriteTimeUtc(temporary, t);
+                if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory");
+                File.Move(temporary, item.Path, overwrite: true);
+            });
+            temporary = null;
+            return Result(item, TransferStatus.Downloaded, started) with { Verification = verification, LastWriteTimeUtc = time, Parts = fetched.Requests };
+        }
+        finally
+        {
+            if (temporary is not null) TryDelete(temporary);
+        }
+    }
+
+    /// <summary>One GET, written sequentially; resumed from where it stopped if the body breaks off.</summary>
+    async Task<Fetched> FetchWholeAsync(DownloadItem item, string temporary, CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        var fetched = new Fetched();
+        using var file = WriteLocal(item, () => CreatePreallocated(temporary, source.Size));
+        Md5Parts? hasher = null;
+        long done = 0;
+        await _budget.RunResumableAsync(async ct =>
+        {
+            fetched.Requests++;
+            var request = new GetObjectRequest { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag };
+            if (done > 0) request.ByteRange = new ByteRange(done, source.Size - 1);
+            using var response = await _s3.GetObjectAsync(request, ct).ConfigureAwait(false);
+            if (done == 0)
+            {
+                Learn(fetched, response.Metadata, response.ServerSideEncryptionMethod, response.ServerSideEncryptionCustomerMethod);
+                fetched.ResponseTime = response.LastModified?.ToUniversalTime();
+                hasher = Md5Parts.For(source.ETag, source.Size, fetched.RecordedPartSize, fetched.Encrypted);
+            }
+            await CopyAsync(item, response.ResponseStream, file, source.Size - done, hasher, n => done += n, ct).ConfigureAwait(false);
+        }, source.Size, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
+        WriteLocal(item, () => file.Flush());
+        fetched.ComputedETag = hasher?.ETag();
+        return fetched;
+    }
+
+    /// <summary>Parallel ranged GETs into a preallocated file. The ranges follow the object's own parts when their
+    /// size is known (S3Turbo records it; S3 tells it for part 1), so each range's MD5 is a part MD5 and the ETag is
+    /// checked without reading the file again.</summary>
+    async Task<Fetched> FetchRangesAsync(DownloadItem item, string temporary, CancellationToken cancellationToken)
+    {
+        var source = item.Source;
+        await _largeObjects.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var fetched = new Fetched();
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+            Learn(fetched, head.Metadata, head.ServerSideEncryptionMethod, head.ServerSideEncryptionCustomerMethod);
+            fetched.ResponseTime = head.LastModified?.ToUniversalTime();
+            long? partSize = fetched.RecordedPartSize ?? await LearnPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
+            int etagParts = Md5Parts.PartCountOf(source.ETag);
+            bool aligned = !fetched.Encrypted && partSize is long p && etagParts > 1 && PartSizing.PartCount(source.Size, p) == etagParts;
+            long rangeSize = aligned ? partSize!.Value : PartSizing.ChoosePartSize(source.Size, _options.PartSize);
+            int ranges = PartSizing.PartCount(source.Size, rangeSize);
+            using (WriteLocal(item, () => CreatePreallocated(temporary, source.Size))) { }
+            var digests = new byte[ranges][];
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await Task.WhenAll(Enumerable.Range(0, ranges).Select(async index =>
+            {
+                try
+                {
+                    long first = index * rangeSize, length = Math.Min(rangeSize, source.Size - first);
+                    var hasher = aligned ? new Md5Parts(long.MaxValue) : null;
+                    await FetchRangeAsync(item, temporary, first, length, hasher, failed.Token).ConfigureAwait(false);
+                    if (hasher is not null) digests[index] = hasher.Digests()[0];
+                }
+                catch { failed.Cancel(); throw; }
+            })).ConfigureAwait(false);
+            fetched.Requests = ranges + 1;
+            if (aligned) fetched.ComputedETag = Md5Parts.Combine(digests);
+            return fetched;
+        }
+        finally { _largeObjects.Release(); }
+    }
+
+    async Task FetchRangeAsync(DownloadItem item, string temporary, long first, long length, Md5Parts? hasher, CancellationToken cancellationToken)
+    {
+        long done = 0;
+        await _budget.RunResumableAsync(async ct =>
+        {
+            using var response = await _s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = item.Source.BucketName, Key = item.Source.Key, EtagToMatch = item.Source.ETag,
+                ByteRange = new ByteRange(first + done, first + length - 1),
+            }, ct).ConfigureAwait(false);
+            using var file = WriteLocal(item, () =>
+            {
+                var stream = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+                stream.Position = first + done;
+                return stream;
+            });
+            await CopyAsync(item, response.ResponseStream, file, length - done, hasher, n => done += n, ct).ConfigureAwait(false);
+            WriteLocal(item, () => file.Flush());
+        }, length, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The part size of a multipart object, from a HEAD of part 1 (S3 answers it; stores that ignore
+    /// partNumber answer with the whole object, which is then not taken for a part).</summary>
+    async Task<long?> LearnPartSizeAsync(ListedObject source, CancellationToken cancellationToken)
+    {
+        if (Md5Parts.PartCountOf(source.ETag) < 2) return null;
+        try
+        {
+            var part1 = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+            return part1.ContentLength is > 0 && part1.ContentLength < source.Size ? part1.ContentLength : null;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode != HttpStatusCode.PreconditionFailed) { return null; }
+    }
+
+    static void Learn(Fetched fetched, MetadataCollection metadata, ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? ssec)
+    {
+        fetched.StoredTime = StoredMtime(metadata[MtimeMetadataKey]);
+        fetched.RecordedPartSize = long.TryParse(metadata[Upload.DirectoryUpload.PartSizeMetadataKey], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : null;
+        // SSE-KMS and SSE-C ETags are not MD5s of the content.
+        fetched.Encrypted = (sse is not null && sse != ServerSideEncryptionMethod.None && sse != ServerSideEncryptionMethod.AES256)
+            || (ssec is not null && ssec != ServerSideEncryptionCustomerMethod.None);
+    }
+
+    /// <summary>Copies exactly <paramref name="length"/> bytes of a response body into the file, hashing them.</summary>
+    async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, Action<int> advanced, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            while (length > 0)
+            {
+                int read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken).ConfigureAwait(false);
+                if (read == 0) throw new IOException($"The body of {item.Uri} ended {length:N0} bytes early.");
+                try { await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false); }
+                catch (IOException ex) { throw new LocalWriteException(ex); }
+                hasher?.Append(buffer, 0, read);
+                advanced(read);
+                length -= read;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    /// <summary>The bytes against the ETag: the MD5s computed while writing when there are any, else by reading the
+    /// file once more (a large single-part object, or ranges that do not follow unknown parts).</summary>
+    async Task<string> VerifyAsync(DownloadItem item, string temporary, Fetched fetched, CancellationToken cancellationToken)
+    {
+        var expected = ETagCalculator.Normalize(item.Source.ETag);
+        int parts = Md5Parts.PartCountOf(expected);
+        string kind = parts > 1 ? "MD5 of parts" : "MD5";
+        if (fetched.Encrypted) return "size only: the ETag of an SSE-KMS or SSE-C object is not an MD5";
+        if (parts == 1 && expected.Length != 32) return "size only: the store's ETag is not an MD5";
+        if (parts < 1) return "size only: the store's ETag is not an MD5";
+        if (fetched.ComputedETag is { } computed)
+        {
+            if (computed != expected) throw Mismatch(item, computed, expected);
+            return kind;
+        }
+        if (await ETagCalculator.MatchesAsync(temporary, item.Source.Size, expected, fetched.RecordedPartSize, cancellationToken).ConfigureAwait(false)) return kind;
+        if (parts == 1 || fetched.RecordedPartSize is not null)
+            throw Mismatch(item, await ETagCalculator.ComputeAsync(temporary, item.Source.Size, parts == 1 ? null : fetched.RecordedPartSize, cancellationToken).ConfigureAwait(false), expected);
+        return "size only: the object's part sizes are unknown";
+    }
+
+    static S3TurboException Mismatch(DownloadItem item, string computed, string expected) => new(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+        $"The bytes received for {item.Uri} do not match its ETag (computed {computed}, the store says {expected}): the file was not written.", item.Uri);
+
+    static FileStream CreatePreallocated(string path, long size)
+    {
+#if NET
+        try
+        {
+            return new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete,
+                Options = FileOptions.Asynchronous, BufferSize = 1, PreallocationSize = size, // a full disk shows here, before any GET
+            });
+        }
+        catch (IOException ex) when (ex.HResult == GenericIOError && size > 0 && !File.Exists(path))
+        {
+            // .NET reports a preallocation that found no room (ENOSPC, EFBIG) as a plain IOException without the
+            // errno, and removes the file; every other failure to create it carries its error code.
+            throw new LocalWriteException(ex, diskFull: true);
+        }
+#else
+        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+        stream.SetLength(size);
+        return stream;
+#endif
+    }
+
+    /// <summary>Makes a directory, reporting a file in its way (a key that is both a file and a folder).</summary>
+    void EnsureDirectory(string directory, DownloadItem item) => WriteLocal(item, () =>
+    {
+        try { Directory.CreateDirectory(directory); }
+        catch (IOException) when (FileInTheWay(directory) is { } file)
+        {
+            throw Conflict(item, $"'{file}' is a file, so it cannot be the directory that {item.Source.Key} needs (a key {Path.GetFileName(file)} is also an object, or a file is already there)");
+        }
+        return true;
+    });
+
+    string? FileInTheWay(string directory)
+    {
+        for (var dir = directory; dir is not null && dir.Length >= _root.Length; dir = Path.GetDirectoryName(dir))
+            if (File.Exists(dir)) return dir;
+        return null;
+    }
+
+    static S3TurboException Conflict(DownloadItem item, string why) => new(ErrorIds.LocalPathConflict, FailureKind.InvalidArgument,
+        $"{item.Uri} was not downloaded: {why}.", item.Uri);
+
+    /// <summary>Local file work: its IOExceptions are the disk's (never retried as if the network had failed).</summary>
+    static T WriteLocal<T>(DownloadItem item, Func<T> write)
+    {
+        try { return write(); }
+        catch (IOException ex) { throw new LocalWriteException(ex); }
+    }
+
+    static void WriteLocal(DownloadItem item, Action write) => WriteLocal(item, () => { write(); return true; });
+
+    static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    DownloadResult Result(DownloadItem item, TransferStatus status, Stopwatch? started) => new()
+    {
+        BucketName = item.Source.BucketName, Key = item.Source.Key, Path = item.Path, Size = Math.Max(0, item.Source.Size),
+        ETag = item.Source.ETag, Status = status, Duration = started?.Elapsed ?? TimeSpan.Zero,
+    };
+
+    public override DownloadResult Failed(DownloadItem item, S3TurboException failure, TimeSpan elapsed) =>
+        Result(item, TransferStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed };
+
+    public override S3TurboException Classify(Exception ex, DownloadItem item)
+    {
+        if (ex is S3TurboException typed) return typed;
+        if (ex is LocalWriteException { InnerException: IOException io } local)
+        {
+            string directory = Path.GetDirectoryName(item.Path) ?? _root;
+            return local.DiskFull
+                ? new S3TurboException(ErrorIds.DiskFull, FailureKind.LimitExceeded,
+                    $"The disk holding '{directory}' is full: {item.Uri} ({item.Source.Size:N0} bytes) was not written, and its temporary file was removed.", item.Path, io) { IsFatalForRun = true }
+                : new S3TurboException(ErrorIds.DownloadFailed, FailureKind.InvalidData, $"'{item.Path}' could not be written: {io.Message}", item.Path, io);
+        }
+        if (ex is UnauthorizedAccessException denied)
+            return new S3TurboException(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"'{item.Path}' cannot be written: {denied.Message}", item.Path, denied);
+        // The SDK checks a whole GET against the MD5 or the checksum the store sent, and says so only in its message.
+        if (ex is Amazon.Runtime.AmazonClientException client
+            && (client.Message.Contains("hash not equal", StringComparison.OrdinalIgnoreCase) || client.Message.Contains("checksum", StringComparison.OrdinalIgnoreCase)))
+            return new S3TurboException(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+                $"The bytes received for {item.Uri} do not match what the store sent with them ({client.Message}): the file was not written.", item.Uri, ex);
+        if (ex is AmazonS3Exception { ErrorCode: "NoSuchKey" } or AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
+            return new S3TurboException(ErrorIds.SourceNotFound, FailureKind.NotFound, $"{item.Uri} does not exist (it may have been deleted after it was listed).", item.Uri, ex);
+        if (ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
+            return new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData,
+                $"{item.Uri} changed while it was downloaded (its ETag no longer matches), so it was not written. Run again to download the new version.", item.Uri, ex);
+        var failure = ErrorClassifier.Classify(ex, item.Source.BucketName, item.Source.Key);
+        if (failure.ErrorId != ErrorIds.UploadFailed) return failure;
+        return new S3TurboException(ErrorIds.DownloadFailed, failure.Kind, $"Downloading {item.Uri} to '{item.Path}' failed: {failure.Message}", item.Uri, ex);
+    }
+
+    /// <summary>ENOSPC (28) or EDQUOT (122) on Unix; ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    static bool IsDiskFull(IOException io) => (io.HResult & 0xFFFF) is 28 or 122 or 0x70 or 0x27;
+
+    /// <summary>A local write failed: kept apart from the IOExceptions of a broken response body, which are retried.</summary>
+    sealed class LocalWriteException : Exception
+    {
+        public LocalWriteException(IOException inner, bool diskFull = false) : base(inner.Message, inner) => DiskFull = diskFull || IsDiskFull(inner);
+        public bool DiskFull { get; }
+    }
+
+    /// <summary>COR_E_IO: an IOException that carries no operating-system error code.</summary>
+    const int GenericIOError = unchecked((int)0x80131620);
+}
+
+/// <summary>MD5s of consecutive parts of a byte sequence (one part when partSize is long.MaxValue), and the ETag S3
+/// derives from them.</summary>
+sealed class Md5Parts
+{
+    readonly long _partSize;
+    readonly List<byte[]> _digests = new();
+    IncrementalHash _current = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    long _inPart;
+
+    public Md5Parts(long partSize) => _partSize = partSize;
+
+    /// <summary>The hasher that reproduces this ETag while reading sequentially, or null when that is not possible
+    /// (an encrypted object, or a multipart ETag whose part size is unknown).</summary>
+    public static Md5Parts? For(string? etag, long size, long? partSize, bool encrypted)
+    {
+        int parts = PartCountOf(etag);
+        if (encrypted || parts < 1) return null;
+        if (parts == 1) return new Md5Parts(long.MaxValue);
+        return partSize is long p && PartSizing.PartCount(size, p) == parts ? new Md5Parts(p) : null;
+    }
+
+    /// <summary>1 for a single-part ETag, N for "…-N", 0 when it is neither.</summary>
+    public static int PartCountOf(string? etag)
+    {
+        var normalized = ETagCalculator.Normalize(etag);
+        int dash = normalized.IndexOf('-');
+        if (dash < 0) return normalized.Length > 0 ? 1 : 0;
+        return int.TryParse(normalized[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
+    }
+
+    public void Append(byte[] buffer, int offset, int count)
+    {
+        while (count > 0)
+        {
+            int take = (int)Math.Min(count, _partSize - _inPart);
+            _current.AppendData(buffer, offset, take);
+            _inPart += take;
+            offset += take;
+            count -= take;
+            if (_inPart == _partSize) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
+        }
+    }
+
+    public IReadOnlyList<byte[]> Digests()
+    {
+        if (_inPart > 0 || _digests.Count == 0) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
+        return _digests;
+    }
+
+    /// <summary>A single part's MD5 in hex, or the MD5 of the part MD5s with "-N".</summary>
+    public string ETag() => _partSize == long.MaxValue ? Convert.ToHexString(Digests()[0]).ToLowerInvariant() : Combine(Digests());
+
+    public static string Combine(IReadOnlyList<byte[]> digests)
+    {
+        using var combined = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        foreach (var digest in digests) combined.AppendData(digest);
+        return Convert.ToHexString(combined.GetHashAndReset()).ToLowerInvariant() + "-" + digests.Count;
+    }
+}
