@@ -27,6 +27,8 @@ By default one S3Turbo.TransferSummary is written at the end; -PassThru writes o
         MaxConcurrency       = 'A fixed number of HTTP requests in flight. Without it the concurrency is adaptive (starting at 16, up to 128).'
         MaxRequestsPerSecond = 'A cap on requests started per second, for shared buckets.'
         PageSize             = 'Keys per ListObjectsV2 page (1 to 1,000, default 1,000). Smaller pages only make sense for tests.'
+        Delete               = 'Mirror: after a run in which nothing failed, remove the files under -Destination that no downloaded (or skipped as up to date) object stands for. Files that -Include/-Exclude reject are kept, and so are entries that cannot be read, links to directories and special files; empty directories are left. A run with any failed object or rejected input deletes nothing, and so does a run that found no object at all. File names are compared without case on Windows and macOS.'
+        MaxDelete            = 'With -Delete: when more than this many files would be removed, remove none and report MaxDeleteExceeded (the candidates are held, at most MaxDelete + 1 paths, until the walk ends).'
         PassThru             = 'Write one S3Turbo.DownloadResult per object (Key, Path, Size, ETag, Verification, Status, Duration) instead of the summary.'
         WhatIf               = 'List what would be downloaded (after the Add/Update checks, which only read) and write nothing.'
         Confirm              = 'Ask once before the run starts.'
@@ -49,6 +51,7 @@ Update compares modification times to the second. A file changed locally without
         @{ Title = 'By bucket and prefix, only some files'; Code = 'Receive-S3Prefix -BucketName logs -KeyPrefix 2026/12/ -Destination ./logs -Include *.gz'; Remarks = 'Downloads only the .gz objects.' }
         @{ Title = 'See what would be downloaded'; Code = 'Receive-S3Prefix s3://web/site/ ./site -WhatIf'; Remarks = 'Lists each object Update mode would download, and writes nothing.' }
         @{ Title = 'Piped objects'; Code = "Get-S3Object -BucketName raw -KeyPrefix 2026/ | Where-Object Size -gt 1GB | Receive-S3Prefix -KeyPrefix 2026/ -Destination ./big"; Remarks = 'Downloads the objects piped in, their keys relative to 2026/.' }
+        @{ Title = 'Mirror a prefix into a directory'; Code = 'Receive-S3Prefix s3://web/site/ ./site -Delete -MaxDelete 50'; Remarks = 'Downloads what changed, then removes the local files whose object is gone; nothing is removed if a download failed or if more than 50 files would go.' }
         @{ Title = 'Per-object results in a runbook'; Code = "`$r = Receive-S3Prefix s3://b/p/ ./p -PassThru -ErrorAction Continue`n`$r | Where-Object Status -eq Failed"; Remarks = 'Each object gives a DownloadResult; failures also appear as errors with stable ErrorIds (KeyEscapesDestination, LocalPathConflict, SourceChanged, ChecksumMismatch, DiskFull, ...).' }
     )
 }

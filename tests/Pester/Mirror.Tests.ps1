@@ -70,7 +70,7 @@ Describe 'Send-S3Directory -Delete' {
         $failed | Should -HaveCount 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'MaxDeleteExceeded*'
         $failed[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
-        "$($failed[0])" | Should -BeLike '*more than 2 objects*-MaxDelete 2*'
+        "$($failed[0])" | Should -BeLike '*more than 2 items*-MaxDelete 2*'
         $summary.ItemsDeleted | Should -Be 0
         Get-Keys 'max/' | Should -HaveCount 7
         (Send-S3Directory -Path $tree -Recurse -BucketName $bucket -KeyPrefix max/ -Delete -MaxDelete 3 @s3).ItemsDeleted | Should -Be 3
@@ -131,5 +131,50 @@ Describe 'Copy-S3Prefix -Delete' {
         $summary.ItemsDeleted | Should -Be 0
         "$warned" | Should -BeLike '*-Delete removed nothing*'
         Get-Keys 'cdst2/' | Should -HaveCount 7
+    }
+}
+
+Describe 'Receive-S3Prefix -Delete' {
+    BeforeAll {
+        Initialize-Destination 'rsrc/' @()
+        function New-LocalCopy([string] $Name, [string[]] $ExtraFiles) {
+            $into = Join-Path $tree "../$Name-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+            $null = Receive-S3Prefix "s3://$bucket/rsrc/" $into @s3
+            foreach ($f in $ExtraFiles) { [System.IO.File]::WriteAllText((New-Item -ItemType File -Force (Join-Path $into $f)).FullName, 'local only') }
+            (Resolve-Path $into).Path
+        }
+        function Get-LocalFiles([string] $Root) { @(Get-ChildItem $Root -Recurse -File -Force | ForEach-Object { [System.IO.Path]::GetRelativePath($Root, $_.FullName).Replace('\', '/') } | Sort-Object) }
+    }
+
+    It 'removes exactly the local files without an object, keeps what the filter rejects, and lists removals with -PassThru' {
+        $into = New-LocalCopy 'rmirror' @('gone.txt', 'sub/gone.txt', 'sub/deep/gone.log')
+        $results = Receive-S3Prefix "s3://$bucket/rsrc/" $into -Exclude *.log -Delete -PassThru @s3
+        $removed = @($results | Where-Object Status -eq 'Deleted')
+        ($removed.Path | ForEach-Object { [System.IO.Path]::GetRelativePath($into, $_).Replace('\', '/') } | Sort-Object) | Should -Be @('gone.txt', 'sub/gone.txt')
+        Get-LocalFiles $into | Should -Be (@($sourceKeys | Where-Object { $_ -notlike '*.log' }) + 'b.log' + 'sub/deep/gone.log' | Sort-Object)
+    }
+
+    It 'deletes nothing when more files than -MaxDelete would go, or with -WhatIf' {
+        $into = New-LocalCopy 'rmax' @('x1', 'x2', 'x3')
+        $summary = Receive-S3Prefix "s3://$bucket/rsrc/" $into -Delete -MaxDelete 2 -ErrorVariable failed -ErrorAction SilentlyContinue @s3
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'MaxDeleteExceeded*'
+        $summary.ItemsDeleted | Should -Be 0
+        $p = Get-TestS3Parameters
+        $output = Invoke-ChildPwsh ("Import-Module '$moduleManifest'; Receive-S3Prefix s3://$bucket/rsrc/ '$into' -Delete -WhatIf " +
+            "-EndpointUrl $($p.EndpointUrl) -AccessKey $($p.AccessKey) -SecretKey $($p.SecretKey) -WarningAction SilentlyContinue | Out-Null")
+        @($output | Where-Object { $_ -like 'What if:*"Remove"*' }) | Should -HaveCount 3
+        Get-LocalFiles $into | Should -HaveCount 7
+    }
+
+    It 'deletes nothing when an object failed' {
+        Put-Objects 'rfail/' 'ok.txt'
+        Put-Objects 'rfail/' '../escapes.txt'
+        $into = Join-Path $tree "../rfail-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        [System.IO.File]::WriteAllText((New-Item -ItemType File -Force (Join-Path $into 'local.txt')).FullName, 'keep me')
+        $summary = Receive-S3Prefix "s3://$bucket/rfail/" $into -Delete -WarningVariable warned -ErrorAction SilentlyContinue @s3
+        $summary.ItemsFailed | Should -Be 1
+        $summary.ItemsDeleted | Should -Be 0
+        "$warned" | Should -BeLike '*-Delete removed nothing*'
+        Test-Path (Join-Path $into 'local.txt') | Should -BeTrue
     }
 }

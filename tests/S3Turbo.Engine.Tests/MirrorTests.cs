@@ -34,7 +34,7 @@ public class MirrorTests : IClassFixture<BucketFixture>
         foreach (var key in keys) await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = key, ContentBody = key });
     }
 
-    async Task<List<string>> ExtrasAsync(MirrorTarget target, MirrorSources sources, int pageSize = 1000)
+    async Task<List<string>> ExtrasAsync(S3MirrorTarget target, MirrorSources sources, int pageSize = 1000)
     {
         using var budget = new RequestBudget(_s3.S3, 4);
         var keys = new List<string>();
@@ -50,12 +50,12 @@ public class MirrorTests : IClassFixture<BucketFixture>
         sources.AddKey("m1/keep.txt");
         sources.AddKey("m1/sub/keep.txt");
 
-        var all = await ExtrasAsync(new MirrorTarget(_s3.Bucket, "m1", new WildcardFilter(null, null), null), sources, pageSize: 2);
+        var all = await ExtrasAsync(new S3MirrorTarget(_s3.Bucket, "m1", new WildcardFilter(null, null), null), sources, pageSize: 2);
         Assert.Equal(new[] { "m1/extra.log", "m1/extra.txt", "m1/sub/extra.txt" }, all);
 
         var sources2 = new MirrorSources();
         sources2.AddKey("m1/keep.txt");
-        var filtered = await ExtrasAsync(new MirrorTarget(_s3.Bucket, "m1/", new WildcardFilter(new[] { "*.txt" }, new[] { "sub/*" }), null), sources2);
+        var filtered = await ExtrasAsync(new S3MirrorTarget(_s3.Bucket, "m1/", new WildcardFilter(new[] { "*.txt" }, new[] { "sub/*" }), null), sources2);
         Assert.Equal(new[] { "m1/extra.txt" }, filtered);
     }
 
@@ -66,7 +66,7 @@ public class MirrorTests : IClassFixture<BucketFixture>
         var sources = new MirrorSources();
         sources.AddKey("m2/a");
 
-        var atLimit = await ExtrasAsync(new MirrorTarget(_s3.Bucket, "m2/", new WildcardFilter(null, null), 3), sources);
+        var atLimit = await ExtrasAsync(new S3MirrorTarget(_s3.Bucket, "m2/", new WildcardFilter(null, null), 3), sources);
         Assert.Equal(3, atLimit.Count);
 
         var sources2 = new MirrorSources();
@@ -75,7 +75,7 @@ public class MirrorTests : IClassFixture<BucketFixture>
         using var budget = new RequestBudget(_s3.S3, 4);
         var error = await Assert.ThrowsAsync<S3TurboException>(async () =>
         {
-            await foreach (var extra in Mirror.ExtrasAsync(budget, new MirrorTarget(_s3.Bucket, "m2/", new WildcardFilter(null, null), 2), sources2, 1, default))
+            await foreach (var extra in Mirror.ExtrasAsync(budget, new S3MirrorTarget(_s3.Bucket, "m2/", new WildcardFilter(null, null), 2), sources2, 1, default))
                 yielded.Add(extra.Key);
         });
         Assert.Empty(yielded);
@@ -88,7 +88,7 @@ public class MirrorTests : IClassFixture<BucketFixture>
     public async Task A_run_without_any_source_removes_nothing()
     {
         await SeedAsync("m3/a");
-        var error = await Assert.ThrowsAsync<S3TurboException>(() => ExtrasAsync(new MirrorTarget(_s3.Bucket, "m3/", new WildcardFilter(null, null), null), new MirrorSources()));
+        var error = await Assert.ThrowsAsync<S3TurboException>(() => ExtrasAsync(new S3MirrorTarget(_s3.Bucket, "m3/", new WildcardFilter(null, null), null), new MirrorSources()));
         Assert.Equal(ErrorIds.MirrorSourceEmpty, error.ErrorId);
     }
 }

@@ -7,8 +7,11 @@ using S3Turbo.Bench;
 //   proxy <listen-port> <target-port> <one-way-delay-ms> [MB/s per connection]
 //   transferutility-dir <endpoint> <bucket> <prefix> <directory>
 //   transferutility-file <endpoint> <bucket> <key> <file>
+//   transferutility-download-dir <endpoint> <bucket> <prefix> <directory>   (what Read-S3Object -KeyPrefix does)
+//   transferutility-download <endpoint> <bucket> <key> <file>              (what Read-S3Object -Key -File does)
 //   get-single <endpoint> <bucket> <key>
 //   copy-ceiling <endpoint> <source-bucket> <source-prefix> <destination-bucket> <concurrency,...>
+//   get-ceiling <endpoint> <bucket> <prefix> <concurrency,...>
 //   seed <endpoint> <bucket> <prefix> <count>   (count empty objects, 64 PUTs at a time: what a removal bench removes)
 // Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 switch (args.FirstOrDefault())
@@ -28,12 +31,26 @@ switch (args.FirstOrDefault())
                 await transfer.UploadAsync(args[4], args[2], args[3]);
         }
         return 0;
+    case "transferutility-download-dir" or "transferutility-download":
+    {
+        var client = new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var transfer = new TransferUtility(client);
+        if (args[0] == "transferutility-download-dir")
+            await transfer.DownloadDirectoryAsync(new TransferUtilityDownloadDirectoryRequest { BucketName = args[2], S3Directory = args[3], LocalDirectory = args[4] });
+        else
+            await transfer.DownloadAsync(new TransferUtilityDownloadRequest { BucketName = args[2], Key = args[3], FilePath = args[4] });
+        return 0;
+    }
     case "get-single":
         await ReadBaselines.SingleGetAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1" }), args[2], args[3]);
         return 0;
     case "copy-ceiling":
-        await CopyCeiling.RunAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
+        await RequestCeiling.CopyAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
             args[2], args[3], args[4], args[5].Split(',').Select(int.Parse).ToArray());
+        return 0;
+    case "get-ceiling":
+        await RequestCeiling.GetAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
+            args[2], args[3], args[4].Split(',').Select(int.Parse).ToArray());
         return 0;
     case "seed":
     {
@@ -43,6 +60,6 @@ switch (args.FirstOrDefault())
         return 0;
     }
     default:
-        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | get-single | copy-ceiling | seed (see Program.cs)");
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | transferutility-download-dir | transferutility-download | get-single | copy-ceiling | get-ceiling | seed (see Program.cs)");
         return 2;
 }

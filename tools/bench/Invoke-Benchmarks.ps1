@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,stream,read,tar,remove')
+param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,download-small,download-large,stream,read,tar,remove')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -63,14 +63,23 @@ function Count-Objects([string] $Prefix) {
     [pscustomobject]@{ Count = $n; Bytes = $bytes }
 }
 
-function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long] $Files, [long] $Bytes) {
-    Clear-Bucket
+# A local directory's files and bytes (what a download stored).
+function Count-LocalFiles([string] $Directory) {
+    $files = @(Get-ChildItem $Directory -Recurse -File -Force -ErrorAction SilentlyContinue)
+    [pscustomobject]@{ Count = $files.Count; Bytes = ($files | Measure-Object Length -Sum).Sum ?? 0 }
+}
+
+# One tool's run: $Reset prepares (by default: an empty bucket), $CountStored counts what it stored (by default: the
+# objects under $Prefix); complete means exactly $Files items of $Bytes in all, and exit code 0.
+function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long] $Files, [long] $Bytes,
+    [scriptblock] $Reset = { Clear-Bucket }, [scriptblock] $CountStored = { Count-Objects $Prefix }) {
+    & $Reset
     $timeFile = [System.IO.Path]::GetTempFileName()
     & /usr/bin/time -o $timeFile -f '%e %U %S %M' bash -c $Command *> /tmp/s3turbo-bench-last.log
     $exit = $LASTEXITCODE
     $wall, $user, $sys, $rssKb = (Get-Content $timeFile | Select-Object -Last 1) -split ' '
     Remove-Item $timeFile
-    $stored = Count-Objects $Prefix
+    $stored = & $CountStored
     $row = [pscustomobject]@{
         Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
         MBps = [math]::Round($Bytes / 1MB / [double]$wall, 1); CpuSec = [math]::Round([double]$user + [double]$sys, 2)
@@ -198,6 +207,45 @@ foreach ($kind in 'copy-small', 'copy-large') {
         $script:copyCeiling = (& dotnet $benchTool copy-ceiling $endpoint $sourceBucket $prefix $bucket '8,16,32,64,128' 2>&1) -join "`n"
         Write-Host $copyCeiling
     }
+}
+foreach ($kind in 'download-small', 'download-large') {
+    if ($scenarios -notcontains $kind) { continue }
+    # The source is seeded once, directly; each tool downloads it through the proxy into an empty directory.
+    if ($kind -eq 'download-small') {
+        $dir = Join-Path $data 'small'
+        if (-not (Test-Path $dir) -or @(Get-ChildItem $dir -Recurse -File).Count -ne 2000) {
+            Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+            $random = [System.Random]::new(1)
+            foreach ($i in 0..1999) { $d = Join-Path $dir ('d{0:D2}' -f ($i % 20)); [void](New-Item -ItemType Directory -Force $d); $b = [byte[]]::new(4096); $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $d "f$i.bin"), $b) }
+        }
+        $count = 2000; $bytes = 2000 * 4096; $title = '2,000 objects of 4 KiB'; $source = $dir
+    } else {
+        $source = Join-Path $data 'large/big.bin'
+        if (-not (Test-Path $source) -or (Get-Item $source).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $source)); & head -c 1073741824 /dev/urandom > $source }
+        $count = 1; $bytes = 1GB; $title = 'one 1 GiB object'
+    }
+    $prefix = "$kind/"
+    Initialize-CopySource $prefix $source $count
+    $into = Join-Path $data "$kind-into"
+    $reset = { Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue; [void](New-Item -ItemType Directory -Force $into) }.GetNewClosure()
+    $countInto = { Count-LocalFiles $into }.GetNewClosure()
+    Write-Host "`n== download: $title, 20 ms RTT proxy =="
+    Measure-IdleRss
+    $rows = @(Measure-Tool 'S3Turbo Receive-S3Prefix' '' "$pwsh -Command `"$s3t; Receive-S3Prefix s3://$sourceBucket/$prefix $into $s3tConn | Format-List | Out-String | Write-Host`"" $count $bytes $reset $countInto
+        Measure-Tool 'aws s3 cp --recursive (defaults)' '' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint s3://$sourceBucket/$prefix $into" $count $bytes $reset $countInto
+        Measure-Tool 'rclone copy (defaults)' '' "$rclone copy :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto)
+    if ($kind -eq 'download-small') {
+        $rows += Measure-Tool 'rclone copy --transfers 32' '' "$rclone copy --transfers 32 :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto
+        $rows += Measure-Tool 'TransferUtility.DownloadDirectoryAsync' '' "dotnet $benchTool transferutility-download-dir $endpoint $sourceBucket $prefix $into" $count $bytes $reset $countInto
+        & $reset
+        $script:getCeiling = (& dotnet $benchTool get-ceiling $endpoint $sourceBucket $prefix '16,32,64,128' 2>&1) -join "`n"
+        Write-Host $getCeiling
+    } else {
+        $rows += Measure-Tool 'rclone copy --multi-thread-streams 16' '' "$rclone copy --multi-thread-streams 16 :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto
+        $rows += Measure-Tool 'TransferUtility.DownloadAsync' '' "dotnet $benchTool transferutility-download $endpoint $sourceBucket ${prefix}big.bin $into/big.bin" $count $bytes $reset $countInto
+    }
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    $results[$kind] = $rows
 }
 if ($scenarios -contains 'remove') {
     # Each tool removes 10,000 objects that were just put there directly (not through the proxy); complete means
@@ -352,7 +400,8 @@ $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB fil
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
     'tar-small-members' = 'Tar index (a): 1 archive of 2,000 x 4 KiB members'; 'tar-large-members' = 'Tar index (b): 1 archive of 40 x 25 MiB members'
     'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members'
-    'remove' = 'Removing 10,000 objects under a prefix (Remove-S3Prefix defaults: DeleteObjects batches of 1,000)' }
+    'remove' = 'Removing 10,000 objects under a prefix (Remove-S3Prefix defaults: DeleteObjects batches of 1,000)'
+    'download-small' = 'Download: 2,000 objects of 4 KiB (Receive-S3Prefix defaults)'; 'download-large' = 'Download: one 1 GiB object (Receive-S3Prefix defaults: ranges follow the object''s 32 MiB parts, verified by their MD5s)' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
@@ -391,7 +440,16 @@ foreach ($name in $results.Keys) {
         $lines = foreach ($r in $rows) { "$($r.Tool) $($streamFixedCpu[$r.Tool]) CPU s (1 GiB costs $([math]::Round($r.CpuSec - $streamFixedCpu[$r.Tool], 2)) beyond it)" }
         [void]$md.AppendLine("`nThe same commands on an empty stream (``< /dev/null``: start-up, connection, one PutObject): $($lines -join '; ').")
     }
-    if ($name -in 'large', 'stream') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
+    if ($name -eq 'download-small' -and $getCeiling) {
+        $best = [double]([regex]::Match($getCeiling, 'ceiling: (\d+)').Groups[1].Value)
+        [void]$md.AppendLine("`nCeiling: bare GetObject requests (body read and dropped) at a fixed concurrency, same keys, same proxy (``dotnet output/bench-tool/S3Turbo.Bench.dll get-ceiling``):`n")
+        [void]$md.AppendLine('```'); [void]$md.AppendLine($getCeiling); [void]$md.AppendLine('```')
+        if ($best -gt 0) {
+            [void]$md.AppendLine("`nReceive-S3Prefix reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling over the whole process (pwsh start-up, module import, listing, downloading, verifying, renaming)" +
+                $(if ($us.InProcessItemsPerSec) { ", and $([math]::Round(100 * [double]$us.InProcessItemsPerSec / $best, 0))% by its own summary ($($us.InProcessItemsPerSec) objects/s)." } else { '.' }))
+        }
+    }
+    if ($name -in 'large', 'stream', 'download-large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()

@@ -78,6 +78,8 @@ static class NetFrameworkStaticPolyfills
     extension(OperatingSystem)
     {
         public static bool IsWindows() => Environment.OSVersion.Platform == PlatformID.Win32NT;
+        /// <summary>Windows PowerShell (.NET Framework) runs on Windows only.</summary>
+        public static bool IsMacOS() => false;
     }
 
     extension(string)

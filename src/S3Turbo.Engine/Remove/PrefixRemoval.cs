@@ -97,7 +97,7 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
     }
 
     /// <summary>The destination objects of a mirrored run that have no source (see <see cref="Mirror.ExtrasAsync"/>), in batches.</summary>
-    public IAsyncEnumerable<RemovalBatch> PlanMirrorAsync(MirrorTarget target, MirrorSources sources, CancellationToken cancellationToken)
+    public IAsyncEnumerable<RemovalBatch> PlanMirrorAsync(S3MirrorTarget target, MirrorSources sources, CancellationToken cancellationToken)
     {
         BucketNames.Validate(target.BucketName);
         return BatchAsync(target.BucketName, Mirror.ExtrasAsync(_budget, target, sources, _options.PageSize, cancellationToken), cancellationToken);

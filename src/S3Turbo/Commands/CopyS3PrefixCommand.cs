@@ -60,7 +60,7 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     protected override (string Target, string Action) DescribeRun() =>
         (CheckMirror(Delete, MaxDelete, (_destination = ResolveDestination()).ToString()), Delete ? "Copy objects and delete objects without a source" : "Copy objects");
 
-    protected override MirrorTarget? MirrorTarget => Delete ? new MirrorTarget(_destination.BucketName, _destination.Key, new WildcardFilter(Include, Exclude), MaxDelete) : null;
+    protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(_destination.BucketName, _destination.Key, new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
     protected override void RecordMirrorSource(CopyResult result, MirrorSources sources) => sources.AddKey(result.DestinationKey);
 

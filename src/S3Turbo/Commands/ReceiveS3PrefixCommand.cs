@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using S3Turbo.Engine.Connection;
 using S3Turbo.Engine.Download;
+using S3Turbo.Engine.Remove;
 using S3Turbo.Infrastructure;
 
 namespace S3Turbo.Commands;
@@ -40,6 +41,8 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
     [Parameter] [ValidateRange(0.1, 1_000_000.0)] public double? MaxRequestsPerSecond { get; set; }
     [Parameter] [ValidateRange(1, 1000)] public int PageSize { get; set; } = 1000;
+    [Parameter] public SwitchParameter Delete { get; set; }
+    [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     PrefixDownload? _download;
     string _destination = "";
@@ -49,8 +52,19 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     protected override (string Target, string Action) DescribeRun()
     {
         _destination = LocalPaths.Root(GetUnresolvedProviderPathFromPSPath(Destination));
-        return (_destination, "Download objects");
+        return (CheckMirror(Delete, MaxDelete, _destination), Delete ? "Download objects and delete files without an object" : "Download objects");
     }
+
+    protected override MirrorTarget? MirrorTarget => Delete ? new LocalMirrorTarget(_destination, new WildcardFilter(Include, Exclude), MaxDelete) : null;
+
+    /// <summary>The file's path relative to the destination (a folder marker's directory is not a file to keep).</summary>
+    protected override void RecordMirrorSource(DownloadResult result, MirrorSources sources)
+    {
+        if (result.Path.Length == 0 || result.Key.EndsWith("/", StringComparison.Ordinal)) return;
+        sources.AddKey(Mirror.LocalKey(_destination, result.Path));
+    }
+
+    protected override object? LocalRemovalResult(LocalExtra extra, TransferStatus status) => new DownloadResult { Path = extra.Path, Size = extra.Size, Status = status };
 
     protected override TransferEngine<DownloadItem, DownloadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {

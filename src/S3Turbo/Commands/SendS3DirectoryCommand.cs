@@ -45,7 +45,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     protected override (string Target, string Action) DescribeRun() =>
         (CheckMirror(Delete, MaxDelete, $"s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}"), Delete ? "Upload files and delete objects without a source" : "Upload files");
 
-    protected override MirrorTarget? MirrorTarget => Delete ? new MirrorTarget(BucketName, KeyPrefix ?? "", new WildcardFilter(Include, Exclude), MaxDelete) : null;
+    protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(BucketName, KeyPrefix ?? "", new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
     /// <summary>A file's key; a skipped link to a directory keeps everything under its key.</summary>
     protected override void RecordMirrorSource(UploadResult result, MirrorSources sources)

@@ -75,9 +75,12 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         ? given is SwitchParameter { IsPresent: true } || given is true
         : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
-    /// <summary>Mirroring (-Delete): the destination whose objects without a source are removed after a run without
-    /// failures; null when not asked for.</summary>
+    /// <summary>Mirroring (-Delete): the destination (objects under an S3 prefix, or files under a local directory)
+    /// whose items without a source are removed after a run without failures; null when not asked for.</summary>
     protected virtual MirrorTarget? MirrorTarget => null;
+
+    /// <summary>What -PassThru writes for a local file a mirror removed (or, with -WhatIf, would remove).</summary>
+    protected virtual object? LocalRemovalResult(LocalExtra extra, TransferStatus status) => null;
 
     /// <summary>-MaxDelete only bounds a mirror: given without -Delete it would promise a safety that does nothing.</summary>
     protected static string CheckMirror(bool delete, long? maxDelete, string target) => delete || maxDelete is null ? target
@@ -113,7 +116,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
             _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress));
             if (MirrorTarget is { } mirror)
             {
-                BucketNames.Validate(mirror.BucketName);
+                if (mirror is S3MirrorTarget s3) BucketNames.Validate(s3.BucketName);
                 _mirrorSources = new MirrorSources();
             }
         }
@@ -197,13 +200,52 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     /// passed on with -PassThru. A failed item or a rejected input means a source may be missing: nothing is deleted.</summary>
     async Task<TransferSummary> MirrorAsync(MirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
     {
-        string where = $"s3://{mirror.BucketName}/{KeyMapper.NormalizePrefix(mirror.Prefix)}";
         long failures = summary.ItemsFailed + _inputsRejected;
         if (failures > 0)
         {
-            await WriteWarningAsync($"-Delete removed nothing from {where}: {failures:N0} item(s) or input(s) failed, and a mirror deletes only after a run without failures.").ConfigureAwait(false);
+            await WriteWarningAsync($"-Delete removed nothing from {mirror.Where}: {failures:N0} item(s) or input(s) failed, and a mirror deletes only after a run without failures.").ConfigureAwait(false);
             return summary;
         }
+        return mirror is LocalMirrorTarget local ? await RemoveFilesAsync(local, summary, cancellationToken).ConfigureAwait(false)
+            : await RemoveObjectsAsync((S3MirrorTarget)mirror, summary, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A local mirror's removals: each file as it is found (after the whole walk with -MaxDelete), listed
+    /// instead with -WhatIf; a file that cannot be removed is an error with its path, and the others still go.</summary>
+    async Task<TransferSummary> RemoveFilesAsync(LocalMirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
+    {
+        long removed = 0, failed = 0;
+        try
+        {
+            await foreach (var extra in Mirror.LocalExtrasAsync(mirror, _mirrorSources!, cancellationToken).ConfigureAwait(false))
+            {
+                if (_whatIf) await ShouldProcessAsync(extra.Path, "Remove").ConfigureAwait(false);
+                else
+                {
+                    try { File.Delete(extra.Path); }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        failed++;
+                        await WriteErrorAsync(ToErrorRecord(new S3TurboException(ErrorIds.AccessDenied, FailureKind.PermissionDenied,
+                            $"-Delete could not remove '{extra.Path}': {ex.Message}", extra.Path, ex))).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                removed++;
+                if (PassThru && LocalRemovalResult(extra, _whatIf ? TransferStatus.WouldDelete : TransferStatus.Deleted) is { } result)
+                    await WriteObjectAsync(result).ConfigureAwait(false);
+            }
+        }
+        catch (S3TurboException ex) when (!ex.IsFatalForRun && ex.Kind != FailureKind.Stopped)
+        {
+            await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false); // too many (-MaxDelete), or no source at all
+        }
+        return summary with { ItemsDeleted = removed, ItemsFailed = summary.ItemsFailed + failed };
+    }
+
+    /// <summary>An S3 mirror's removals: DeleteObjects batches through the removal action, over this run's budget.</summary>
+    async Task<TransferSummary> RemoveObjectsAsync(S3MirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
+    {
         var (engine, removal) = PrefixRemoval.Start(Engine.Budget, new RemoveOptions
             { WhatIf = _whatIf, Progress = new InlineProgress<TransferProgress>(ReportProgress) }, cancellationToken);
         using (engine)
