@@ -12,6 +12,7 @@ namespace S3Turbo.Engine.Download;
 
 public sealed class DownloadOptions : TransferOptions
 {
+
     /// <summary>The local directory that keys (relative to the listed prefix) are written under.</summary>
     public required string Destination { get; init; }
     public TransferMode Mode { get; init; } = TransferMode.Update;
@@ -232,7 +233,8 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     {
         var source = item.Source;
         var fetched = new Fetched();
-        using var file = WriteLocal(item, () => CreatePreallocated(temporary, source.Size));
+        // Written front to back: no preallocation needed (a full disk shows on the write).
+        using var file = WriteLocal(item, () => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
         Md5Parts? hasher = null;
         long done = 0;
         await _budget.RunResumableAsync(async ct =>
