@@ -58,6 +58,20 @@ Describe 'Send-S3Directory' {
         [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'upd/b.txt')) | Should -Be 'BBBB'
     }
 
+    It 'decides an Update re-run from folder listings: no HEAD per file, one listing per folder' {
+        $dir = Join-Path $root 'listed'
+        foreach ($i in 1..1200) { [System.IO.File]::WriteAllText((New-Item -ItemType File -Force ("$dir/d{0}/f{1:D4}.txt" -f ($i % 3), $i)).FullName, "$i") }
+        $null = Send-S3Directory -Path $dir -Recurse -BucketName $bucket -KeyPrefix listed @s3
+        [System.IO.File]::WriteAllText("$dir/d1/f0001.txt", 'X')   # same size, new content
+        $summary = Send-S3Directory -Path $dir -Recurse -BucketName $bucket -KeyPrefix listed @s3
+        $summary.ItemsTransferred | Should -Be 1
+        $summary.ItemsSkipped | Should -Be 1199
+        $summary.RequestsByOperation.ContainsKey('GetObjectMetadata') | Should -BeFalse
+        # Three folders of 400 keys: one page each (plus the bucket check and the one upload).
+        $summary.RequestsByOperation['ListObjectsV2'] | Should -Be 3
+        [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'listed/d1/f0001.txt')) | Should -Be 'X'
+    }
+
     It 'skips existing keys in Add mode even when the content differs' {
         $dir = Join-Path $root 'add'
         Set-Content (New-Item -ItemType File -Force "$dir/x.txt") 'one' -NoNewline

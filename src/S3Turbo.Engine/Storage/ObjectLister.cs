@@ -17,13 +17,14 @@ public sealed record ListedVersion(string BucketName, string Key, string Version
 public static class ObjectLister
 {
     /// <summary>A failed page is reported as "Listing s3://bucket/prefix failed: …". A missing bucket concerns this
-    /// listing only (other sources may still be listed); bad credentials or an unreachable store concern all.</summary>
+    /// listing only (other sources may still be listed); bad credentials or an unreachable store concern all.
+    /// A delimiter of "/" lists one folder: its objects, not those of its subfolders.</summary>
     public static IAsyncEnumerable<ListedObject> ListAsync(RequestBudget budget, string bucket, string prefix,
-        int pageSize = 1000, string? startAfter = null, CancellationToken cancellationToken = default) =>
+        int pageSize = 1000, string? startAfter = null, CancellationToken cancellationToken = default, string? delimiter = null) =>
         PagesAsync<string, ListObjectsV2Request, ListObjectsV2Response, ListedObject>(budget, bucket, prefix, token => new ListObjectsV2Request
             {
                 BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxKeys = pageSize, ContinuationToken = token,
-                StartAfter = token is null ? startAfter : null,
+                StartAfter = token is null ? startAfter : null, Delimiter = delimiter,
             }, (request, ct) => budget.Client.ListObjectsV2Async(request, ct),
             page => page.IsTruncated == true && !string.IsNullOrEmpty(page.NextContinuationToken) ? page.NextContinuationToken : null,
             page => (page.S3Objects ?? new List<S3Object>()).Select(o => new ListedObject(bucket, o.Key, o.Size ?? 0, o.ETag, o.StorageClass?.Value, o.LastModified)),

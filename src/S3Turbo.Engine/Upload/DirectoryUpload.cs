@@ -43,9 +43,11 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
     readonly IAmazonS3 _s3;
     readonly UploadOptions _options;
     readonly SemaphoreSlim _largeFiles;
+    readonly FolderListingCache _listings;
 
     DirectoryUpload(RequestBudget budget, UploadOptions options)
     {
+        _listings = new FolderListingCache(budget, options.BucketName);
         _budget = budget;
         _s3 = budget.Client;
         _options = options;
@@ -91,29 +93,44 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
 
     public override S3TurboException Classify(Exception exception, UploadItem item) => ErrorClassifier.Classify(exception, _options.BucketName, item.Key, item.Path);
 
-    /// <summary>Add/Update modes: a HEAD on the key decides whether the file needs sending.</summary>
+    /// <summary>Add/Update modes: the destination folder's listing (one request per 1,000 keys, see
+    /// FolderListingCache) decides whether the file needs sending; a HEAD only when the folder could not be listed,
+    /// or for a multipart object of the same size, whose part size (recorded in its metadata) the ETag needs.</summary>
     async Task<UploadResult?> CheckExistingAsync(UploadItem item, CancellationToken cancellationToken)
     {
         if (_options.Mode == TransferMode.Overwrite) return null;
-        GetObjectMetadataResponse head;
+        var (known, listed) = await _listings.FindAsync(item.Key, cancellationToken).ConfigureAwait(false);
+        var existing = known ? (listed is null ? null : new Existing(listed.Size, listed.ETag, null, false))
+            : await HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
+        if (existing is null) return null;
+        UploadResult Skipped(string reason) => new()
+        {
+            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Snapshot.Length,
+            ETag = existing.ETag, Status = TransferStatus.Skipped, Reason = reason,
+        };
+        if (_options.Mode == TransferMode.Add) return Skipped(ExistsReason);
+        if (existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
+        if (!existing.FromHead && ETagCalculator.Normalize(existing.ETag).Contains('-'))
+            existing = await HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
+        if (existing is null || existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
+        return await ETagCalculator.MatchesAsync(item.Path, item.Snapshot.Length, existing.ETag, existing.RecordedPartSize, cancellationToken).ConfigureAwait(false)
+            ? Skipped(UnchangedReason) : null;
+    }
+
+    /// <summary>What the destination holds at a key, as far as Update needs it.</summary>
+    sealed record Existing(long Size, string? ETag, long? RecordedPartSize, bool FromHead);
+
+    async Task<Existing?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
         try
         {
-            head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.BucketName, item.Key, ct), 0, cancellationToken).ConfigureAwait(false);
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.BucketName, key, ct), 0, cancellationToken).ConfigureAwait(false);
+            return new Existing(head.ContentLength, head.ETag, long.TryParse(head.Metadata[PartSizeMetadataKey], out var ps) ? ps : null, true);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
         {
             return null;
         }
-        UploadResult Skipped(string reason) => new()
-        {
-            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Snapshot.Length,
-            ETag = head.ETag, Status = TransferStatus.Skipped, Reason = reason,
-        };
-        if (_options.Mode == TransferMode.Add) return Skipped(ExistsReason);
-        if (head.ContentLength != item.Snapshot.Length) return null;
-        long? recordedPartSize = long.TryParse(head.Metadata[PartSizeMetadataKey], out var ps) ? ps : null;
-        return await ETagCalculator.MatchesAsync(item.Path, item.Snapshot.Length, head.ETag, recordedPartSize, cancellationToken).ConfigureAwait(false)
-            ? Skipped(UnchangedReason) : null;
     }
 
     async Task<UploadResult> UploadSingleAsync(UploadItem item, CancellationToken cancellationToken)
