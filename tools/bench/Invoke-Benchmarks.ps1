@@ -140,7 +140,7 @@ if ($scenarios -contains 'small') {
     $files = 2000; $bytes = 2000 * 4096
     Write-Host "`n== 2,000 x 4 KiB files, 20 ms RTT proxy =="
     $results['small'] = @(
-        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $small -Recurse -BucketName $bucket -KeyPrefix s3t -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" $files $bytes
+        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Get-ChildItem $small -Recurse -File | Send-S3Directory -BucketName $bucket -KeyPrefix s3t $s3tConn | Format-List | Out-String | Write-Host`"" $files $bytes
         Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint $small s3://$bucket/aws/" $files $bytes
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $small $rcloneRemote/rc" $files $bytes
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 $small $rcloneRemote/rc32" $files $bytes
@@ -157,7 +157,7 @@ if ($scenarios -contains 'large') {
     Write-Host "`n== one 1 GiB file, 20 ms RTT proxy =="
     Measure-IdleRss
     $results['large'] = @(
-        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix s3t -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" 1 1GB
+        Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix s3t $s3tConn | Format-List | Out-String | Write-Host`"" 1 1GB
         Measure-Tool 'aws s3 cp (defaults)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint $large s3://$bucket/aws/big.bin" 1 1GB
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $large $rcloneRemote/rc" 1 1GB
         Measure-Tool 'TransferUtility.UploadAsync' 'tu/' "dotnet $benchTool transferutility-file $endpoint $bucket tu/big.bin $large" 1 1GB
@@ -190,7 +190,7 @@ foreach ($kind in 'copy-small', 'copy-large') {
     Initialize-CopySource $prefix $dir $count
     Write-Host "`n== server-side copy: $title, 20 ms RTT proxy =="
     $results[$kind] = @(
-        Measure-Tool 'S3Turbo Copy-S3Prefix' 's3t/' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/$prefix s3://$bucket/s3t/ -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" $count $bytes
+        Measure-Tool 'S3Turbo Copy-S3Prefix' 's3t/' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/$prefix s3://$bucket/s3t/ $s3tConn | Format-List | Out-String | Write-Host`"" $count $bytes
         Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint s3://$sourceBucket/$prefix s3://$bucket/aws/" $count $bytes
         Measure-Tool 'rclone copy (defaults, server-side)' 'rc/' "$rclone copy :s3:$sourceBucket/$prefix $rcloneRemote/rc" $count $bytes
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 :s3:$sourceBucket/$prefix $rcloneRemote/rc32" $count $bytes

@@ -14,7 +14,7 @@ $import = $clock.Elapsed.TotalSeconds
 $connection = @{ EndpointUrl = $Endpoint; AccessKey = $env:AWS_ACCESS_KEY_ID; SecretKey = $env:AWS_SECRET_ACCESS_KEY; WarningAction = 'SilentlyContinue' }
 $copies = foreach ($i in 1..3) {
     $clock.Restart()
-    $summary = Copy-S3Prefix $Source "s3://$Bucket/session-s3t$i/" -Mode Overwrite @connection
+    $summary = Copy-S3Prefix $Source "s3://$Bucket/session-s3t$i/" @connection
     if ($summary.ItemsFailed -or -not $summary.ItemsTransferred) { throw "Copy-S3Prefix run $i failed: $($summary | Out-String)" }
     $clock.Elapsed.TotalSeconds
 }

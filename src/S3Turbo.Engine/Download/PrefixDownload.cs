@@ -289,7 +289,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 }
                 catch { failed.Cancel(); throw; }
             })).ConfigureAwait(false);
-            fetched.Requests = ranges + 1;
+            fetched.Requests = ranges;
             if (aligned) fetched.ComputedETag = Md5Parts.Combine(digests);
             return fetched;
         }
