@@ -324,11 +324,13 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         if (Md5Parts.PartCountOf(source.ETag) < 2) return null;
         try
         {
+            // Not pinned to the ETag: stores differ in which ETag a part answers with (moto: 412 against the object's);
+            // the ranged GETs that follow are pinned.
             var part1 = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
             return part1.ContentLength is > 0 && part1.ContentLength < source.Size ? part1.ContentLength : null;
         }
-        catch (AmazonS3Exception ex) when (ex.StatusCode != HttpStatusCode.PreconditionFailed) { return null; }
+        catch (AmazonS3Exception) { return null; }
     }
 
     static void Learn(Fetched fetched, MetadataCollection metadata, ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? ssec)
