@@ -146,7 +146,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     {
         var started = Stopwatch.StartNew();
         var source = item.Source;
-        if (source.Size < 0 || source.ETag is null) source = item.Source = await HeadSourceAsync(source, cancellationToken).ConfigureAwait(false);
+        if (source.Size < 0 || source.ETag is null) source = item.Source = await ObjectHeads.CompleteAsync(_budget, source, cancellationToken).ConfigureAwait(false);
         if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
         var skip = SkipReason(item);
         yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip }
@@ -163,12 +163,6 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     };
 
     static bool EtagsEqual(string? a, string? b) => a is not null && b is not null && a.Trim('"') == b.Trim('"');
-
-    async Task<ListedObject> HeadSourceAsync(ListedObject source, CancellationToken cancellationToken)
-    {
-        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
-        return source with { Size = head.ContentLength, ETag = head.ETag, StorageClass = head.StorageClass?.Value, LastModified = head.LastModified };
-    }
 
     async Task<ListedObject?> HeadDestinationAsync(string key, CancellationToken cancellationToken)
     {
@@ -265,24 +259,12 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     }
 
     /// <summary>The source's own part size when its ETag says it was a multipart upload of uniform parts (learned
-    /// with a HEAD of part 1), else the configured size grown to stay within 10,000 parts.</summary>
-    async Task<long> ChooseCopyPartSizeAsync(ListedObject source, CancellationToken cancellationToken)
-    {
-        var fallback = PartSizing.ChoosePartSize(source.Size, _options.PartSize);
-        var etag = source.ETag?.Trim('"') ?? "";
-        int dash = etag.LastIndexOf('-');
-        if (dash < 0 || !int.TryParse(etag[(dash + 1)..], out int sourceParts) || sourceParts < 2) return fallback;
-        try
-        {
-            var part1 = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
-            long size = part1.ContentLength;
-            bool uniform = size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
-                && (sourceParts - 1) * size < source.Size && source.Size <= sourceParts * size;
-            return uniform ? size : fallback;
-        }
-        catch (AmazonS3Exception) { return fallback; } // a store without partNumber support: our own layout
-    }
+    /// with a HEAD of part 1) and UploadPartCopy can take parts of that size, else the configured size grown to stay
+    /// within 10,000 parts.</summary>
+    async Task<long> ChooseCopyPartSizeAsync(ListedObject source, CancellationToken cancellationToken) =>
+        await ObjectHeads.PartSizeAsync(_budget, source, cancellationToken).ConfigureAwait(false) is long size
+            && size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
+            ? size : PartSizing.ChoosePartSize(source.Size, _options.PartSize);
 
     CopyResult Result(CopyItem item, TransferStatus status, Stopwatch? started) => new()
     {

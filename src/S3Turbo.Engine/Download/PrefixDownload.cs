@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using S3Turbo.Engine.Connection;
@@ -143,7 +142,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             yield return Result(item, TransferStatus.Skipped, started) with { Size = 0, Reason = "folder marker" };
             yield break;
         }
-        if (item.Source.Size < 0 || item.Source.ETag is null) item.Source = await HeadAsync(item.Source, cancellationToken).ConfigureAwait(false);
+        if (item.Source.Size < 0 || item.Source.ETag is null) item.Source = await ObjectHeads.CompleteAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
         if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory (a key below {item.Source.Key}/ is also an object, or a directory is already there)");
         var skip = await SkipReasonAsync(item, cancellationToken).ConfigureAwait(false);
         yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { Reason = skip }
@@ -179,12 +178,6 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and < 253402300799
             ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks((long)(seconds * TimeSpan.TicksPerSecond)) : null;
 
-    async Task<ListedObject> HeadAsync(ListedObject source, CancellationToken cancellationToken)
-    {
-        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(source.BucketName, source.Key, ct), 0, cancellationToken).ConfigureAwait(false);
-        return source with { Size = head.ContentLength, ETag = head.ETag, LastModified = head.LastModified };
-    }
-
     /// <summary>What the fetch learned: the object's time and how its bytes can be checked.</summary>
     sealed class Fetched
     {
@@ -213,7 +206,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 : await FetchWholeAsync(item, temporary, cancellationToken).ConfigureAwait(false);
             var verification = await VerifyAsync(item, temporary, fetched, cancellationToken).ConfigureAwait(false);
             var time = fetched.StoredTime ?? item.Source.LastModified?.ToUniversalTime() ?? fetched.ResponseTime;
-            WriteLocal(item, () =>
+            WriteLocal(() =>
             {
                 if (time is { } t) File.SetLastWriteTimeUtc(temporary, t);
                 if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory");
@@ -234,7 +227,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         var source = item.Source;
         var fetched = new Fetched();
         // Written front to back: no preallocation needed (a full disk shows on the write).
-        using var file = WriteLocal(item, () => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
+        using var file = WriteLocal(() => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
         Md5Parts? hasher = null;
         long done = 0;
         await _budget.RunResumableAsync(async ct =>
@@ -251,7 +244,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             }
             await CopyAsync(item, response.ResponseStream, file, source.Size - done, hasher, n => done += n, ct).ConfigureAwait(false);
         }, source.Size, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
-        WriteLocal(item, () => file.Flush());
+        WriteLocal(() => file.Flush());
         fetched.ComputedETag = hasher?.ETag();
         return fetched;
     }
@@ -270,12 +263,12 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
             Learn(fetched, head.Metadata, head.ServerSideEncryptionMethod, head.ServerSideEncryptionCustomerMethod);
             fetched.ResponseTime = head.LastModified?.ToUniversalTime();
-            long? partSize = fetched.RecordedPartSize ?? await LearnPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
-            int etagParts = Md5Parts.PartCountOf(source.ETag);
+            long? partSize = fetched.RecordedPartSize ?? await ObjectHeads.PartSizeAsync(_budget, source, cancellationToken).ConfigureAwait(false);
+            int etagParts = ETagCalculator.PartCountOf(source.ETag);
             bool aligned = !fetched.Encrypted && partSize is long p && etagParts > 1 && PartSizing.PartCount(source.Size, p) == etagParts;
             long rangeSize = aligned ? partSize!.Value : PartSizing.ChoosePartSize(source.Size, _options.PartSize);
             int ranges = PartSizing.PartCount(source.Size, rangeSize);
-            using (WriteLocal(item, () => CreatePreallocated(temporary, source.Size))) { }
+            using (WriteLocal(() => CreatePreallocated(temporary, source.Size))) { }
             var digests = new byte[ranges][];
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await Task.WhenAll(Enumerable.Range(0, ranges).Select(async index =>
@@ -306,31 +299,15 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 BucketName = item.Source.BucketName, Key = item.Source.Key, EtagToMatch = item.Source.ETag,
                 ByteRange = new ByteRange(first + done, first + length - 1),
             }, ct).ConfigureAwait(false);
-            using var file = WriteLocal(item, () =>
+            using var file = WriteLocal(() =>
             {
                 var stream = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
                 stream.Position = first + done;
                 return stream;
             });
             await CopyAsync(item, response.ResponseStream, file, length - done, hasher, n => done += n, ct).ConfigureAwait(false);
-            WriteLocal(item, () => file.Flush());
+            WriteLocal(() => file.Flush());
         }, length, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The part size of a multipart object, from a HEAD of part 1 (S3 answers it; stores that ignore
-    /// partNumber answer with the whole object, which is then not taken for a part).</summary>
-    async Task<long?> LearnPartSizeAsync(ListedObject source, CancellationToken cancellationToken)
-    {
-        if (Md5Parts.PartCountOf(source.ETag) < 2) return null;
-        try
-        {
-            // Not pinned to the ETag: stores differ in which ETag a part answers with (moto: 412 against the object's);
-            // the ranged GETs that follow are pinned.
-            var part1 = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = source.BucketName, Key = source.Key, PartNumber = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
-            return part1.ContentLength is > 0 && part1.ContentLength < source.Size ? part1.ContentLength : null;
-        }
-        catch (AmazonS3Exception) { return null; }
     }
 
     static void Learn(Fetched fetched, MetadataCollection metadata, ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? ssec)
@@ -367,7 +344,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     async Task<string> VerifyAsync(DownloadItem item, string temporary, Fetched fetched, CancellationToken cancellationToken)
     {
         var expected = ETagCalculator.Normalize(item.Source.ETag);
-        int parts = Md5Parts.PartCountOf(expected);
+        int parts = ETagCalculator.PartCountOf(expected);
         string kind = parts > 1 ? "MD5 of parts" : "MD5";
         if (fetched.Encrypted) return "size only: the ETag of an SSE-KMS or SSE-C object is not an MD5";
         if (parts == 1 && expected.Length != 32) return "size only: the store's ETag is not an MD5";
@@ -411,7 +388,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     }
 
     /// <summary>Makes a directory, reporting a file in its way (a key that is both a file and a folder).</summary>
-    void EnsureDirectory(string directory, DownloadItem item) => WriteLocal(item, () =>
+    void EnsureDirectory(string directory, DownloadItem item) => WriteLocal(() =>
     {
         try { Directory.CreateDirectory(directory); }
         catch (IOException) when (FileInTheWay(directory) is { } file)
@@ -432,13 +409,13 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         $"{item.Uri} was not downloaded: {why}.", item.Uri);
 
     /// <summary>Local file work: its IOExceptions are the disk's (never retried as if the network had failed).</summary>
-    static T WriteLocal<T>(DownloadItem item, Func<T> write)
+    static T WriteLocal<T>(Func<T> write)
     {
         try { return write(); }
         catch (IOException ex) { throw new LocalWriteException(ex); }
     }
 
-    static void WriteLocal(DownloadItem item, Action write) => WriteLocal(item, () => { write(); return true; });
+    static void WriteLocal(Action write) => WriteLocal(() => { write(); return true; });
 
     static void TryDelete(string path)
     {
@@ -494,64 +471,4 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
 
     /// <summary>COR_E_IO: an IOException that carries no operating-system error code.</summary>
     const int GenericIOError = unchecked((int)0x80131620);
-}
-
-/// <summary>MD5s of consecutive parts of a byte sequence (one part when partSize is long.MaxValue), and the ETag S3
-/// derives from them.</summary>
-sealed class Md5Parts
-{
-    readonly long _partSize;
-    readonly List<byte[]> _digests = new();
-    IncrementalHash _current = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-    long _inPart;
-
-    public Md5Parts(long partSize) => _partSize = partSize;
-
-    /// <summary>The hasher that reproduces this ETag while reading sequentially, or null when that is not possible
-    /// (an encrypted object, or a multipart ETag whose part size is unknown).</summary>
-    public static Md5Parts? For(string? etag, long size, long? partSize, bool encrypted)
-    {
-        int parts = PartCountOf(etag);
-        if (encrypted || parts < 1) return null;
-        if (parts == 1) return new Md5Parts(long.MaxValue);
-        return partSize is long p && PartSizing.PartCount(size, p) == parts ? new Md5Parts(p) : null;
-    }
-
-    /// <summary>1 for a single-part ETag, N for "…-N", 0 when it is neither.</summary>
-    public static int PartCountOf(string? etag)
-    {
-        var normalized = ETagCalculator.Normalize(etag);
-        int dash = normalized.IndexOf('-');
-        if (dash < 0) return normalized.Length > 0 ? 1 : 0;
-        return int.TryParse(normalized[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
-    }
-
-    public void Append(byte[] buffer, int offset, int count)
-    {
-        while (count > 0)
-        {
-            int take = (int)Math.Min(count, _partSize - _inPart);
-            _current.AppendData(buffer, offset, take);
-            _inPart += take;
-            offset += take;
-            count -= take;
-            if (_inPart == _partSize) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
-        }
-    }
-
-    public IReadOnlyList<byte[]> Digests()
-    {
-        if (_inPart > 0 || _digests.Count == 0) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
-        return _digests;
-    }
-
-    /// <summary>A single part's MD5 in hex, or the MD5 of the part MD5s with "-N".</summary>
-    public string ETag() => _partSize == long.MaxValue ? Convert.ToHexString(Digests()[0]).ToLowerInvariant() : Combine(Digests());
-
-    public static string Combine(IReadOnlyList<byte[]> digests)
-    {
-        using var combined = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        foreach (var digest in digests) combined.AppendData(digest);
-        return Convert.ToHexString(combined.GetHashAndReset()).ToLowerInvariant() + "-" + digests.Count;
-    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace S3Turbo.Engine.Storage;
@@ -18,10 +19,10 @@ public static class ETagCalculator
     public static async Task<bool> MatchesAsync(string path, long size, string remoteETag, long? recordedPartSize, CancellationToken cancellationToken)
     {
         var etag = Normalize(remoteETag);
-        int dash = etag.IndexOf('-');
-        if (dash < 0)
+        int parts = PartCountOf(etag);
+        if (parts < 1) return false;
+        if (parts == 1)
             return etag.Length == 32 && await ComputeAsync(path, size, partSize: null, cancellationToken).ConfigureAwait(false) == etag;
-        if (!int.TryParse(etag[(dash + 1)..], out int parts) || parts < 1) return false;
         var candidates = recordedPartSize is > 0 ? new[] { recordedPartSize.Value } : CommonPartSizes;
         foreach (var partSize in candidates)
         {
@@ -31,6 +32,15 @@ public static class ETagCalculator
         return false;
     }
 
+    /// <summary>1 for a single-part ETag, N for "…-N", 0 when it is neither.</summary>
+    public static int PartCountOf(string? etag)
+    {
+        var normalized = Normalize(etag);
+        int dash = normalized.IndexOf('-');
+        if (dash < 0) return normalized.Length > 0 ? 1 : 0;
+        return int.TryParse(normalized[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
+    }
+
     /// <summary>The ETag S3 would give this file uploaded whole (partSize null) or in parts of partSize.</summary>
     public static async Task<string> ComputeAsync(string path, long size, long? partSize, CancellationToken cancellationToken)
     {
@@ -38,28 +48,17 @@ public static class ETagCalculator
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            if (partSize is null)
-                return Convert.ToHexString(await HashRangeAsync(file, size, buffer, cancellationToken).ConfigureAwait(false)).ToLowerInvariant();
-            using var combined = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            int parts = 0;
-            for (long done = 0; done < size || parts == 0; done += partSize.Value, parts++)
-                combined.AppendData(await HashRangeAsync(file, Math.Min(partSize.Value, size - done), buffer, cancellationToken).ConfigureAwait(false));
-            return Convert.ToHexString(combined.GetHashAndReset()).ToLowerInvariant() + "-" + parts;
+            var hasher = new Md5Parts(partSize ?? long.MaxValue);
+            for (long left = size; left > 0;)
+            {
+                int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
+                if (read == 0) throw new EndOfStreamException("The file is shorter than expected.");
+                hasher.Append(buffer, 0, read);
+                left -= read;
+            }
+            return hasher.ETag();
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
-    }
-
-    static async Task<byte[]> HashRangeAsync(Stream file, long length, byte[] buffer, CancellationToken cancellationToken)
-    {
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        while (length > 0)
-        {
-            int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken).ConfigureAwait(false);
-            if (read == 0) throw new EndOfStreamException("The file is shorter than expected.");
-            md5.AppendData(buffer, 0, read);
-            length -= read;
-        }
-        return md5.GetHashAndReset();
     }
 }
 
@@ -71,4 +70,55 @@ public static class ReportedChecksum
         : crc32 is { Length: > 0 } ? "CRC32:" + crc32
         : crc32c is { Length: > 0 } ? "CRC32C:" + crc32c
         : sha256 is { Length: > 0 } ? "SHA256:" + sha256 : null;
+}
+
+/// <summary>MD5s of consecutive parts of a byte sequence (one part when partSize is long.MaxValue), and the ETag S3
+/// derives from them.</summary>
+public sealed class Md5Parts
+{
+    readonly long _partSize;
+    readonly List<byte[]> _digests = new();
+    IncrementalHash _current = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    long _inPart;
+
+    public Md5Parts(long partSize) => _partSize = partSize;
+
+    /// <summary>The hasher that reproduces this ETag while reading sequentially, or null when that is not possible
+    /// (an encrypted object, or a multipart ETag whose part size is unknown).</summary>
+    public static Md5Parts? For(string? etag, long size, long? partSize, bool encrypted)
+    {
+        int parts = ETagCalculator.PartCountOf(etag);
+        if (encrypted || parts < 1) return null;
+        if (parts == 1) return new Md5Parts(long.MaxValue);
+        return partSize is long p && PartSizing.PartCount(size, p) == parts ? new Md5Parts(p) : null;
+    }
+
+    public void Append(byte[] buffer, int offset, int count)
+    {
+        while (count > 0)
+        {
+            int take = (int)Math.Min(count, _partSize - _inPart);
+            _current.AppendData(buffer, offset, take);
+            _inPart += take;
+            offset += take;
+            count -= take;
+            if (_inPart == _partSize) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
+        }
+    }
+
+    public IReadOnlyList<byte[]> Digests()
+    {
+        if (_inPart > 0 || _digests.Count == 0) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
+        return _digests;
+    }
+
+    /// <summary>A single part's MD5 in hex, or the MD5 of the part MD5s with "-N".</summary>
+    public string ETag() => _partSize == long.MaxValue ? Convert.ToHexString(Digests()[0]).ToLowerInvariant() : Combine(Digests());
+
+    public static string Combine(IReadOnlyList<byte[]> digests)
+    {
+        using var combined = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        foreach (var digest in digests) combined.AppendData(digest);
+        return Convert.ToHexString(combined.GetHashAndReset()).ToLowerInvariant() + "-" + digests.Count;
+    }
 }

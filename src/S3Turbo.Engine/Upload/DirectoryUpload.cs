@@ -110,7 +110,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         };
         if (_options.Mode == TransferMode.Add) return Skipped(ExistsReason);
         if (existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
-        if (!existing.FromHead && ETagCalculator.Normalize(existing.ETag).Contains('-'))
+        if (!existing.FromHead && ETagCalculator.PartCountOf(existing.ETag) > 1)
             existing = await HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
         if (existing is null || existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
         return await ETagCalculator.MatchesAsync(item.Path, item.Snapshot.Length, existing.ETag, existing.RecordedPartSize, cancellationToken).ConfigureAwait(false)
