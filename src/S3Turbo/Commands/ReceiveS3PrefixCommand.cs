@@ -89,16 +89,12 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     TransferInput PlanPiped(PSObject input)
     {
         if (input.BaseObject is string uri) return PrefixInput(() => S3Path.Parse(uri, nameof(InputObject)));
-        string? bucket = PropertyText(input, "BucketName"), key = PropertyText(input, "Key");
-        if (string.IsNullOrEmpty(bucket) || string.IsNullOrEmpty(key))
-            return Rejected(new S3TurboException(ErrorIds.InvalidInput, FailureKind.InvalidArgument,
-                $"A piped {input.BaseObject.GetType().Name} has no {(string.IsNullOrEmpty(bucket) ? "BucketName" : "Key")}: pipe S3 URIs or objects with BucketName and Key properties.", input.BaseObject));
+        if (PipedObject(input, out var invalid) is not { } piped) return Rejected(invalid!);
+        var (bucket, key) = piped;
         long? size = long.TryParse(PropertyText(input, "Size"), out long s) ? s : null;
         DateTime? lastModified = input.Properties["LastModified"]?.Value is { } lm && LanguagePrimitives.TryConvertTo<DateTime>(lm, out var time) ? time : null;
-        return Input(_download!.PlanObjectAsync(bucket!, key!, KeyPrefix, size, PropertyText(input, "ETag"), lastModified, StopToken));
+        return Input(_download!.PlanObjectAsync(bucket, key, KeyPrefix, size, PropertyText(input, "ETag"), lastModified, StopToken));
     }
-
-    static string? PropertyText(PSObject input, string name) => input.Properties[name]?.Value is { } value ? LanguagePrimitives.ConvertTo<string>(value) : null;
 
     TransferInput PrefixInput(Func<S3Path> parse)
     {

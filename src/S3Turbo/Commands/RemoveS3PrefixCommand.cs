@@ -81,19 +81,15 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
     IEnumerable<TransferInput> PlanPiped(PSObject input)
     {
         if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
-        string? bucket = PropertyText(input, "BucketName"), key = PropertyText(input, "Key");
-        if (string.IsNullOrEmpty(bucket) || string.IsNullOrEmpty(key))
-            return new[] { Rejected(new S3TurboException(ErrorIds.InvalidInput, FailureKind.InvalidArgument,
-                $"A piped {input.BaseObject.GetType().Name} has no {(string.IsNullOrEmpty(bucket) ? "BucketName" : "Key")}: pipe S3 URIs or objects with BucketName and Key properties.", input.BaseObject)) };
+        if (PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
+        var (bucket, key) = piped;
         var flushed = _pendingBucket is not null && _pendingBucket != bucket ? FlushPending().ToList() : new List<TransferInput>();
         _pendingBucket = bucket;
         long.TryParse(PropertyText(input, "Size"), out long size);
-        _pending.Add(new RemovalKey(key!, PropertyText(input, "VersionId") is { Length: > 0 } version ? version : null, size, false));
+        _pending.Add(new RemovalKey(key, PropertyText(input, "VersionId") is { Length: > 0 } version ? version : null, size, false));
         if (_pending.Count >= BatchSize) flushed.AddRange(FlushPending());
         return flushed;
     }
-
-    static string? PropertyText(PSObject input, string name) => input.Properties[name]?.Value is { } value ? LanguagePrimitives.ConvertTo<string>(value) : null;
 
     IEnumerable<TransferInput> FlushPending()
     {

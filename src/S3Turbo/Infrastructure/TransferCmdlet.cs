@@ -20,6 +20,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     bool _declined;
     bool _whatIf;
     long _inputsRejected;
+    MirrorTarget? _mirror;
     MirrorSources? _mirrorSources;
     List<TransferInput> _recordInputs = new();
 
@@ -56,7 +57,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     /// <summary>The summary as one verbose line.</summary>
     protected virtual string DescribeSummary(TransferSummary summary) =>
         $"{summary.Operation}: {summary.ItemsTransferred:N0} done, {summary.ItemsSkipped:N0} skipped, {summary.ItemsFailed:N0} failed, " +
-        (MirrorTarget is null ? "" : $"{summary.ItemsDeleted:N0} deleted (-Delete), ") +
+        (_mirror is null ? "" : $"{summary.ItemsDeleted:N0} deleted (-Delete), ") +
         $"{summary.BytesTransferred:N0} bytes in {summary.Elapsed.TotalSeconds:N2} s.";
 
     /// <summary>Clean-up after a stop or a failure (dropping outputs not completed).</summary>
@@ -76,7 +77,8 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     /// <summary>Mirroring (-Delete): the destination (objects under an S3 prefix, or files under a local directory)
-    /// whose items without a source are removed after a run without failures; null when not asked for.</summary>
+    /// whose items without a source are removed after a run without failures; null when not asked for. Read once,
+    /// when the engine starts.</summary>
     protected virtual MirrorTarget? MirrorTarget => null;
 
     /// <summary>What -PassThru writes for a local file a mirror removed (or, with -WhatIf, would remove).</summary>
@@ -114,9 +116,10 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         try
         {
             _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress));
-            if (MirrorTarget is { } mirror)
+            _mirror = MirrorTarget;
+            if (_mirror is not null)
             {
-                if (mirror is S3MirrorTarget s3) BucketNames.Validate(s3.BucketName);
+                if (_mirror is S3MirrorTarget s3) BucketNames.Validate(s3.BucketName);
                 _mirrorSources = new MirrorSources();
             }
         }
@@ -148,7 +151,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         Engine.CompleteAdding();
         if (_pump is not null) await _pump.ConfigureAwait(false);
         var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        if (MirrorTarget is { } mirror) summary = await MirrorAsync(mirror, summary, cancellationToken).ConfigureAwait(false);
+        if (_mirror is not null) summary = await MirrorAsync(_mirror, summary, cancellationToken).ConfigureAwait(false);
         await WriteVerboseAsync(DescribeSummary(summary)).ConfigureAwait(false);
         if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
     });
@@ -294,6 +297,22 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     {
         if (disposing) _engine?.Dispose();
         base.Dispose(disposing);
+    }
+
+    /// <summary>A property of a piped object as text (null when it has none).</summary>
+    protected static string? PropertyText(PSObject input, string name) =>
+        input.Properties[name]?.Value is { } value ? LanguagePrimitives.ConvertTo<string>(value) : null;
+
+    /// <summary>A piped object's BucketName and Key; null, with the InvalidInput error naming the one it lacks, when
+    /// it has not both.</summary>
+    protected static (string Bucket, string Key)? PipedObject(PSObject input, out S3TurboException? error)
+    {
+        string? bucket = PropertyText(input, "BucketName"), key = PropertyText(input, "Key");
+        error = string.IsNullOrEmpty(bucket) || string.IsNullOrEmpty(key)
+            ? new S3TurboException(ErrorIds.InvalidInput, FailureKind.InvalidArgument,
+                $"A piped {input.BaseObject.GetType().Name} has no {(string.IsNullOrEmpty(bucket) ? "BucketName" : "Key")}: pipe S3 URIs or objects with BucketName and Key properties.", input.BaseObject)
+            : null;
+        return error is null ? (bucket!, key!) : null;
     }
 
     /// <summary>One input of a record (a prefix, a URI, a path): adding it plans and queues its items.</summary>
