@@ -44,6 +44,7 @@ public static class ErrorIds
     public const string MaxDeleteExceeded = "MaxDeleteExceeded";
     public const string MirrorSourceEmpty = "MirrorSourceEmpty";
     public const string MaxDeleteNeedsDelete = "MaxDeleteNeedsDelete";
+    public const string ConflictingParameters = "ConflictingParameters";
     public const string KeyEscapesDestination = "KeyEscapesDestination";
     public const string InvalidLocalName = "InvalidLocalName";
     public const string LocalPathConflict = "LocalPathConflict";

@@ -24,6 +24,20 @@ public enum TransferMode
     Update,
 }
 
+/// <summary>How Update mode decides that a file already matches its object (Send-S3Directory -Compare).</summary>
+public enum UploadComparison
+{
+    /// <summary>Same size and the same content: the ETag recomputed from the file (MD5, or MD5 of parts), read only
+    /// when the sizes match. No request beyond the listing, except a HEAD for a same-size multipart object.</summary>
+    Checksum,
+    /// <summary>Same size and the modification time recorded in x-amz-meta-mtime (as rclone does): nothing is read,
+    /// but a same-size object costs a HEAD. Objects without that metadata are compared by checksum.</summary>
+    ModifiedTime,
+    /// <summary>Same size only (aws s3 sync --size-only): no read, no request beyond the listing; a change that
+    /// keeps the size is missed.</summary>
+    Size,
+}
+
 /// <summary>One file's outcome (S3Turbo.UploadResult).</summary>
 public sealed record UploadResult : ITransferOutcome
 {
@@ -31,6 +45,10 @@ public sealed record UploadResult : ITransferOutcome
     public string BucketName { get; init; } = "";
     public string Key { get; init; } = "";
     public long Size { get; init; }
+    /// <summary>The bytes stored when they differ from Size (a gzip-compressed object).</summary>
+    public long? StoredSize { get; init; }
+    /// <summary>"gzip" for an object compressed on the way (-Gzip).</summary>
+    public string? ContentEncoding { get; init; }
     public string? ETag { get; init; }
     /// <summary>The checksum S3 reported (e.g. "CRC32:AAAAAA=="), when the store returns one.</summary>
     public string? Checksum { get; init; }

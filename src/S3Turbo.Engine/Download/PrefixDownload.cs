@@ -60,8 +60,6 @@ public sealed class DownloadItem : TransferItem
 /// file; a failure or a stop removes the temporary file.</summary>
 public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult>
 {
-    /// <summary>The modification time rclone (and S3Turbo's readers) keep in x-amz-meta-mtime: Unix seconds, with a fraction.</summary>
-    public const string MtimeMetadataKey = "mtime";
     const int CopyBufferSize = 256 * 1024;
     readonly RequestBudget _budget;
     readonly IAmazonS3 _s3;
@@ -162,7 +160,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         if (local.Length != item.Source.Size) return null;
         if (item.Source.LastModified is { } listed && SameTime(local.LastWriteTimeUtc, listed)) return "unchanged";
         var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = item.Source.BucketName, Key = item.Source.Key }, ct), 0, cancellationToken).ConfigureAwait(false);
-        return StoredMtime(head.Metadata[MtimeMetadataKey]) is { } stored && SameTime(local.LastWriteTimeUtc, stored) ? "unchanged" : null;
+        return ModifiedTimeMetadata.Parse(head.Metadata[ModifiedTimeMetadata.Key]) is { } stored && SameTime(local.LastWriteTimeUtc, stored) ? "unchanged" : null;
     }
 
     /// <summary>The file's time is the object's: to the millisecond when the store gives milliseconds (a change within
@@ -172,11 +170,6 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         long l = local.ToUniversalTime().Ticks, r = remote.ToUniversalTime().Ticks;
         return r % TimeSpan.TicksPerSecond == 0 ? l / TimeSpan.TicksPerSecond == r / TimeSpan.TicksPerSecond : Math.Abs(l - r) < TimeSpan.TicksPerMillisecond;
     }
-
-    /// <summary>x-amz-meta-mtime as rclone writes it (Unix seconds, optionally with a fraction).</summary>
-    static DateTime? StoredMtime(string? text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and < 253402300799
-            ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks((long)(seconds * TimeSpan.TicksPerSecond)) : null;
 
     /// <summary>What the fetch learned: the object's time and how its bytes can be checked.</summary>
     sealed class Fetched
@@ -312,7 +305,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
 
     static void Learn(Fetched fetched, MetadataCollection metadata, ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? ssec)
     {
-        fetched.StoredTime = StoredMtime(metadata[MtimeMetadataKey]);
+        fetched.StoredTime = ModifiedTimeMetadata.Parse(metadata[ModifiedTimeMetadata.Key]);
         fetched.RecordedPartSize = long.TryParse(metadata[Upload.DirectoryUpload.PartSizeMetadataKey], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0 ? p : null;
         // SSE-KMS and SSE-C ETags are not MD5s of the content.
         fetched.Encrypted = (sse is not null && sse != ServerSideEncryptionMethod.None && sse != ServerSideEncryptionMethod.AES256)

@@ -121,7 +121,7 @@ public static class Mirror
             foreach (var item in Upload.LocalFileEnumerator.Enumerate(target.Root, recurse: true, followSymlinks: false, target.Filter, keys, cancellationToken))
             {
                 if (item.Failure is not null || item.SkipReason is not null || item.Key.Length == 0) continue;
-                if (!sources.Covers(LocalKey(item.Key))) yield return new LocalExtra(item.Path, item.Snapshot.Length);
+                if (!sources.Covers(LocalKey(item.Key))) yield return new LocalExtra(item.Path, item.Length);
             }
         }
     }

@@ -16,18 +16,22 @@ public static class ETagCalculator
 
     public static string Normalize(string? etag) => (etag ?? "").Trim('"').ToLowerInvariant();
 
-    public static async Task<bool> MatchesAsync(string path, long size, string remoteETag, long? recordedPartSize, CancellationToken cancellationToken)
+    public static Task<bool> MatchesAsync(string path, long size, string remoteETag, long? recordedPartSize, CancellationToken cancellationToken) =>
+        MatchesAsync(path, 0, size, remoteETag, recordedPartSize, cancellationToken);
+
+    /// <summary>For the <paramref name="size"/> bytes at <paramref name="offset"/> of the file (a tar member).</summary>
+    public static async Task<bool> MatchesAsync(string path, long offset, long size, string remoteETag, long? recordedPartSize, CancellationToken cancellationToken)
     {
         var etag = Normalize(remoteETag);
         int parts = PartCountOf(etag);
         if (parts < 1) return false;
         if (parts == 1)
-            return etag.Length == 32 && await ComputeAsync(path, size, partSize: null, cancellationToken).ConfigureAwait(false) == etag;
+            return etag.Length == 32 && await ComputeAsync(path, offset, size, partSize: null, cancellationToken).ConfigureAwait(false) == etag;
         var candidates = recordedPartSize is > 0 ? new[] { recordedPartSize.Value } : CommonPartSizes;
         foreach (var partSize in candidates)
         {
             if (PartSizing.PartCount(size, partSize) != parts) continue;
-            if (await ComputeAsync(path, size, partSize, cancellationToken).ConfigureAwait(false) == etag) return true;
+            if (await ComputeAsync(path, offset, size, partSize, cancellationToken).ConfigureAwait(false) == etag) return true;
         }
         return false;
     }
@@ -42,9 +46,13 @@ public static class ETagCalculator
     }
 
     /// <summary>The ETag S3 would give this file uploaded whole (partSize null) or in parts of partSize.</summary>
-    public static async Task<string> ComputeAsync(string path, long size, long? partSize, CancellationToken cancellationToken)
+    public static Task<string> ComputeAsync(string path, long size, long? partSize, CancellationToken cancellationToken) =>
+        ComputeAsync(path, 0, size, partSize, cancellationToken);
+
+    public static async Task<string> ComputeAsync(string path, long offset, long size, long? partSize, CancellationToken cancellationToken)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        file.Position = offset;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {

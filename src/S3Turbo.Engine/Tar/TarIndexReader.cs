@@ -21,18 +21,38 @@ public sealed class TarIndexReader
     static readonly Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
     static readonly Encoding Latin1 = Encoding.Latin1;
     readonly Stream _stream;
-    readonly string _bucket, _key;
+    readonly string _bucket, _key, _archive;
     readonly byte[] _block = new byte[BlockSize];
     readonly Dictionary<string, string> _global = new(StringComparer.Ordinal);
     long _position;
+    /// <summary>Where the data of the member last yielded ends (see <see cref="ReadDataAsync"/>).</summary>
+    long _dataEnd;
 
-    public TarIndexReader(Stream stream, string bucket, string key)
+    public TarIndexReader(Stream stream, string bucket, string key) : this(stream, bucket, key, $"s3://{bucket}/{key}") { }
+
+    /// <summary>A local archive: errors name <paramref name="path"/>; entries carry it as their Key.</summary>
+    public TarIndexReader(Stream stream, string path) : this(stream, "", path, path) { }
+
+    TarIndexReader(Stream stream, string bucket, string key, string archive)
     {
-        _stream = stream; _bucket = bucket; _key = key;
+        _stream = stream; _bucket = bucket; _key = key; _archive = archive;
         _position = stream.CanSeek ? stream.Position : 0;
     }
 
-    string Archive => $"s3://{_bucket}/{_key}";
+    string Archive => _archive;
+
+    /// <summary>Reads the data of the member just yielded by <see cref="ReadAsync"/>, before asking it for the next
+    /// one (which skips whatever was not read): 0 at the member's end. An archive that ends before the member's data
+    /// does throws TruncatedTarArchive with the offset, so a caller never takes a short member for a whole one.</summary>
+    public async ValueTask<int> ReadDataAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        long left = _dataEnd - _position;
+        if (left <= 0 || buffer.Length == 0) return 0;
+        int n = await _stream.ReadAsync(buffer[..(int)Math.Min(buffer.Length, left)], cancellationToken).ConfigureAwait(false);
+        if (n == 0) throw Error(ErrorIds.TruncatedTarArchive, _position, $"the archive ends {_dataEnd - _position:N0} bytes before the end of a member's data, which runs to {_dataEnd:N0}");
+        _position += n;
+        return n;
+    }
 
     /// <summary>Members in archive order. A damaged archive throws a TarFormatException (with the offset) after
     /// yielding every member before the damage.</summary>
@@ -116,6 +136,7 @@ public sealed class TarIndexReader
                 throw Error(ErrorIds.TruncatedTarArchive, headerOffset,
                     $"'{name}' needs {storedSize:N0} bytes of data from offset {dataOffset:N0} but the archive ends at {_stream.Length:N0}");
 
+            _dataEnd = dataOffset + storedSize;
             yield return new TarEntry
             {
                 BucketName = _bucket, Key = _key, Name = name, Size = realSize, StoredSize = storedSize, IsSparse = sparse,

@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using S3Turbo.Engine.Connection;
 using System.Net;
 using Amazon.S3;
@@ -18,10 +22,24 @@ public sealed class UploadOptions : TransferOptions
     /// <summary>Multipart files whose parts may be in flight together.</summary>
     public int MaxLargeFilesInFlight { get; init; } = 4;
     public ObjectSettings Settings { get; init; } = new();
+    /// <summary>How Update decides a file is unchanged.</summary>
+    public UploadComparison Compare { get; init; } = UploadComparison.Checksum;
+    /// <summary>Files whose content type matches one of these wildcards are gzip-compressed on the way
+    /// (Content-Encoding: gzip); null: nothing is compressed.</summary>
+    public IReadOnlyList<string>? GzipContentTypes { get; init; }
+    /// <summary>-Gzip without -GzipContentType: the text types s3-parallel-put compresses, and their kin.</summary>
+    public static readonly IReadOnlyList<string> DefaultGzipContentTypes = new[]
+    {
+        "text/*", "application/javascript", "application/x-javascript", "application/json", "application/xml",
+        "application/xhtml+xml", "application/rss+xml", "application/atom+xml", "image/svg+xml",
+    };
 
     public override void Validate()
     {
         base.Validate();
+        if (GzipContentTypes is not null && Settings.ContentEncoding is not null)
+            throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                $"-Gzip sets Content-Encoding: gzip on what it compresses; it cannot be combined with -ContentEncoding '{Settings.ContentEncoding}'.", Settings.ContentEncoding);
         BucketNames.Validate(BucketName);
         if (PartSize is long partSize) PartSizing.Validate(partSize);
         if (MultipartThreshold < PartSizing.MinPartSize)
@@ -30,20 +48,28 @@ public sealed class UploadOptions : TransferOptions
     }
 }
 
-/// <summary>Uploads a stream of files: small files concurrently as single PUTs, large files as multipart uploads
-/// whose parts are read straight from file ranges, all sharing one request budget. Add items as they are
-/// discovered; read results as they finish; await Completion for the summary.</summary>
+/// <summary>Uploads a stream of files (or tar members): small ones concurrently as single PUTs, large ones as
+/// multipart uploads whose parts are read straight from file ranges, all sharing one request budget. Add items as
+/// they are discovered; read results as they finish; await Completion for the summary. Every object records the
+/// file's modification time in x-amz-meta-mtime (as rclone does); -Gzip objects also record their source's size
+/// and MD5, so Update compares against the original.</summary>
 public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
 {
     /// <summary>Metadata key recording the part size, so Update mode can recompute multipart ETags.</summary>
     public const string PartSizeMetadataKey = "s3turbo-part-size";
+    /// <summary>On gzip objects: the size and MD5 of the uncompressed source.</summary>
+    public const string SourceSizeMetadataKey = "s3turbo-source-size", SourceMd5MetadataKey = "s3turbo-source-md5";
     /// <summary>The reasons of skips that are the mode's decision (anything else skipped is worth a warning).</summary>
     public const string UnchangedReason = "unchanged", ExistsReason = "exists";
+    /// <summary>Gzip files from this size on are compressed one at a time per large-file slot (memory).</summary>
+    const long LargeGzipSource = 1L << 20;
+    const int CopyBufferSize = 256 * 1024;
     readonly RequestBudget _budget;
     readonly IAmazonS3 _s3;
     readonly UploadOptions _options;
     readonly SemaphoreSlim _largeFiles;
     readonly FolderListingCache _listings;
+    readonly WildcardFilter? _gzipTypes;
 
     DirectoryUpload(RequestBudget budget, UploadOptions options)
     {
@@ -52,6 +78,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         _s3 = budget.Client;
         _options = options;
         _largeFiles = new SemaphoreSlim(options.MaxLargeFilesInFlight);
+        if (options.GzipContentTypes is not null) _gzipTypes = new WildcardFilter(options.GzipContentTypes, null);
     }
 
     /// <summary>Starts an upload run: add items (see DirectoryUploadPlan) as they are discovered, read results as
@@ -63,7 +90,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         options.Start(s3, budget => new DirectoryUpload(budget, options), cancellationToken);
 
     public override string Operation => "Upload";
-    public override long SizeOf(UploadItem item) => item.SkipReason is null ? item.Snapshot.Length : 0;
+    public override long SizeOf(UploadItem item) => item.SkipReason is null ? item.Length : 0;
 
     /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work.</summary>
     public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_budget, _options.BucketName, cancellationToken);
@@ -76,18 +103,31 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             yield return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Status = TransferStatus.Skipped, Reason = item.SkipReason };
             yield break;
         }
-        var skip = await CheckExistingAsync(item, cancellationToken).ConfigureAwait(false);
-        long size = item.Snapshot.Length;
-        var result = skip
-            ?? (dryRun ? new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, Status = TransferStatus.WouldUpload }
-            : size >= _options.MultipartThreshold ? await UploadMultipartAsync(item, cancellationToken).ConfigureAwait(false)
-            : await UploadSingleAsync(item, cancellationToken).ConfigureAwait(false));
+        UploadResult result;
+        try { result = await UploadAsync(item, dryRun, cancellationToken).ConfigureAwait(false); }
+        finally { item.StreamedData?.Release(); }
         yield return result with { Duration = started.Elapsed };
+    }
+
+    async Task<UploadResult> UploadAsync(UploadItem item, bool dryRun, CancellationToken cancellationToken)
+    {
+        bool gzip = _gzipTypes is not null && _gzipTypes.Accepts(_options.Settings.ContentTypeFor(item.Path), "");
+        // A held member of a compressed archive: all its bytes, before anything is decided or sent.
+        byte[]? held = item.StreamedData is { IsHeld: true } data ? await data.WholeAsync(cancellationToken).ConfigureAwait(false) : null;
+        if (await CheckExistingAsync(item, gzip, held, cancellationToken).ConfigureAwait(false) is { } skipped) return skipped;
+        if (dryRun) return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, Status = TransferStatus.WouldUpload };
+        bool streamed = item.StreamedData is { IsHeld: false };
+        if (item.Length >= _options.MultipartThreshold && (gzip || streamed)) return await UploadThroughStreamAsync(item, gzip, cancellationToken).ConfigureAwait(false);
+        if (gzip) return await UploadGzippedAsync(item, held, cancellationToken).ConfigureAwait(false);
+        if (item.Length >= _options.MultipartThreshold) return await UploadMultipartAsync(item, cancellationToken).ConfigureAwait(false);
+        long size = item.Length;
+        return await PutAsync(item, () => held is not null ? new MemoryStream(held, false) : size == 0 ? new MemoryStream(Array.Empty<byte>(), false) : item.OpenSegment(0, size),
+            size, SettingsFor(item), cancellationToken).ConfigureAwait(false);
     }
 
     public override UploadResult Failed(UploadItem item, S3TurboException failure, TimeSpan elapsed) => new()
     {
-        Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Snapshot.Length,
+        Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length,
         Status = TransferStatus.Failed, Reason = failure.Message, Error = failure, Duration = elapsed,
     };
 
@@ -95,37 +135,82 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
 
     /// <summary>Add/Update modes: the destination folder's listing (one request per 1,000 keys, see
     /// FolderListingCache) decides whether the file needs sending; a HEAD only when the folder could not be listed,
-    /// or for a multipart object of the same size, whose part size (recorded in its metadata) the ETag needs.</summary>
-    async Task<UploadResult?> CheckExistingAsync(UploadItem item, CancellationToken cancellationToken)
+    /// or when the answer is in the object's metadata (see UploadComparison).</summary>
+    async Task<UploadResult?> CheckExistingAsync(UploadItem item, bool gzip, byte[]? held, CancellationToken cancellationToken)
     {
         if (_options.Mode == TransferMode.Overwrite) return null;
         var (known, listed) = await _listings.FindAsync(item.Key, cancellationToken).ConfigureAwait(false);
-        var existing = known ? (listed is null ? null : new Existing(listed.Size, listed.ETag, null, false))
+        var existing = known ? (listed is null ? null : new Existing(listed.Size, listed.ETag))
             : await HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
         if (existing is null) return null;
-        UploadResult Skipped(string reason) => new()
+        bool skip = _options.Mode == TransferMode.Add || await IsUnchangedAsync(item, gzip, held, existing, cancellationToken).ConfigureAwait(false);
+        return skip ? new UploadResult
         {
-            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Snapshot.Length,
-            ETag = existing.ETag, Status = TransferStatus.Skipped, Reason = reason,
-        };
-        if (_options.Mode == TransferMode.Add) return Skipped(ExistsReason);
-        if (existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
-        if (!existing.FromHead && ETagCalculator.PartCountOf(existing.ETag) > 1)
-            existing = await HeadAsync(item.Key, cancellationToken).ConfigureAwait(false);
-        if (existing is null || existing.Size != item.Snapshot.Length || existing.ETag is null) return null;
-        return await ETagCalculator.MatchesAsync(item.Path, item.Snapshot.Length, existing.ETag, existing.RecordedPartSize, cancellationToken).ConfigureAwait(false)
-            ? Skipped(UnchangedReason) : null;
+            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = existing.ETag,
+            Status = TransferStatus.Skipped, Reason = _options.Mode == TransferMode.Add ? ExistsReason : UnchangedReason,
+        } : null;
     }
 
-    /// <summary>What the destination holds at a key, as far as Update needs it.</summary>
-    sealed record Existing(long Size, string? ETag, long? RecordedPartSize, bool FromHead);
+    async Task<bool> IsUnchangedAsync(UploadItem item, bool gzip, byte[]? held, Existing existing, CancellationToken cancellationToken)
+    {
+        var compare = _options.Compare;
+        if (gzip)
+        {
+            // Compressing the same bytes the same way gives the same object: a single-part one is judged by its listing.
+            if (compare == UploadComparison.Checksum && ETagCalculator.PartCountOf(existing.ETag) == 1)
+                return await GzipMatchesAsync(item, held, existing, cancellationToken).ConfigureAwait(false);
+            if (await HeadOnceAsync(existing, item.Key, cancellationToken).ConfigureAwait(false) is not { ContentEncoding: "gzip" } head || head.SourceSize != item.Length) return false;
+            return compare switch
+            {
+                UploadComparison.Size => true,
+                UploadComparison.ModifiedTime when head.ModifiedTime is { } time => SameTime(time, item.ModifiedTimeUtc),
+                _ => head.SourceMd5 is { } md5 && md5 == await Md5Async(item, held, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        if (existing.Size != item.Length) return false;
+        if (compare == UploadComparison.Size) return true;
+        if (compare == UploadComparison.ModifiedTime || ETagCalculator.PartCountOf(existing.ETag) > 1)
+        {
+            if (await HeadOnceAsync(existing, item.Key, cancellationToken).ConfigureAwait(false) is not { } head || head.Size != item.Length) return false;
+            if (compare == UploadComparison.ModifiedTime && head.ModifiedTime is { } time) return SameTime(time, item.ModifiedTimeUtc);
+            existing = head; // no recorded time: compared by checksum, with the part size the HEAD gave
+        }
+        if (existing.ETag is null || item.StreamedData is { IsHeld: false }) return false; // a streamed member cannot be read twice
+        if (held is not null)
+            return ETagCalculator.PartCountOf(existing.ETag) == 1 && Hex(MD5.HashData(held)) == ETagCalculator.Normalize(existing.ETag);
+        return await ETagCalculator.MatchesAsync(item.SourceFile, item.SourceOffset, item.Length, existing.ETag, existing.RecordedPartSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Recorded times are kept to 100 ns; another writer's (rclone's nanoseconds) may round by a tick.</summary>
+    static bool SameTime(DateTime recorded, DateTime local) => Math.Abs(recorded.Ticks - local.ToUniversalTime().Ticks) <= 10;
+
+    /// <summary>What the destination holds at a key, as far as Update needs it; the metadata only from a HEAD.</summary>
+    sealed record Existing(long Size, string? ETag)
+    {
+        public bool FromHead { get; init; }
+        public long? RecordedPartSize { get; init; }
+        public DateTime? ModifiedTime { get; init; }
+        public string? ContentEncoding { get; init; }
+        public long? SourceSize { get; init; }
+        public string? SourceMd5 { get; init; }
+    }
+
+    async Task<Existing?> HeadOnceAsync(Existing existing, string key, CancellationToken cancellationToken) =>
+        existing.FromHead ? existing : await HeadAsync(key, cancellationToken).ConfigureAwait(false);
 
     async Task<Existing?> HeadAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
             var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(_options.BucketName, key, ct), 0, cancellationToken).ConfigureAwait(false);
-            return new Existing(head.ContentLength, head.ETag, long.TryParse(head.Metadata[PartSizeMetadataKey], out var ps) ? ps : null, true);
+            static long? Number(string? text) => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            return new Existing(head.ContentLength, head.ETag)
+            {
+                FromHead = true, RecordedPartSize = Number(head.Metadata[PartSizeMetadataKey]),
+                ModifiedTime = ModifiedTimeMetadata.Parse(head.Metadata[ModifiedTimeMetadata.Key]),
+                ContentEncoding = head.Headers.ContentEncoding, SourceSize = Number(head.Metadata[SourceSizeMetadataKey]),
+                SourceMd5 = head.Metadata[SourceMd5MetadataKey] is { Length: 32 } md5 ? md5.ToLowerInvariant() : null,
+            };
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
         {
@@ -133,42 +218,165 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         }
     }
 
-    async Task<UploadResult> UploadSingleAsync(UploadItem item, CancellationToken cancellationToken)
+    /// <summary>The object -Gzip would store now, compressed and hashed locally, against the listed size and ETag.</summary>
+    async Task<bool> GzipMatchesAsync(UploadItem item, byte[]? held, Existing existing, CancellationToken cancellationToken)
     {
-        long size = item.Snapshot.Length;
+        if (item.StreamedData is { IsHeld: false } || existing.ETag is null) return false;
+        using var digest = new DigestStream();
+        using (var gzip = new GZipStream(digest, CompressionLevel.Optimal, leaveOpen: true))
+            await CopyBytesAsync(item, held, gzip, null, cancellationToken).ConfigureAwait(false);
+        return digest.Length == existing.Size && digest.Md5Hex() == ETagCalculator.Normalize(existing.ETag);
+    }
+
+    async Task<string?> Md5Async(UploadItem item, byte[]? held, CancellationToken cancellationToken) =>
+        held is not null ? Hex(MD5.HashData(held))
+        : item.StreamedData is not null ? null
+        : await ETagCalculator.ComputeAsync(item.SourceFile, item.SourceOffset, item.Length, null, cancellationToken).ConfigureAwait(false);
+
+    static string Hex(byte[] digest) => Convert.ToHexString(digest).ToLowerInvariant();
+
+    /// <summary>The run's object settings plus this item's metadata: its modification time (unless -Metadata gives
+    /// one), and for gzip the source's size and MD5 and Content-Encoding.</summary>
+    ObjectSettings SettingsFor(UploadItem item, bool gzip = false, string? sourceMd5 = null, long? partSize = null)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in _options.Settings.Metadata) metadata[k] = v;
+        if (!metadata.ContainsKey(ModifiedTimeMetadata.Key)) metadata[ModifiedTimeMetadata.Key] = ModifiedTimeMetadata.Format(item.ModifiedTimeUtc);
+        if (partSize is long ps) metadata[PartSizeMetadataKey] = ps.ToString(CultureInfo.InvariantCulture);
+        if (gzip)
+        {
+            metadata[SourceSizeMetadataKey] = item.Length.ToString(CultureInfo.InvariantCulture);
+            if (sourceMd5 is not null) metadata[SourceMd5MetadataKey] = sourceMd5;
+        }
+        return _options.Settings with { Metadata = metadata, ContentEncoding = gzip ? "gzip" : _options.Settings.ContentEncoding };
+    }
+
+    /// <summary>The item's bytes front to back into <paramref name="target"/> (hashed into <paramref name="md5"/>
+    /// too when given): from memory, from the file, or as the archive's reader hands them over.</summary>
+    async Task CopyBytesAsync(UploadItem item, byte[]? held, Stream target, IncrementalHash? md5, CancellationToken cancellationToken)
+    {
+        if (held is not null)
+        {
+            md5?.AppendData(held);
+            await target.WriteAsync(held, 0, held.Length, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (item.StreamedData is { } data)
+        {
+            await foreach (var chunk in data.ChunksAsync(cancellationToken).ConfigureAwait(false))
+            {
+                md5?.AppendData(chunk);
+                await target.WriteAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            }
+            return;
+        }
+        if (item.Length == 0) { item.EnsureUnchanged(); return; }
+        using var source = item.OpenSegment(0, item.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                md5?.AppendData(buffer, 0, n);
+                await target.WriteAsync(buffer, 0, n, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+    }
+
+    async Task<UploadResult> PutAsync(UploadItem item, Func<Stream> body, long size, ObjectSettings settings, CancellationToken cancellationToken)
+    {
         var response = await _budget.RunAsync(async ct =>
         {
             // A fresh stream per attempt owner; the SDK rewinds it for its own retries.
-            using var body = size == 0 ? (Stream)new MemoryStream(Array.Empty<byte>(), false) : new FileSegmentStream(item.Path, 0, size, item.Snapshot);
-            var request = new PutObjectRequest
-            {
-                BucketName = _options.BucketName, Key = item.Key, InputStream = body, AutoCloseStream = false,
-            };
+            using var stream = body();
+            var request = new PutObjectRequest { BucketName = _options.BucketName, Key = item.Key, InputStream = stream, AutoCloseStream = false };
             request.Headers.ContentLength = size;
-            _options.Settings.ApplyTo(request, item.Path);
+            settings.ApplyTo(request, item.Path);
             var put = await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
-            if (size == 0) item.Snapshot.EnsureUnchanged(item.Path); // nothing was read, so check here
+            if (item.Length == 0 && item.StreamedData is null) item.EnsureUnchanged(); // nothing was read, so check here
             return put;
         }, size, cancellationToken).ConfigureAwait(false);
         return new UploadResult
         {
-            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = response.ETag,
+            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = response.ETag,
             Checksum = ReportedChecksum.Text(response.ChecksumCRC32, response.ChecksumCRC32C, response.ChecksumCRC64NVME, response.ChecksumSHA256),
             Status = TransferStatus.Uploaded, Parts = 1,
         };
     }
 
+    /// <summary>Below the multipart threshold, compressed into memory (one pass that also hashes the source for
+    /// its metadata), then one PUT. Sources of 1 MiB and more take a large-file slot, which bounds that memory.</summary>
+    async Task<UploadResult> UploadGzippedAsync(UploadItem item, byte[]? held, CancellationToken cancellationToken)
+    {
+        bool large = item.Length >= LargeGzipSource;
+        if (large) await _largeFiles.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var compressed = new MemoryStream();
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+                await CopyBytesAsync(item, held, gzip, md5, cancellationToken).ConfigureAwait(false);
+            var settings = SettingsFor(item, gzip: true, sourceMd5: Hex(md5.GetHashAndReset()));
+            var bytes = compressed.GetBuffer();
+            int length = (int)compressed.Length;
+            var result = await PutAsync(item, () => new MemoryStream(bytes, 0, length, false), length, settings, cancellationToken).ConfigureAwait(false);
+            return result with { StoredSize = length, ContentEncoding = "gzip" };
+        }
+        finally { if (large) _largeFiles.Release(); }
+    }
+
+    /// <summary>Large gzip sources, and large members of compressed archives, go through an S3UploadStream: parts
+    /// are uploaded (and verified) as the bytes arrive, with at most (4 + 1) parts held per large-file slot. A failure
+    /// aborts the upload, so no partial object is left. A gzip source is hashed first, for its metadata.</summary>
+    async Task<UploadResult> UploadThroughStreamAsync(UploadItem item, bool gzip, CancellationToken cancellationToken)
+    {
+        await _largeFiles.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            string? sourceMd5 = gzip ? await Md5Async(item, null, cancellationToken).ConfigureAwait(false) : null;
+            var upload = new S3UploadStream(_budget, new UploadStreamOptions
+            {
+                BucketName = _options.BucketName, Key = item.Key, PartSize = _options.PartSize ?? PartSizing.AutoPartSize(item.Length),
+                ExpectedSize = gzip ? null : item.Length, Settings = SettingsFor(item, gzip, sourceMd5),
+            }, cancellationToken);
+            UploadResult done;
+            try
+            {
+                if (gzip)
+                {
+                    using var compressor = new GZipStream(upload, CompressionLevel.Optimal, leaveOpen: true);
+                    await CopyBytesAsync(item, null, compressor, null, cancellationToken).ConfigureAwait(false);
+                }
+                else await CopyBytesAsync(item, null, upload, null, cancellationToken).ConfigureAwait(false);
+                if (item.StreamedData is null) item.EnsureUnchanged();
+                done = await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await upload.AbortAsync().ConfigureAwait(false);
+                throw;
+            }
+            return new UploadResult
+            {
+                Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = done.ETag, Checksum = done.Checksum,
+                StoredSize = gzip ? done.Size : null, ContentEncoding = gzip ? "gzip" : null, Status = TransferStatus.Uploaded, Parts = done.Parts,
+            };
+        }
+        finally { _largeFiles.Release(); }
+    }
+
     async Task<UploadResult> UploadMultipartAsync(UploadItem item, CancellationToken cancellationToken)
     {
-        long size = item.Snapshot.Length;
+        long size = item.Length;
         long partSize = PartSizing.ChoosePartSize(size, _options.PartSize ?? PartSizing.AutoPartSize(size));
         int partCount = PartSizing.PartCount(size, partSize);
         await _largeFiles.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = item.Key };
-            _options.Settings.ApplyTo(initiate, item.Path);
-            initiate.Metadata[PartSizeMetadataKey] = partSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            SettingsFor(item, partSize: partSize).ApplyTo(initiate, item.Path);
             var upload = new MultipartUploadSession(_budget, _options.BucketName, item.Key);
             await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
             var completed = await upload.RunPartsAsync(partCount, (partNumber, ct) =>
@@ -177,11 +385,11 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
                 long length = Math.Min(partSize, size - offset);
                 return (new UploadPartRequest
                 {
-                    InputStream = new FileSegmentStream(item.Path, offset, length, item.Snapshot),
+                    InputStream = item.OpenSegment(offset, length),
                     PartSize = length,
                     IsLastPart = partNumber == partCount,
                 }, length);
-            }, beforeComplete: () => item.Snapshot.EnsureUnchanged(item.Path), cancellationToken).ConfigureAwait(false);
+            }, beforeComplete: item.EnsureUnchanged, cancellationToken).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_budget, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {
@@ -192,4 +400,24 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         }
         finally { _largeFiles.Release(); }
     }
+}
+
+/// <summary>A write-only sink that keeps only the MD5 and the length of what is written (a gzip ETag, computed
+/// without holding the compressed bytes).</summary>
+sealed class DigestStream : Stream
+{
+    readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    long _length;
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => _length;
+    public override long Position { get => _length; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) { _md5.AppendData(buffer, offset, count); _length += count; }
+    public string Md5Hex() => Convert.ToHexString(_md5.GetHashAndReset()).ToLowerInvariant();
+    protected override void Dispose(bool disposing) { if (disposing) _md5.Dispose(); base.Dispose(disposing); }
 }

@@ -33,6 +33,10 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     [Parameter] [SupportsWildcards] public string[]? Include { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Exclude { get; set; }
     [Parameter] public TransferMode Mode { get; set; } = TransferMode.Update;
+    [Parameter] public UploadComparison Compare { get; set; } = UploadComparison.Checksum;
+    [Parameter] public SwitchParameter Gzip { get; set; }
+    [Parameter] [SupportsWildcards] public string[]? GzipContentType { get; set; }
+    [Parameter] public SwitchParameter Tar { get; set; }
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024 * 1024)] public long MultipartThreshold { get; set; } = 16L * 1024 * 1024;
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long? PartSize { get; set; }
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
@@ -40,6 +44,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     DirectoryUploadPlan? _plan;
+    TarArchiveMembers? _tar;
 
     protected override string ProgressActivity => $"Send-S3Directory → s3://{BucketName}/{KeyMapper.NormalizePrefix(KeyPrefix)}";
     protected override (string Target, string Action) DescribeRun() =>
@@ -59,10 +64,13 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     {
         _plan = new DirectoryUploadPlan(KeyPrefix, BasePath is null ? null : GetUnresolvedProviderPathFromPSPath(BasePath), Recurse, FollowSymlink,
             new WildcardFilter(Include, Exclude), TryWriteVerbose);
+        if (Tar) _tar = new TarArchiveMembers(KeyPrefix, new WildcardFilter(Include, Exclude), MultipartThreshold);
         return DirectoryUpload.Start(connection, new UploadOptions
         {
-            BucketName = BucketName, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
+            BucketName = BucketName, Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
             WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress,
+            // -GzipContentType alone implies -Gzip: naming what to compress is asking for compression.
+            GzipContentTypes = GzipContentType is { Length: > 0 } types ? types : Gzip ? UploadOptions.DefaultGzipContentTypes : null,
         }, StopToken);
     }
 
@@ -70,15 +78,15 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     {
         if (ParameterSetName == InputObjectSet)
         {
-            if (InputObject is not null) yield return Input(_plan!.FromPiped(InputObject, StopToken));
+            if (InputObject is not null) yield return _tar is not null ? Input(_tar.ReadAsync(InputObject.FullName, StopToken)) : Input(_plan!.FromPiped(InputObject, StopToken));
             yield break;
         }
         foreach (var path in ParameterSetName == PathSet ? Path : LiteralPath)
             foreach (var resolved in Resolve(path))
-                yield return Input(_plan!.FromPath(resolved, StopToken));
+                yield return _tar is not null ? Input(_tar.ReadAsync(resolved, StopToken)) : Input(_plan!.FromPath(resolved, StopToken));
     }
 
-    protected override IEnumerable<TransferInput> PlanEnd() { yield return Input(_plan!.Flush(StopToken)); }
+    protected override IEnumerable<TransferInput> PlanEnd() { if (_tar is null) yield return Input(_plan!.Flush(StopToken)); }
 
     /// <summary>Wildcards expand to every match; a path that cannot be resolved is passed on as it is, to be reported
     /// as PathNotFound and counted with the rest.</summary>
