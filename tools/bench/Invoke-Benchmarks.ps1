@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,large,copy-small,copy-large,download-small,download-large,stream,read,tar,remove')
+param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,remove')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -141,6 +141,7 @@ if ($scenarios -contains 'small') {
     Write-Host "`n== 2,000 x 4 KiB files, 20 ms RTT proxy =="
     $results['small'] = @(
         Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Get-ChildItem $small -Recurse -File | Send-S3Directory -BucketName $bucket -KeyPrefix s3t $s3tConn | Format-List | Out-String | Write-Host`"" $files $bytes
+        Measure-Tool 'for reference: Send-S3Directory -Mode Overwrite' 's3o/' "$pwsh -Command `"$s3t; Get-ChildItem $small -Recurse -File | Send-S3Directory -BucketName $bucket -KeyPrefix s3o -Mode Overwrite $s3tConn | Format-List | Out-String | Write-Host`"" $files $bytes
         Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint $small s3://$bucket/aws/" $files $bytes
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $small $rcloneRemote/rc" $files $bytes
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 $small $rcloneRemote/rc32" $files $bytes
@@ -162,6 +163,71 @@ if ($scenarios -contains 'large') {
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $large $rcloneRemote/rc" 1 1GB
         Measure-Tool 'TransferUtility.UploadAsync' 'tu/' "dotnet $benchTool transferutility-file $endpoint $bucket tu/big.bin $large" 1 1GB
     )
+}
+# ---- re-runs over 200,000 small files: nothing changed, then 10% changed (same sizes, new content and times) ----
+if ($scenarios -contains 'resync') {
+    $tree = Join-Path $data 'resync'
+    $resyncBucket = 's3turbo-bench-resync'   # its own bucket: the other scenarios empty theirs, seeding this one takes minutes
+    $fileCount = 200000; $fileSize = 1024; $perDir = 1000
+    try { $null = $client.PutBucketAsync($resyncBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
+    $marker = "$tree.complete"
+    if (-not (Test-Path $marker)) {
+        Write-Host "Writing $fileCount local files of $fileSize bytes..."
+        Remove-Item $tree -Recurse -Force -ErrorAction SilentlyContinue
+        $random = [System.Random]::new(7); $b = [byte[]]::new($fileSize)
+        for ($i = 0; $i -lt $fileCount; $i++) {
+            $dir = Join-Path $tree ('d{0:D3}' -f [math]::Floor($i / $perDir))
+            if ($i % $perDir -eq 0) { [void](New-Item -ItemType Directory -Force $dir) }
+            $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $dir "f$i.bin"), $b)
+        }
+        Set-Content $marker 'written'
+    }
+    $resyncConn = $s3tConn -replace [regex]::Escape($endpoint), $env:S3TURBO_TEST_ENDPOINT
+    function Count-Resync([datetime] $Since = [datetime]::MinValue) {
+        $n = 0; $bytes = 0; $written = 0; $token = $null
+        do {
+            $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $resyncBucket; Prefix = 'r/'; ContinuationToken = $token }).GetAwaiter().GetResult()
+            foreach ($o in $page.S3Objects) { $n++; $bytes += $o.Size; if ($o.LastModified.ToUniversalTime() -ge $Since) { $written++ } }
+            $token = if ($page.IsTruncated) { $page.NextContinuationToken } else { $null }
+        } while ($token)
+        [pscustomobject]@{ Count = $n; Bytes = $bytes; Written = $written }
+    }
+    if ((Count-Resync).Count -ne $fileCount) {
+        Write-Host "Seeding s3://$resyncBucket/r/ directly (no proxy)..."
+        & bash -c "$pwsh -Command `"$s3t; Send-S3Directory -Path $tree -Recurse -BucketName $resyncBucket -KeyPrefix r/ $resyncConn | Out-Null`"" *> /tmp/s3turbo-bench-seed.log
+    }
+    $bytes = [long]$fileCount * $fileSize
+    # Each row starts from the same state: the bucket holds exactly what is on disk. For the 10% rows the reset
+    # rewrites every tenth file (same size, new bytes, a new time) first, so each tool has exactly 20,000 to send.
+    $script:resyncSince = [datetime]::UtcNow
+    $script:changeRound = 0
+    $unchanged = { Start-Sleep -Milliseconds 1100; $script:resyncSince = [datetime]::UtcNow }
+    $changeTenth = {
+        $script:changeRound++
+        $random = [System.Random]::new(1000 + $script:changeRound); $b = [byte[]]::new($fileSize)
+        for ($i = 0; $i -lt $fileCount; $i += 10) {
+            $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $tree ('d{0:D3}/f{1}.bin' -f [math]::Floor($i / $perDir), $i)), $b)
+        }
+        Start-Sleep -Milliseconds 1100; $script:resyncSince = [datetime]::UtcNow
+    }
+    $countRun = { ($script:lastResync = Count-Resync $script:resyncSince) }
+    $send = "$pwsh -Command `"$s3t; \`$s = Get-ChildItem $tree -Recurse -File | Send-S3Directory -BucketName $resyncBucket -KeyPrefix r/ $s3tConn; \`$s | Format-List | Out-String | Write-Host; 'Requests: ' + (\`$s.RequestsByOperation.Values | Measure-Object -Sum).Sum | Write-Host`""
+    $aws = "/usr/bin/aws s3 sync --only-show-errors --endpoint-url $endpoint $tree s3://$resyncBucket/r/"
+    # --checksum: compare by size and MD5 from the listing, as S3Turbo does; rclone's default (modification times)
+    # reads each object's x-amz-meta-mtime with a HEAD, 200,000 of them.
+    $rc = "$rclone sync --checksum $tree :s3:$resyncBucket/r"
+    foreach ($case in @(@{ Name = 'resync-unchanged'; Reset = $unchanged; Expect = 0 }, @{ Name = 'resync-changed'; Reset = $changeTenth; Expect = $fileCount / 10 })) {
+        Write-Host "`n== $($case.Name): $fileCount x $fileSize B, 20 ms RTT proxy =="
+        $results[$case.Name] = @(
+            foreach ($tool in @(@{ Name = 'S3Turbo Send-S3Directory'; Command = $send }, @{ Name = 'aws s3 sync (defaults)'; Command = $aws }, @{ Name = 'rclone sync --checksum'; Command = $rc })) {
+                $row = Measure-Tool $tool.Name 'r/' $tool.Command $fileCount $bytes -Reset $case.Reset -CountStored $countRun
+                $written = $script:lastResync.Written
+                $requests = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Requests: (\d+)').Groups[1].Value
+                $row | Add-Member Written $written -PassThru | Add-Member Requests $requests -PassThru | Add-Member ExpectWritten $case.Expect -PassThru
+                Write-Host "   written during the run: $written (expected $($case.Expect)); S3Turbo requests: $requests"
+            }
+        )
+    }
 }
 # ---- server-side copy: a source bucket seeded once (directly, not through the proxy), copied into $bucket ----
 $sourceBucket = 's3turbo-bench-src'
@@ -401,6 +467,8 @@ $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB fil
     'tar-small-members' = 'Tar index (a): 1 archive of 2,000 x 4 KiB members'; 'tar-large-members' = 'Tar index (b): 1 archive of 40 x 25 MiB members'
     'tar-many-archives' = 'Tar index (c): 50 archives of 200 x 4 KiB members'
     'remove' = 'Removing 10,000 objects under a prefix (Remove-S3Prefix defaults: DeleteObjects batches of 1,000)'
+    'resync-unchanged' = 'Re-run over 200,000 files of 1 KiB, nothing changed (Send-S3Directory defaults: Update, -Compare Checksum)'
+    'resync-changed' = 'Re-run over 200,000 files of 1 KiB, 10% changed (20,000 files with new bytes of the same size and a new time)'
     'download-small' = 'Download: 2,000 objects of 4 KiB (Receive-S3Prefix defaults)'; 'download-large' = 'Download: one 1 GiB object (Receive-S3Prefix defaults: ranges follow the object''s 32 MiB parts, verified by their MD5s)' }
 
 Clear-Bucket
@@ -448,6 +516,11 @@ foreach ($name in $results.Keys) {
             [void]$md.AppendLine("`nReceive-S3Prefix reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling over the whole process (pwsh start-up, module import, listing, downloading, verifying, renaming)" +
                 $(if ($us.InProcessItemsPerSec) { ", and $([math]::Round(100 * [double]$us.InProcessItemsPerSec / $best, 0))% by its own summary ($($us.InProcessItemsPerSec) objects/s)." } else { '.' }))
         }
+    }
+    if ($name -like 'resync-*') {
+        $lines = foreach ($r in $rows) { "$($r.Tool) wrote $($r.Written) objects (expected $($r.ExpectWritten))" }
+        [void]$md.AppendLine("`nObjects written during each run (LastModified after the run started): $($lines -join '; ').")
+        if ($us.Requests) { [void]$md.AppendLine("`nS3Turbo made $($us.Requests) requests: one per $([math]::Round(200000 / [double]$us.Requests, 0)) files.") }
     }
     if ($name -in 'large', 'stream', 'download-large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
