@@ -176,7 +176,7 @@ if ($scenarios -contains 'resync') {
         Remove-Item $tree -Recurse -Force -ErrorAction SilentlyContinue
         $random = [System.Random]::new(7); $b = [byte[]]::new($fileSize)
         for ($i = 0; $i -lt $fileCount; $i++) {
-            $dir = Join-Path $tree ('d{0:D3}' -f [math]::Floor($i / $perDir))
+            $dir = Join-Path $tree ('d{0:D3}' -f [int][math]::Floor($i / $perDir))
             if ($i % $perDir -eq 0) { [void](New-Item -ItemType Directory -Force $dir) }
             $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $dir "f$i.bin"), $b)
         }
@@ -206,7 +206,7 @@ if ($scenarios -contains 'resync') {
         $script:changeRound++
         $random = [System.Random]::new(1000 + $script:changeRound); $b = [byte[]]::new($fileSize)
         for ($i = 0; $i -lt $fileCount; $i += 10) {
-            $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $tree ('d{0:D3}/f{1}.bin' -f [math]::Floor($i / $perDir), $i)), $b)
+            $random.NextBytes($b); [System.IO.File]::WriteAllBytes((Join-Path $tree ('d{0:D3}/f{1}.bin' -f [int][math]::Floor($i / $perDir), $i)), $b)
         }
         Start-Sleep -Milliseconds 1100; $script:resyncSince = [datetime]::UtcNow
     }
