@@ -14,6 +14,7 @@ Safety: the final path never holds a partial or unverified file, and a failure o
 By default one S3Turbo.TransferSummary is written at the end; -PassThru writes one S3Turbo.DownloadResult per object instead.
 '@
     Parameters  = @{
+        ManifestPath       = 'Instead of listing: the objects an S3 Inventory manifest.json (CSV or Parquet inventory; its data files are read from the inventory''s destination bucket and each one''s MD5 is checked before any of its rows is used; keys are URL-decoded; only current versions are used, and a warning counts the noncurrent versions and delete markers left out) or an S3 Batch Operations CSV manifest (Bucket,Key[,VersionId] rows with URL-encoded keys, checked whole before its first row is used) names. A local path or an s3:// URI. Each object is taken like a piped one, with the size, ETag and time the manifest gives (a changed object is then reported as changed). A damaged manifest is an error naming the file and line (InvalidManifest, ManifestChecksumMismatch).'
         Uri                  = 'S3 URIs of prefixes to download (s3://bucket/prefix/).'
         BucketName           = 'The bucket to download from, with -KeyPrefix.'
         KeyPrefix            = 'With -BucketName, the prefix to list and download (empty: the whole bucket). With piped objects, the prefix cut off their keys when they start with it.'

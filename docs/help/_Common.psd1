@@ -1,6 +1,8 @@
 @{
     # Parameters every S3Turbo cmdlet shares (credentials, region, endpoint), named as in AWS.Tools.Common.
     Parameters = @{
+        ShardIndex                 = 'With -ShardCount: take only shard i of n of the items, chosen by a hash of each object''s key (XxHash3 of its UTF-8 bytes, modulo n), so that n workers given the same input and the indexes 0 to n-1 (an AWS Batch array job''s AWS_BATCH_JOB_ARRAY_INDEX, a Kubernetes Indexed Job''s JOB_COMPLETION_INDEX, a Step Functions Map iteration) each take a disjoint share and together cover everything, whatever order each lists in. A re-run takes the same share. Every worker still lists (or reads the manifest) whole: a listing costs one request per 1,000 keys. Cannot be combined with -Delete. See docs/scale-out.md.'
+        ShardCount                 = 'The number of shards the items are split into (see -ShardIndex); both or neither must be given.'
         AccessKey                  = 'The AWS access key ID. Give it with -SecretKey (and -SessionToken for temporary credentials). Explicit keys win over every other credential source.'
         SecretKey                  = 'The AWS secret access key that goes with -AccessKey. It is never written to output, progress, verbose or error text.'
         SessionToken               = 'The session token for temporary credentials (STS), with -AccessKey and -SecretKey.'

@@ -45,6 +45,11 @@ public static class ErrorIds
     public const string MirrorSourceEmpty = "MirrorSourceEmpty";
     public const string MaxDeleteNeedsDelete = "MaxDeleteNeedsDelete";
     public const string ConflictingParameters = "ConflictingParameters";
+    public const string InvalidShard = "InvalidShard";
+    public const string ManifestNotFound = "ManifestNotFound";
+    public const string InvalidManifest = "InvalidManifest";
+    public const string ManifestChecksumMismatch = "ManifestChecksumMismatch";
+    public const string UnsupportedManifestFormat = "UnsupportedManifestFormat";
     public const string KeyEscapesDestination = "KeyEscapesDestination";
     public const string InvalidLocalName = "InvalidLocalName";
     public const string LocalPathConflict = "LocalPathConflict";

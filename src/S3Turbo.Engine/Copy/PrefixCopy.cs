@@ -97,7 +97,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         await foreach (var source in ObjectLister.ListAsync(_budget, sourceBucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var relative = source.Key[prefix.Length..];
-            if (!_options.Filter.AcceptsKey(relative)) continue;
+            if (!_options.Filter.AcceptsKey(relative) || _options.Shard?.Accepts(source.Key) == false) continue;
             var item = MapItem(source, relative);
             if (existing is not null && item.Failure is null) item.Existing = await existing.FindAsync(item.DestinationKey).ConfigureAwait(false);
             item.ExistingKnown = true;
@@ -113,6 +113,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         BucketNames.Validate(sourceBucket);
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
         CheckNoOverlap(sourceBucket, prefix);
+        if (_options.Shard?.Accepts(key) == false) yield break;
         if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_budget, sourceBucket, cancellationToken).ConfigureAwait(false);
         var relative = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
         yield return MapItem(new ListedObject(sourceBucket, key, size ?? -1, etag, null, null), relative);

@@ -108,6 +108,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         {
             var relative = listed.Key[prefix.Length..];
             if (!_options.Filter.IsEmpty && relative.Length > 0 && !_options.Filter.AcceptsKey(relative)) continue;
+            if (_options.Shard?.Accepts(listed.Key) == false) continue;
             yield return MapItem(listed, relative);
         }
     }
@@ -118,6 +119,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BucketNames.Validate(bucket);
+        if (_options.Shard?.Accepts(key) == false) yield break;
         if (_checkedBuckets.Add(bucket)) await Preflight.CheckBucketAsync(_budget, bucket, cancellationToken).ConfigureAwait(false);
         var normalized = KeyMapper.NormalizePrefix(prefix);
         var relative = normalized.Length > 0 && key.StartsWith(normalized, StringComparison.Ordinal) ? key[normalized.Length..] : key;

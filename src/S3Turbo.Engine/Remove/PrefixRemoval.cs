@@ -87,13 +87,33 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         if (_options.AllVersions)
         {
             await foreach (var v in ObjectLister.ListVersionsAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken).ConfigureAwait(false))
-                if (_options.Filter.AcceptsKey(v.Key[prefix.Length..])) yield return new RemovalKey(v.Key, v.VersionId, v.Size, v.IsDeleteMarker);
+                if (_options.Filter.AcceptsKey(v.Key[prefix.Length..]) && _options.Shard?.Accepts(v.Key) != false) yield return new RemovalKey(v.Key, v.VersionId, v.Size, v.IsDeleteMarker);
         }
         else
         {
             await foreach (var o in ObjectLister.ListAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
-                if (_options.Filter.AcceptsKey(o.Key[prefix.Length..])) yield return new RemovalKey(o.Key, null, o.Size, false);
+                if (_options.Filter.AcceptsKey(o.Key[prefix.Length..]) && _options.Shard?.Accepts(o.Key) != false) yield return new RemovalKey(o.Key, null, o.Size, false);
         }
+    }
+
+    /// <summary>The objects a manifest names (the version a Batch Operations row gives, if any), in batches per
+    /// bucket, within the run's shard.</summary>
+    public async IAsyncEnumerable<RemovalBatch> PlanManifestAsync(IAsyncEnumerable<Manifest.ManifestEntry> entries, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? bucket = null;
+        var batch = new List<RemovalKey>();
+        await foreach (var entry in entries.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (_options.Shard?.Accepts(entry.Key) == false) continue;
+            if (bucket is not null && (entry.BucketName != bucket || batch.Count >= _options.BatchSize))
+            {
+                yield return new RemovalBatch(bucket, batch);
+                batch = new List<RemovalKey>();
+            }
+            bucket = entry.BucketName;
+            batch.Add(new RemovalKey(entry.Key, entry.VersionId, entry.Size ?? 0, false));
+        }
+        if (bucket is not null && batch.Count > 0) yield return new RemovalBatch(bucket, batch);
     }
 
     /// <summary>The destination objects of a mirrored run that have no source (see <see cref="Mirror.ExtrasAsync"/>), in batches.</summary>

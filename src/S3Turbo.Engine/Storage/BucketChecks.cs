@@ -9,7 +9,13 @@ public static class BucketNames
 {
     public static void Validate(string? bucket)
     {
-        string? problem = bucket switch
+        if (Problem(bucket) is { } problem)
+            throw new S3TurboException(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"The bucket name '{bucket}' is not valid: it {problem}.", bucket);
+    }
+
+    public static bool IsValid(string? bucket) => Problem(bucket) is null;
+
+    static string? Problem(string? bucket) => bucket switch
         {
             null or "" => "is empty",
             { Length: < 3 or > 63 } => "must be 3 to 63 characters long",
@@ -19,9 +25,6 @@ public static class BucketNames
             _ when bucket.Contains("..") => "must not contain two adjacent periods",
             _ => null,
         };
-        if (problem is not null)
-            throw new S3TurboException(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"The bucket name '{bucket}' is not valid: it {problem}.", bucket);
-    }
 }
 
 public static class Preflight

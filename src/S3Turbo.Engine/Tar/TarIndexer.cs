@@ -70,12 +70,12 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
     public override string Operation => "TarIndex";
     public override long SizeOf(TarArchiveItem item) => item.Size ?? 0;
 
-    /// <summary>One archive by its bucket and key.</summary>
-    public static async IAsyncEnumerable<TarArchiveItem> PlanArchiveAsync(string bucket, string key)
+    /// <summary>One archive by its bucket and key (with its size and ETag when a manifest gives them), within the shard.</summary>
+    public async IAsyncEnumerable<TarArchiveItem> PlanArchiveAsync(string bucket, string key, long? size = null, string? etag = null)
     {
         BucketNames.Validate(bucket);
         await Task.CompletedTask.ConfigureAwait(false);
-        yield return new TarArchiveItem(bucket, key);
+        if (_options.Shard?.Accepts(key) != false) yield return new TarArchiveItem(bucket, key, size, etag);
     }
 
     /// <summary>Every archive under a prefix that the filter accepts, from a streamed listing.</summary>
@@ -83,7 +83,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
     {
         BucketNames.Validate(bucket);
         await foreach (var o in ObjectLister.ListAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
-            if (!o.Key.EndsWith('/') && filter.AcceptsKey(o.Key[prefix.Length..])) yield return new TarArchiveItem(bucket, o.Key, o.Size, o.ETag);
+            if (!o.Key.EndsWith('/') && filter.AcceptsKey(o.Key[prefix.Length..]) && _options.Shard?.Accepts(o.Key) != false) yield return new TarArchiveItem(bucket, o.Key, o.Size, o.ETag);
     }
 
     public override async IAsyncEnumerable<object> RunAsync(TarArchiveItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)

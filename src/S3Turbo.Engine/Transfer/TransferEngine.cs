@@ -23,6 +23,8 @@ public class TransferOptions
     public TimeSpan ControlInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public IProgress<TransferProgress>? Progress { get; init; }
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>Only the items whose key falls in this shard (-ShardIndex/-ShardCount); null: all.</summary>
+    public Shard? Shard { get; init; }
     /// <summary>The clock of the control and progress loops (tests step a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

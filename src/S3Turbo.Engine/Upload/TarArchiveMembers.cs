@@ -20,10 +20,16 @@ public sealed class TarArchiveMembers
     readonly string _prefix;
     readonly WildcardFilter _filter;
     readonly long _multipartThreshold;
+    readonly Shard? _shard;
 
-    public TarArchiveMembers(string? keyPrefix, WildcardFilter filter, long multipartThreshold)
+    /// <param name="keyPrefix">Prepended to every member path.</param>
+    /// <param name="filter">-Include/-Exclude, on member names and paths.</param>
+    /// <param name="multipartThreshold">Members of compressed archives from this size on are streamed, not held.</param>
+    /// <param name="shard">Only members whose key is in it (decided here: a member of a compressed archive that is
+    /// handed out must be taken).</param>
+    public TarArchiveMembers(string? keyPrefix, WildcardFilter filter, long multipartThreshold, Shard? shard = null)
     {
-        _prefix = KeyMapper.NormalizePrefix(keyPrefix); _filter = filter; _multipartThreshold = multipartThreshold;
+        _prefix = KeyMapper.NormalizePrefix(keyPrefix); _filter = filter; _multipartThreshold = multipartThreshold; _shard = shard;
     }
 
     public async IAsyncEnumerable<UploadItem> ReadAsync(string archive, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -63,6 +69,7 @@ public sealed class TarArchiveMembers
                     string memberPath = archive + "/" + entry.Name;
                     string key = _prefix + MemberName(entry.Name);
                     if (!_filter.IsEmpty && !_filter.Accepts(key[(key.LastIndexOf('/') + 1)..], key[_prefix.Length..])) continue;
+                    if (_shard?.Accepts(key) == false) continue;
                     if (KeyMapper.CheckLength(key, $"The key for '{memberPath}'", memberPath) is { } tooLong) { yield return UploadItem.ForFailure(memberPath, tooLong); continue; }
                     if (NotRegular(entry, memberPath, key) is { } planned) { yield return planned; continue; }
                     var modified = entry.ModifiedTime.UtcDateTime;

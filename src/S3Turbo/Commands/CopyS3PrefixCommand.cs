@@ -12,7 +12,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TransferSummary), typeof(CopyResult))]
 public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResult>
 {
-    const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object";
+    const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object", ManifestSet = "Manifest";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet, ValueFromPipeline = true)]
     public string[] Source { get; set; } = Array.Empty<string>();
@@ -27,7 +27,12 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
 
     [Parameter(ParameterSetName = PrefixSet, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = ObjectSet)]
+    [Parameter(ParameterSetName = ManifestSet)]
     public string[]? SourcePrefix { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ManifestSet)]
+    [Alias("Manifest")]
+    public string ManifestPath { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string Key { get; set; } = "";
@@ -72,7 +77,7 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
             MultipartCopyThreshold = MultipartCopyThreshold, PartSize = PartSize, PageSize = PageSize,
             MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond,
             Filter = new WildcardFilter(Include, Exclude), MetadataDirective = MetadataDirective, Settings = BuildObjectSettings(),
-            CopyTags = CopyTags, WhatIf = whatIf, Progress = progress,
+            CopyTags = CopyTags, WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
         return engine;
     }
@@ -93,6 +98,7 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch
     {
         ObjectSet => new[] { Input(_copy!.PlanObjectAsync(SourceBucket, Key, SourcePrefix?.FirstOrDefault(), Size, ETag, StopToken)) },
+        ManifestSet => new[] { ManifestInput(ManifestPath, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken)) },
         PrefixSet => (SourcePrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(SourceBucket, prefix))),
         _ => Source.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Source)))),
     };

@@ -10,7 +10,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TarEntry), typeof(TarIndexSummary))]
 public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, object>
 {
-    const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix";
+    const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix", ManifestSet = "Manifest";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet, ValueFromPipeline = true)]
     public string[] Uri { get; set; } = Array.Empty<string>();
@@ -24,8 +24,9 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
     public string[] Key { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, ParameterSetName = PrefixSet)] [AllowEmptyString] public string Prefix { get; set; } = "";
-    [Parameter(ParameterSetName = PrefixSet)] [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst" };
-    [Parameter(ParameterSetName = PrefixSet)] [SupportsWildcards] public string[]? Exclude { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = ManifestSet)] [Alias("Manifest")] public string ManifestPath { get; set; } = "";
+    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst" };
+    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [SupportsWildcards] public string[]? Exclude { get; set; }
 
     [Parameter] public string? OutFile { get; set; }
     [Parameter] [ArgumentCompleter(typeof(BucketNameCompleter))] public string? DestinationBucket { get; set; }
@@ -46,7 +47,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
     {
         (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
         {
-            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress,
+            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
         try { _output = CreateOutput(engine.Budget); }
         catch { engine.Dispose(); throw; }
@@ -80,7 +81,11 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
                     $"No archives under s3://{BucketName}/{prefix} match -Include {string.Join(",", Include)}.");
                 break;
             case KeySet:
-                foreach (var key in Key) yield return Input(TarIndexer.PlanArchiveAsync(BucketName, key));
+                foreach (var key in Key) yield return Input(_indexer!.PlanArchiveAsync(BucketName, key));
+                break;
+            case ManifestSet:
+                var archives = new WildcardFilter(Include, Exclude);
+                yield return ManifestInput(ManifestPath, e => archives.AcceptsKey(e.Key) ? _indexer!.PlanArchiveAsync(e.BucketName, e.Key, e.Size, e.ETag) : None());
                 break;
             default:
                 foreach (var uri in Uri) yield return UriInput(uri);
@@ -93,10 +98,12 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
         try
         {
             var path = S3Path.Parse(uri, nameof(Uri));
-            return Input(TarIndexer.PlanArchiveAsync(path.BucketName, path.Key));
+            return Input(_indexer!.PlanArchiveAsync(path.BucketName, path.Key));
         }
         catch (S3TurboException ex) { return Rejected(ex); }
     }
+
+    static async IAsyncEnumerable<TarArchiveItem> None() { await Task.CompletedTask.ConfigureAwait(false); yield break; }
 
     /// <summary>Indexing writes nothing but the index, so it has no dry run.</summary>
     protected override (string Target, string Action)? DescribeDryRun(object result) => null;

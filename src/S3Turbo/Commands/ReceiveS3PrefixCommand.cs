@@ -12,7 +12,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TransferSummary), typeof(DownloadResult))]
 public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, DownloadResult>
 {
-    const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input";
+    const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input", ManifestSet = "Manifest";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
     public string[] Uri { get; set; } = Array.Empty<string>();
@@ -25,8 +25,13 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     /// cut off their keys).</summary>
     [Parameter(ParameterSetName = PrefixSet)]
     [Parameter(ParameterSetName = InputSet)]
+    [Parameter(ParameterSetName = ManifestSet)]
     [Alias("Prefix")]
     public string? KeyPrefix { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ManifestSet)]
+    [Alias("Manifest")]
+    public string ManifestPath { get; set; } = "";
 
     /// <summary>Piped S3 URIs and objects with BucketName and Key.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipeline = true)]
@@ -72,7 +77,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
         {
             Destination = _destination, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize, PageSize = PageSize,
             Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond,
-            WhatIf = whatIf, Progress = progress,
+            WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
         return engine;
     }
@@ -80,6 +85,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch
     {
         InputSet => new[] { PlanPiped(InputObject!) },
+        ManifestSet => new[] { ManifestInput(ManifestPath, e => _download!.PlanObjectAsync(e.BucketName, e.Key, KeyPrefix, e.Size, e.ETag, e.LastModified, StopToken)) },
         PrefixSet => new[] { PrefixInput(() => new S3Path(BucketName, KeyPrefix ?? "")) },
         _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
     };

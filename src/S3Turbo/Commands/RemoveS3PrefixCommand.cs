@@ -11,7 +11,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TransferSummary), typeof(RemoveResult))]
 public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveResult>
 {
-    const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input";
+    const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input", ManifestSet = "Manifest";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet)]
     public string[] Uri { get; set; } = Array.Empty<string>();
@@ -27,6 +27,10 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
     /// bound by value would take every object as its ToString()).</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ManifestSet)]
+    [Alias("Manifest")]
+    public string ManifestPath { get; set; } = "";
 
     [Parameter] public SwitchParameter AllVersions { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Include { get; set; }
@@ -52,6 +56,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         {
             PrefixSet => string.Join(", ", (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(p => $"s3://{BucketName}/{KeyMapper.NormalizePrefix(p)}")),
             UriSet => string.Join(", ", Uri),
+            ManifestSet => $"the objects the manifest {ManifestPath} names",
             _ => "the objects piped in",
         };
         return (target, AllVersions ? "Remove every version of the objects" : "Remove the objects");
@@ -62,7 +67,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         (var engine, _removal) = PrefixRemoval.Start(connection, new RemoveOptions
         {
             AllVersions = AllVersions, BatchSize = BatchSize, PageSize = PageSize, Filter = new WildcardFilter(Include, Exclude),
-            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress,
+            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
         return engine;
     }
@@ -70,6 +75,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
     protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch
     {
         InputSet => PlanPiped(InputObject!),
+        ManifestSet => new[] { ManifestInput(ManifestPath, allowVersions: true, entries => _removal!.PlanManifestAsync(entries, StopToken)) },
         PrefixSet => (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(BucketName, prefix))),
         _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
     };
@@ -83,6 +89,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
         if (PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
         var (bucket, key) = piped;
+        if (Shard?.Accepts(key) == false) return Array.Empty<TransferInput>();
         var flushed = _pendingBucket is not null && _pendingBucket != bucket ? FlushPending().ToList() : new List<TransferInput>();
         _pendingBucket = bucket;
         long.TryParse(PropertyText(input, "Size"), out long size);

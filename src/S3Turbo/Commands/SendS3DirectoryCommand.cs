@@ -64,7 +64,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     {
         _plan = new DirectoryUploadPlan(KeyPrefix, BasePath is null ? null : GetUnresolvedProviderPathFromPSPath(BasePath), Recurse, FollowSymlink,
             new WildcardFilter(Include, Exclude), TryWriteVerbose);
-        if (Tar) _tar = new TarArchiveMembers(KeyPrefix, new WildcardFilter(Include, Exclude), MultipartThreshold);
+        if (Tar) _tar = new TarArchiveMembers(KeyPrefix, new WildcardFilter(Include, Exclude), MultipartThreshold, Shard);
         return DirectoryUpload.Start(connection, new UploadOptions
         {
             BucketName = BucketName, Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
@@ -78,15 +78,19 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     {
         if (ParameterSetName == InputObjectSet)
         {
-            if (InputObject is not null) yield return _tar is not null ? Input(_tar.ReadAsync(InputObject.FullName, StopToken)) : Input(_plan!.FromPiped(InputObject, StopToken));
+            if (InputObject is not null) yield return _tar is not null ? Input(_tar.ReadAsync(InputObject.FullName, StopToken)) : Input(InShard(_plan!.FromPiped(InputObject, StopToken)));
             yield break;
         }
         foreach (var path in ParameterSetName == PathSet ? Path : LiteralPath)
             foreach (var resolved in Resolve(path))
-                yield return _tar is not null ? Input(_tar.ReadAsync(resolved, StopToken)) : Input(_plan!.FromPath(resolved, StopToken));
+                yield return _tar is not null ? Input(_tar.ReadAsync(resolved, StopToken)) : Input(InShard(_plan!.FromPath(resolved, StopToken)));
     }
 
-    protected override IEnumerable<TransferInput> PlanEnd() { if (_tar is null) yield return Input(_plan!.Flush(StopToken)); }
+    protected override IEnumerable<TransferInput> PlanEnd() { if (_tar is null) yield return Input(InShard(_plan!.Flush(StopToken))); }
+
+    /// <summary>-ShardIndex/-ShardCount: the files whose key is in this run's shard; an entry without a key (a path
+    /// that failed) is reported by the worker whose shard the empty key falls in, so by exactly one.</summary>
+    IEnumerable<UploadItem> InShard(IEnumerable<UploadItem> items) => Shard is null ? items : items.Where(item => Shard.Accepts(item.Key));
 
     /// <summary>Wildcards expand to every match; a path that cannot be resolved is passed on as it is, to be reported
     /// as PathNotFound and counted with the rest.</summary>

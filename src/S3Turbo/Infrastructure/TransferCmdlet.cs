@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Manifest;
 using S3Turbo.Engine.Remove;
 
 
@@ -22,9 +23,15 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     long _inputsRejected;
     MirrorTarget? _mirror;
     MirrorSources? _mirrorSources;
+    readonly List<(string Location, ManifestCounts Counts)> _manifests = new();
     List<TransferInput> _recordInputs = new();
 
     [Parameter] public SwitchParameter PassThru { get; set; }
+    [Parameter] [ValidateRange(0, int.MaxValue)] public int? ShardIndex { get; set; }
+    [Parameter] [ValidateRange(1, int.MaxValue)] public int? ShardCount { get; set; }
+
+    /// <summary>This run's share of the items (-ShardIndex/-ShardCount), null for all; set before DescribeRun.</summary>
+    protected Shard? Shard { get; private set; }
 
     /// <summary>The running engine (set in BeginProcessing).</summary>
     protected TransferEngine<TItem, TResult> Engine => _engine ?? throw new InvalidOperationException("The engine starts in BeginProcessing.");
@@ -99,7 +106,14 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     {
         var connection = ConnectOrThrow();
         (string Target, string Action) run = default;
-        try { run = DescribeRun(); }
+        try
+        {
+            Shard = Shard.Create(ShardIndex, ShardCount);
+            run = DescribeRun();
+            if (Shard is not null && MirrorTarget is not null)
+                throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                    "-Delete cannot be combined with -ShardIndex/-ShardCount: a worker sees only its share of the sources, so it cannot tell which destination items have none. Mirror in one run without shards.", ShardIndex);
+        }
         catch (S3TurboException ex) { ThrowRunFailure(ex); }
         var (target, action) = run;
         // One confirmation for the whole run (-Confirm). With -WhatIf (or $WhatIfPreference) PowerShell answers no and
@@ -151,6 +165,10 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         Engine.CompleteAdding();
         if (_pump is not null) await _pump.ConfigureAwait(false);
         var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        foreach (var (location, counts) in _manifests)
+            if (counts.NoncurrentVersions + counts.DeleteMarkers > 0)
+                await WriteWarningAsync($"The inventory {location} also lists {counts.NoncurrentVersions:N0} noncurrent versions and {counts.DeleteMarkers:N0} delete markers; " +
+                    "only current versions were used.").ConfigureAwait(false);
         if (_mirror is not null) summary = await MirrorAsync(_mirror, summary, cancellationToken).ConfigureAwait(false);
         await WriteVerboseAsync(DescribeSummary(summary)).ConfigureAwait(false);
         if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
@@ -320,6 +338,28 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
 
     protected TransferInput Input(IAsyncEnumerable<TItem> items, string? warningWhenEmpty = null) => new(ct => Engine.AddAllAsync(items, ct), warningWhenEmpty);
     protected TransferInput Input(IEnumerable<TItem> items) => new(ct => Engine.AddAllAsync(items, ct));
+
+    /// <summary>-ManifestPath: the objects an S3 Inventory manifest.json or a Batch Operations CSV names (a local path
+    /// or an s3:// URI, read through the run's request budget), each planned like a piped object.</summary>
+    protected TransferInput ManifestInput(string location, bool allowVersions, Func<IAsyncEnumerable<ManifestEntry>, IAsyncEnumerable<TItem>> plan)
+    {
+        var resolved = location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? location : GetUnresolvedProviderPathFromPSPath(location);
+        var counts = new ManifestCounts();
+        _manifests.Add((location, counts));
+        return Input(plan(ObjectManifest.ReadAsync(Engine.Budget, resolved, allowVersions, counts, StopToken)),
+            $"The manifest {location} names no object{(Shard is null ? "" : $" in {Shard}")}: nothing to do.");
+    }
+
+    /// <summary>One entry at a time through <paramref name="plan"/> (the action's plan for a piped object).</summary>
+    protected TransferInput ManifestInput(string location, Func<ManifestEntry, IAsyncEnumerable<TItem>> plan) =>
+        ManifestInput(location, allowVersions: false, entries => Flatten(entries, plan));
+
+    static async IAsyncEnumerable<TItem> Flatten(IAsyncEnumerable<ManifestEntry> entries, Func<ManifestEntry, IAsyncEnumerable<TItem>> plan)
+    {
+        await foreach (var entry in entries.ConfigureAwait(false))
+            await foreach (var item in plan(entry).ConfigureAwait(false))
+                yield return item;
+    }
     /// <summary>An input found bad while it was read (an invalid URI): reported as its own error.</summary>
     protected static TransferInput Rejected(S3TurboException error) => new(_ => Task.FromException<long>(error));
 }
