@@ -108,9 +108,24 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     /// has stopped (await Completion for why).</summary>
     public async ValueTask AddAsync(TItem item, CancellationToken cancellationToken = default)
     {
-        _counters.Discovered(item.Failure is null ? _action.CountOf(item) : 1, item.Failure is null ? Math.Max(0, _action.SizeOf(item)) : 0);
+        CountDiscovered(item, 1);
         await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Queues one planned item only if the queue has room now; false (nothing queued) otherwise, or once
+    /// the run has stopped. Lets a caller on a thread that must not wait (PowerShell's pipeline thread) add piped
+    /// items directly and fall back to <see cref="AddAsync"/> for the rest.</summary>
+    public bool TryAdd(TItem item)
+    {
+        // Counted before it is queued, so progress never shows an item completed that was not yet discovered.
+        CountDiscovered(item, 1);
+        if (_input.Writer.TryWrite(item)) return true;
+        CountDiscovered(item, -1);
+        return false;
+    }
+
+    void CountDiscovered(TItem item, int sign) =>
+        _counters.Discovered(sign * (item.Failure is null ? _action.CountOf(item) : 1), sign * (item.Failure is null ? Math.Max(0, _action.SizeOf(item)) : 0));
 
     /// <summary>Queues every item of a plan as it is produced (a streamed listing, a directory walk); returns how many.</summary>
     public async Task<long> AddAllAsync(IAsyncEnumerable<TItem> plan, CancellationToken cancellationToken)

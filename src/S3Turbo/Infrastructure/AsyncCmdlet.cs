@@ -116,6 +116,24 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
     // ---- pipeline thread only ----
 
+    /// <summary>Carries out what background work has queued so far (results, errors, prompts) without waiting for
+    /// more: for a record whose work was done on the pipeline thread itself, with no block to drain behind.</summary>
+    protected void DrainPending()
+    {
+        try
+        {
+            while (_queue.Reader.TryRead(out var action)) Execute(action);
+            EmitProgressIfDue(force: false);
+        }
+        catch
+        {
+            // As in RunBlock: a Write* threw (ErrorAction Stop, pipeline stopped), so the run stops and its work cleans up.
+            _stop.Cancel();
+            while (_queue.Reader.TryRead(out var action)) action.Done.TrySetCanceled();
+            throw;
+        }
+    }
+
     void RunBlock(Func<CancellationToken, Task> block)
     {
         var work = Task.Run(() => block(_stop.Token));
