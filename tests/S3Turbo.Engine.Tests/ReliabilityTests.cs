@@ -232,6 +232,24 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         Assert.True(proxy.Injected(FaultKind.ResetMidResponse) > 0, "some reads must have been cut off");
     }
 
+    [Fact]
+    public async Task An_upload_stream_whose_completion_answer_is_lost_reports_the_stored_object_as_its_own()
+    {
+        // Every CompleteMultipartUpload reaches the store, which completes the upload, but its answer is cut off.
+        await using var proxy = new FaultProxy(TestS3.Endpoint, seed: 31)
+        {
+            Rules = new[] { new FaultRule(FaultKind.ResetMidResponse, 1.0, Method: "POST", PathContains: "uploadId=") { AfterBytes = 0 } },
+        };
+        var data = TempDir.Random(12 * MiB + 5, 78);
+        var upload = new S3UploadStream(ClientThrough(proxy, maxRetries: 2), new UploadStreamOptions { BucketName = _s3.Bucket, Key = "lost-answer/up.bin", PartSize = 5 * MiB });
+        await TestStreams.WriteInChunksAsync(upload, data, MiB);
+        var result = await upload.CompleteAsync();
+        Assert.True(proxy.Injected(FaultKind.ResetMidResponse) > 0, "the completion's answer must have been cut off");
+        Assert.Equal(3, result.Parts);
+        Assert.Equal(data, await _s3.GetBytesAsync("lost-answer/up.bin"));
+        Assert.Empty(await _s3.OpenUploadsAsync("lost-answer/"));
+    }
+
     // ---- Suites 2-4 for Copy-S3Prefix and the two streams ----
 
     /// <summary>Objects under a source prefix, every tenth an 11 MiB multipart upload (past the 5 MiB multipart-copy

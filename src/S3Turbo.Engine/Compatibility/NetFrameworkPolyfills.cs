@@ -30,6 +30,14 @@ static class NetFrameworkStaticPolyfills
     {
         public static string ToHexString(byte[] bytes) => BitConverter.ToString(bytes).Replace("-", "");
         public static string ToHexString(ReadOnlySpan<byte> bytes) => BitConverter.ToString(bytes.ToArray()).Replace("-", "");
+        public static byte[] FromHexString(string hex)
+        {
+            if (hex.Length % 2 != 0) throw new FormatException("A hex string has an even number of digits.");
+            var bytes = new byte[hex.Length / 2];
+            for (int i = 0; i < bytes.Length; i++)
+                bytes[i] = byte.Parse(hex.Substring(2 * i, 2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+            return bytes;
+        }
     }
 
     extension(MD5)

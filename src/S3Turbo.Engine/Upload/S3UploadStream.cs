@@ -343,7 +343,16 @@ public sealed class S3UploadStream : Stream
                 if (_filled > 0) await SubmitCurrentAsync().ConfigureAwait(false);
                 else ReleaseCurrent();
                 var done = await WaitForPartsAsync().ConfigureAwait(false);
-                var completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false);
+                CompleteMultipartUploadResponse completed;
+                try { completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_cancel.IsCancellationRequested)
+                {
+                    // The answer may be lost while the store completed the upload (a connection dropped by a restarting
+                    // gateway, a retry that then finds the upload gone): the object under the key is ours if its ETag is
+                    // the one these parts make. Otherwise this failure stands and nothing of ours is stored.
+                    completed = await CompletedAnywayAsync(done).ConfigureAwait(false) ?? throw new IOException(
+                        $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
+                }
                 await CheckStoredAsync(completed.VersionId, () => _integrity.CheckCompleted($"s3://{BucketName}/{Key}", _partChecks.Select(c => c.Crc32C).ToList(),
                     _partChecks.Select(c => c.Md5).ToList(), completed.ETag, completed.ChecksumCRC32C, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);
                 (etag, checksum, parts) = (completed.ETag, ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
@@ -369,6 +378,21 @@ public sealed class S3UploadStream : Stream
     }
 
     public UploadResult Complete() => CompleteAsync().GetAwaiter().GetResult();
+
+    /// <summary>The stored object, when its ETag is the MD5 of these parts' MD5s (the parts' ETags): the upload
+    /// completed although its answer was lost. Null when it is absent, another object, or its ETag proves nothing
+    /// (encrypted with KMS).</summary>
+    async Task<CompleteMultipartUploadResponse?> CompletedAnywayAsync(PartETag[] parts)
+    {
+        try
+        {
+            var expected = Md5Parts.Combine(parts.Select(p => Convert.FromHexString(p.ETag.Trim('"'))).ToList());
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = Key }, ct), 0, CancellationToken.None).ConfigureAwait(false);
+            if (!string.Equals(head.ETag?.Trim('"'), expected, StringComparison.OrdinalIgnoreCase)) return null;
+            return new CompleteMultipartUploadResponse { ETag = head.ETag, VersionId = head.VersionId, ServerSideEncryptionMethod = head.ServerSideEncryptionMethod };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException) { return null; }
+    }
 
     async Task<PartETag[]> WaitForPartsAsync()
     {
