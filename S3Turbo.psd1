@@ -11,7 +11,7 @@
     # 7.4+ on Core (S3Turbo.psm1 checks), 5.1 on Desktop.
     PowerShellVersion    = '5.1'
     FormatsToProcess     = @('S3Turbo.Format.ps1xml')
-    CmdletsToExport      = @('Send-S3Directory', 'Copy-S3Prefix', 'Receive-S3Prefix', 'Remove-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex')
+    CmdletsToExport      = @('Send-S3Directory', 'Copy-S3Prefix', 'Receive-S3Prefix', 'Remove-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex', 'Send-S3WorkItem')
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -66,6 +66,14 @@ function Get-TestS3 {
     return @{ Endpoint = 'http://127.0.0.1:7480'; AccessKey = 'S3TURBO'; SecretKey = 'S3TURBO-SECRET'; Region = 'us-east-1' }
 }
 
+# The SQS endpoint for queue tests: S3TURBO_TEST_SQS_ENDPOINT when set, else moto's server on 127.0.0.1:5055.
+function Set-TestQueue {
+    if (-not $env:S3TURBO_TEST_SQS_ENDPOINT) {
+        Invoke-Native bash @("$root/tools/queue-server-start.sh") | Out-Host
+        $env:S3TURBO_TEST_SQS_ENDPOINT = 'http://127.0.0.1:5055'
+    }
+}
+
 function Start-LocalS3 { Invoke-Native bash @("$root/tools/s3-server-start.sh") }
 function Stop-LocalS3 { Invoke-Native bash @("$root/tools/s3-server-stop.sh") }
 
@@ -91,6 +99,7 @@ function Invoke-Test {
     # Tests that stop and restart the local gateway cannot run against a store given from outside.
     $externalStore = [bool]$env:S3TURBO_TEST_ENDPOINT
     Set-TestEnvironment (Get-TestS3)
+    Set-TestQueue
     $results = Join-Path $root 'output/test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory $results | Out-Null
@@ -138,6 +147,7 @@ function Invoke-Demo {
 function Invoke-Bench {
     Invoke-Build
     Set-TestEnvironment (Get-TestS3)
+    Set-TestQueue
     # A subset of scenarios writes a file of its own, so it never replaces the full table with part of it.
     $outFile = if ($Scenario) { "$root/docs/benchmarks-$($Scenario -join '-').md" } else { "$root/docs/benchmarks.md" }
     $benchArgs = @('-NoProfile', '-File', "$root/tools/bench/Invoke-Benchmarks.ps1", '-OutFile', $outFile)

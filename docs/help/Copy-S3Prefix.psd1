@@ -3,6 +3,8 @@
     Description = @'
 Copy-S3Prefix lists the source prefix with ListObjectsV2, page by page, and copies each object on the server (no bytes pass through this machine). The listing streams into a bounded queue: copying starts with the first page and the next page is fetched while the current one is copied, so memory stays flat however many objects the prefix holds.
 
+As a queue-fed worker (-QueueUrl), it copies the objects that the messages of an SQS queue name: S3 event notifications, or work items from Send-S3WorkItem (one object, or a prefix that it lists). Keys are mapped under the destination relative to -SourcePrefix, as for piped objects. A message is deleted once its objects are copied, and handed back for another try when a copy failed. With the default Update mode, a redelivered message copies nothing twice. -Delete cannot be combined with -QueueUrl. See docs/scale-out.md.
+
 Objects up to -MultipartCopyThreshold (default 5 GiB, S3's single-copy limit) are copied with one CopyObject each; larger ones with a multipart upload whose ranged UploadPartCopy parts run in parallel. Every copy is pinned to the ETag that was listed (If-Match), so an object overwritten during the run fails with SourceChanged instead of being copied unseen.
 
 The destination key is -DestinationPrefix plus the source key minus -SourcePrefix. Prefixes are folders: "raw/2024" and "raw/2024/" both mean raw/2024/. A copy onto the same prefix, or into or out of its own subtree in the same bucket, is refused (CopyOntoItself, DestinationInsideSource) before anything is copied.
@@ -64,6 +66,7 @@ A multipart copy that cannot be aborted (the store unreachable at that moment) i
 Cross-region copies work when one client can reach both buckets (AWS routes CopyObject to the destination's region and reads the source server-side); list the source with -Region set to the destination's region only if S3 allows it for your buckets.
 '@
     Examples    = @(
+        @{ Title = 'A queue-fed copy worker'; Code = 'Copy-S3Prefix -QueueUrl $queueUrl -Destination s3://replica/ -IdleTimeout 120'; Remarks = 'Copies every object the queue''s messages name (S3 event notifications, or work items from Send-S3WorkItem s3://source/data/ -QueueUrl $queueUrl), with the default Update mode, so a redelivered message copies nothing twice. A message is deleted once its objects are copied.' }
         @{ Title = 'Copy a prefix to another bucket'; Code = 'Copy-S3Prefix -SourceBucket raw -SourcePrefix 2024/ -DestinationBucket archive -DestinationPrefix raw/2024/'; Remarks = 'Copies every object under s3://raw/2024/ to s3://archive/raw/2024/, skipping objects already copied with the same content. Writes one TransferSummary.' }
         @{ Title = 'The same with S3 URIs'; Code = 'Copy-S3Prefix s3://raw/2024/ s3://archive/raw/2024/'; Remarks = 'Source and destination as URIs.' }
         @{ Title = 'Several prefixes from the pipeline'; Code = "'2024/01/', '2024/02/' | Copy-S3Prefix -SourceBucket raw -DestinationBucket archive -DestinationPrefix monthly/"; Remarks = 'Each piped prefix is copied under the destination prefix.' }

@@ -50,6 +50,9 @@ public static class ErrorIds
     public const string InvalidManifest = "InvalidManifest";
     public const string ManifestChecksumMismatch = "ManifestChecksumMismatch";
     public const string UnsupportedManifestFormat = "UnsupportedManifestFormat";
+    public const string InvalidWorkItem = "InvalidWorkItem";
+    public const string InvalidQueueSetting = "InvalidQueueSetting";
+    public const string QueueUnavailable = "QueueUnavailable";
     public const string KeyEscapesDestination = "KeyEscapesDestination";
     public const string InvalidLocalName = "InvalidLocalName";
     public const string LocalPathConflict = "LocalPathConflict";

@@ -9,3 +9,6 @@ public enum MetadataDirective { Copy, Replace }
 
 /// <summary>The file formats of a tar index.</summary>
 public enum TarIndexFormat { Jsonl, Csv, Parquet }
+
+/// <summary>Which tasks a completion report (-ReportPath) lists.</summary>
+public enum ReportScope { AllTasks, FailedTasksOnly }

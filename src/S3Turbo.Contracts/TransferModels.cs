@@ -2,7 +2,7 @@ using S3Turbo.Engine;
 
 namespace S3Turbo;
 
-public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete, Downloaded, WouldDownload }
+public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete, Downloaded, WouldDownload, Sent, WouldSend }
 
 /// <summary>What every per-item result tells the engine: how it ended, how many bytes it stands for, and the
 /// failure when it failed. The engine counts these; results that are not outcomes (tar entries) pass through.</summary>
@@ -161,4 +161,21 @@ public sealed class TransferProgress
     public TimeSpan? Remaining { get; init; }
     public int PercentComplete => BytesDiscovered + ItemsDiscovered == 0 ? 0
         : (int)Math.Min(100, 100.0 * (BytesCompleted + ItemsCompleted * 4096.0) / (BytesDiscovered + ItemsDiscovered * 4096.0));
+}
+
+/// <summary>One work item sent to a queue by Send-S3WorkItem (or that -WhatIf would send).</summary>
+public sealed record WorkItemResult : ITransferOutcome
+{
+    /// <summary>Object, Prefix or Manifest.</summary>
+    public string Kind { get; init; } = "Object";
+    public string BucketName { get; init; } = "";
+    /// <summary>The object's key, the prefix, or the manifest's location.</summary>
+    public string Key { get; init; } = "";
+    public long Size { get; init; }
+    /// <summary>The cmdlet the work item names, if any.</summary>
+    public string? Operation { get; init; }
+    public string? MessageId { get; init; }
+    public TransferStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public S3TurboException? Error { get; init; }
 }

@@ -136,4 +136,38 @@ Describe '-ShardIndex / -ShardCount' {
         { Copy-S3Prefix "s3://$src/data/" "s3://$dst/x/" -ShardIndex 0 -ShardCount 2 -Delete -ErrorAction Stop @s3 } | Should -Throw -ErrorId 'ConflictingParameters*'
         @(Get-TestObjects $dst 'x/' | Where-Object { $_ }) | Should -HaveCount 0
     }
+
+    It 'writes a completion report in S3 Batch Operations'' format: manifest.json naming a succeeded and a failed CSV, each with its MD5' {
+        $csv = Join-Path $root 'report.csv'
+        @(($listed | Select-Object -First 3 | ForEach-Object { '{0},{1}' -f $src, (ConvertTo-S3UrlEncoding $_.Key) }) + "$src,data/missing%20one.bin") | Set-Content $csv
+        $summary = Copy-S3Prefix -ManifestPath $csv -Destination "s3://$dst/reported/" -ReportPath "s3://$dst/reports/" -ErrorAction SilentlyContinue -ShardIndex 0 -ShardCount 1 @s3
+        $summary.ItemsFailed | Should -Be 1
+        $manifestKey = @(Get-TestObjects $dst 'reports/' | Where-Object Key -like '*/manifest.json').Key
+        $manifestKey | Should -HaveCount 1
+        $manifestKey | Should -Match '^reports/job-[0-9a-f-]{36}-shard-0-of-1/manifest\.json$'
+        $manifest = [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $dst $manifestKey)) | ConvertFrom-Json
+        $manifest.Format | Should -Be 'Report_CSV_20180820'
+        $manifest.ReportSchema | Should -Be 'Bucket, Key, VersionId, TaskStatus, ErrorCode, HTTPStatusCode, ResultMessage'
+        ($manifest.Results.TaskExecutionStatus | Sort-Object) | Should -Be @('failed', 'succeeded')
+        $rows = @{}
+        foreach ($result in $manifest.Results) {
+            $result.Bucket | Should -Be $dst
+            $bytes = Get-TestObjectBytes $dst $result.Key
+            [Convert]::ToHexString([System.Security.Cryptography.MD5]::HashData($bytes)).ToLowerInvariant() | Should -Be $result.MD5Checksum
+            $rows[$result.TaskExecutionStatus] = @([System.Text.Encoding]::UTF8.GetString($bytes) -split "`n" | Where-Object { $_ })
+        }
+        $rows['succeeded'] | Should -HaveCount 3
+        $rows['succeeded'] | ForEach-Object { $_ | Should -Match "^$src,data/[^,]+,,succeeded,200,,Copied$" }
+        $rows['failed'] | Should -HaveCount 1
+        $rows['failed'][0] | Should -Match "^$src,data/missing%20one\.bin,,failed,404,[A-Za-z]+,"
+
+        # Failed tasks only, to a local directory.
+        $local = Join-Path $root 'reports'
+        $null = Copy-S3Prefix -ManifestPath $csv -Destination "s3://$dst/reported/" -ReportPath $local -ReportScope FailedTasksOnly -ErrorAction SilentlyContinue @s3
+        $localManifest = Get-ChildItem $local -Recurse -Filter manifest.json
+        $localManifest | Should -HaveCount 1
+        $results = (Get-Content $localManifest.FullName -Raw | ConvertFrom-Json).Results
+        @($results).TaskExecutionStatus | Should -Be @('failed')
+        @(Get-Content (Join-Path $local @($results)[0].Key)) | Should -HaveCount 1
+    }
 }

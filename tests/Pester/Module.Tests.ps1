@@ -6,12 +6,12 @@ BeforeAll {
 
 Describe 'The S3Turbo module' {
     It 'exports exactly the five cmdlets, and its manifest passes Test-ModuleManifest' {
-        ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Copy-S3Prefix', 'Get-S3TarIndex', 'New-S3UploadStream', 'Open-S3Object', 'Receive-S3Prefix', 'Remove-S3Prefix', 'Send-S3Directory')
+        ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Copy-S3Prefix', 'Get-S3TarIndex', 'New-S3UploadStream', 'Open-S3Object', 'Receive-S3Prefix', 'Remove-S3Prefix', 'Send-S3Directory', 'Send-S3WorkItem')
         $manifest = Test-ModuleManifest $moduleManifest -ErrorAction Stop
         $manifest.Version | Should -Be $module.Version
     }
 
-    It '<_> has full help: a synopsis, a description, examples, and every parameter described' -ForEach @('Send-S3Directory', 'Copy-S3Prefix', 'Receive-S3Prefix', 'Remove-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex') {
+    It '<_> has full help: a synopsis, a description, examples, and every parameter described' -ForEach @('Send-S3Directory', 'Copy-S3Prefix', 'Receive-S3Prefix', 'Remove-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex', 'Send-S3WorkItem') {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         $help.Synopsis | Should -Not -Match '^\s*\S+-\S+\s*\[' -Because 'a synopsis that is the syntax line means no help was found'

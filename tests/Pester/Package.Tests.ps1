@@ -59,14 +59,14 @@ Describe 'Packaging (build.ps1 -Task Package)' {
         Test-Path "$clean/S3Turbo/$version/S3Turbo.psd1" | Should -BeTrue
         Test-ModuleManifest "$clean/S3Turbo/$version/S3Turbo.psd1" -ErrorAction Stop | Should -Not -BeNullOrEmpty
         Test-InstalledModule $clean $bucket 'nupkg/' |
-            Should -Be "$version|$clean/S3Turbo/$version|Copy-S3Prefix,Get-S3TarIndex,New-S3UploadStream,Open-S3Object,Receive-S3Prefix,Remove-S3Prefix,Send-S3Directory|Uploaded"
+            Should -Be "$version|$clean/S3Turbo/$version|Copy-S3Prefix,Get-S3TarIndex,New-S3UploadStream,Open-S3Object,Receive-S3Prefix,Remove-S3Prefix,Send-S3Directory,Send-S3WorkItem|Uploaded"
     }
 
     It 'the zip unpacks into a module path and imports by name' {
         $unzipped = "$clean-zip"
         Expand-Archive "$dist/S3Turbo-$version.zip" -DestinationPath $unzipped
         Test-InstalledModule $unzipped $bucket 'zip/' |
-            Should -Be "$version|$unzipped/S3Turbo/$version|Copy-S3Prefix,Get-S3TarIndex,New-S3UploadStream,Open-S3Object,Receive-S3Prefix,Remove-S3Prefix,Send-S3Directory|Uploaded"
+            Should -Be "$version|$unzipped/S3Turbo/$version|Copy-S3Prefix,Get-S3TarIndex,New-S3UploadStream,Open-S3Object,Receive-S3Prefix,Remove-S3Prefix,Send-S3Directory,Send-S3WorkItem|Uploaded"
         [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'zip/probe.txt')) | Should -Be 'installed'
     }
 

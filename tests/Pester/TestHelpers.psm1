@@ -3,7 +3,7 @@
 $moduleManifest = $env:S3TURBO_MODULE ?? (Join-Path $PSScriptRoot '../../output/S3Turbo/0.1.0/S3Turbo.psd1')
 $moduleDir = Split-Path $moduleManifest -Parent
 # The module keeps its SDK in a private load context; the tests load their own copy into the default one.
-Add-Type -Path (Join-Path $moduleDir 'dependencies/AWSSDK.Core.dll'), (Join-Path $moduleDir 'dependencies/AWSSDK.S3.dll')
+Add-Type -Path (Join-Path $moduleDir 'dependencies/AWSSDK.Core.dll'), (Join-Path $moduleDir 'dependencies/AWSSDK.S3.dll'), (Join-Path $moduleDir 'dependencies/AWSSDK.SQS.dll')
 
 function Get-TestS3Parameters {
     @{
@@ -124,6 +124,49 @@ function Get-AssemblyReferenceNames([string] $Path) {
         $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
         foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
     } finally { $stream.Dispose() }
+}
+
+
+# ---- SQS (moto's server from build.ps1's Set-TestQueue, or S3TURBO_TEST_SQS_ENDPOINT) ----
+
+function Get-TestSqsClient {
+    $p = Get-TestS3Parameters
+    $config = [Amazon.SQS.AmazonSQSConfig]@{ ServiceURL = $env:S3TURBO_TEST_SQS_ENDPOINT ?? 'http://127.0.0.1:5055'; AuthenticationRegion = $p.Region }
+    [Amazon.SQS.AmazonSQSClient]::new($p.AccessKey, $p.SecretKey, $config)
+}
+
+# A new queue; with -MaxReceiveCount, also its dead-letter queue and a redrive policy. Returns @{ Url; DeadLetterUrl }.
+function New-TestQueue([int] $VisibilityTimeout = 30, [int] $MaxReceiveCount = 0) {
+    $sqs = Get-TestSqsClient
+    $name = 'pester-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $attributes = [System.Collections.Generic.Dictionary[string, string]]::new()
+    $attributes['VisibilityTimeout'] = "$VisibilityTimeout"
+    $deadLetterUrl = $null
+    if ($MaxReceiveCount -gt 0) {
+        $deadLetterUrl = (Wait-Task ($sqs.CreateQueueAsync("$name-dlq"))).QueueUrl
+        $names = [System.Collections.Generic.List[string]]::new(); $names.Add('QueueArn')
+        $arn = (Wait-Task ($sqs.GetQueueAttributesAsync($deadLetterUrl, $names))).Attributes['QueueArn']
+        $attributes['RedrivePolicy'] = (@{ deadLetterTargetArn = $arn; maxReceiveCount = "$MaxReceiveCount" } | ConvertTo-Json -Compress)
+    }
+    $url = (Wait-Task ($sqs.CreateQueueAsync([Amazon.SQS.Model.CreateQueueRequest]@{ QueueName = $name; Attributes = $attributes }))).QueueUrl
+    @{ Url = $url; DeadLetterUrl = $deadLetterUrl }
+}
+
+# Messages in a queue: visible and in flight (SQS's approximate counts, exact on moto).
+function Get-TestQueueCount([string] $Url) {
+    $names = [System.Collections.Generic.List[string]]::new()
+    $names.Add('ApproximateNumberOfMessages'); $names.Add('ApproximateNumberOfMessagesNotVisible')
+    $a = (Wait-Task ((Get-TestSqsClient).GetQueueAttributesAsync($Url, $names))).Attributes
+    [int]$a['ApproximateNumberOfMessages'] + [int]$a['ApproximateNumberOfMessagesNotVisible']
+}
+
+function Send-TestMessage([string] $Url, [string] $Body) {
+    $null = Wait-Task ((Get-TestSqsClient).SendMessageAsync($Url, $Body))
+}
+
+function Remove-TestQueue([hashtable] $Queue) {
+    $sqs = Get-TestSqsClient
+    foreach ($url in @($Queue.Url, $Queue.DeadLetterUrl) | Where-Object { $_ }) { try { $null = Wait-Task ($sqs.DeleteQueueAsync($url)) } catch { } }
 }
 
 Export-ModuleMember -Function * -Variable moduleManifest, moduleDir

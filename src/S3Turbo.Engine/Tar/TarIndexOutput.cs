@@ -16,6 +16,7 @@ public sealed class TarIndexOutput : IAsyncDisposable
     readonly List<string> _written = new();
     readonly List<Task> _pending = new();
     readonly SemaphoreSlim _completing = new(16);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _stored = new(StringComparer.Ordinal);
     Sink? _single;
 
     TarIndexOutput(RequestBudget? budget, ObjectSettings? settings, TarIndexFormat format, string? localPath, string? bucket, string? key, string? prefix)
@@ -68,7 +69,7 @@ public sealed class TarIndexOutput : IAsyncDisposable
         if (result.Error is not null) { await sink.AbortAsync().ConfigureAwait(false); return; }
         // Finishing an index is an upload of its own: several go at once, so the next archive's entries need not wait.
         await _completing.WaitAsync(cancellationToken).ConfigureAwait(false);
-        _pending.Add(Task.Run(async () =>
+        var completing = Task.Run(async () =>
         {
             try
             {
@@ -76,8 +77,15 @@ public sealed class TarIndexOutput : IAsyncDisposable
                 lock (_written) _written.Add(written);
             }
             finally { _completing.Release(); }
-        }, cancellationToken));
+        }, cancellationToken);
+        _pending.Add(completing);
+        _stored[result.Archive] = completing;
     }
+
+    /// <summary>Completes when the archive's own index object is stored (per-archive output), at once otherwise;
+    /// faults when it could not be stored. Asked once per archive result, after <see cref="AcceptAsync"/>.</summary>
+    public Task StoredAsync(TarArchiveResult result) =>
+        _stored.TryRemove(result.Archive, out var completing) ? completing : Task.CompletedTask;
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {

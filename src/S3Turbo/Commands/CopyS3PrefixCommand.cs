@@ -1,6 +1,7 @@
 using S3Turbo.Engine.Connection;
 using System.Management.Automation;
 using S3Turbo.Engine.Copy;
+using S3Turbo.Engine.Queue;
 using S3Turbo.Engine.Remove;
 using S3Turbo.Infrastructure;
 
@@ -12,7 +13,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TransferSummary), typeof(CopyResult))]
 public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResult>
 {
-    const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object", ManifestSet = "Manifest";
+    const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object", ManifestSet = "Manifest", QueueSet = "Queue";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet, ValueFromPipeline = true)]
     public string[] Source { get; set; } = Array.Empty<string>();
@@ -28,7 +29,13 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     [Parameter(ParameterSetName = PrefixSet, ValueFromPipeline = true)]
     [Parameter(ParameterSetName = ObjectSet)]
     [Parameter(ParameterSetName = ManifestSet)]
+    [Parameter(ParameterSetName = QueueSet)]
     public string[]? SourcePrefix { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = QueueSet)] public string QueueUrl { get; set; } = "";
+    /// <summary>Seconds without a message (and with none in hand) after which a queue worker stops.</summary>
+    [Parameter(ParameterSetName = QueueSet)] [ValidateRange(0, 86400)] public int IdleTimeout { get; set; } = 60;
+    [Parameter(ParameterSetName = QueueSet)] [ValidateRange(3, 43200)] public int VisibilityTimeout { get; set; } = 120;
 
     [Parameter(Mandatory = true, ParameterSetName = ManifestSet)]
     [Alias("Manifest")]
@@ -62,8 +69,13 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     S3Path _destination;
 
     protected override string ProgressActivity => $"Copy-S3Prefix → {_destination}";
-    protected override (string Target, string Action) DescribeRun() =>
-        (CheckMirror(Delete, MaxDelete, (_destination = ResolveDestination()).ToString()), Delete ? "Copy objects and delete objects without a source" : "Copy objects");
+    protected override (string Target, string Action) DescribeRun()
+    {
+        if (Delete && ParameterSetName == QueueSet)
+            throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                "-Delete cannot be combined with -QueueUrl: a queue worker sees only the messages it takes, so it cannot tell which destination objects have no source.", QueueUrl);
+        return (CheckMirror(Delete, MaxDelete, (_destination = ResolveDestination()).ToString()), Delete ? "Copy objects and delete objects without a source" : "Copy objects");
+    }
 
     protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(_destination.BucketName, _destination.Key, new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
@@ -99,9 +111,22 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     {
         ObjectSet => new[] { Input(_copy!.PlanObjectAsync(SourceBucket, Key, SourcePrefix?.FirstOrDefault(), Size, ETag, StopToken)) },
         ManifestSet => new[] { ManifestInput(ManifestPath, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken)) },
+        QueueSet => new[] { QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, 64) },
         PrefixSet => (SourcePrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(SourceBucket, prefix))),
         _ => Source.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Source)))),
     };
+
+    /// <summary>An object event or work item is one object (its key mapped under -SourcePrefix as a piped object's
+    /// is); a prefix or manifest item names the objects under or in it.</summary>
+    protected override IAsyncEnumerable<CopyItem> PlanQueueTarget(QueueTarget target) => target.Kind switch
+    {
+        QueueTargetKind.Prefix => _copy!.PlanPrefixAsync(target.BucketName, target.Key, StopToken),
+        QueueTargetKind.Manifest => QueueManifest(target.Key, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken)),
+        _ => _copy!.PlanObjectAsync(target.BucketName, target.Key, SourcePrefix?.FirstOrDefault(), target.Size, target.ETag, StopToken),
+    };
+
+    protected override string SourceKeyOf(CopyItem item) => item.Source.BucketName + "/" + item.Source.Key;
+    protected override string? SettledKeyOf(CopyResult result) => result.SourceBucket + "/" + result.SourceKey;
 
     /// <summary>A source prefix; a URI that does not parse is that input's own error.</summary>
     TransferInput PrefixInput(Func<S3Path> parse)

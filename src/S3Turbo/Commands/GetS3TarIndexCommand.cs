@@ -1,5 +1,6 @@
 using S3Turbo.Engine.Connection;
 using System.Management.Automation;
+using S3Turbo.Engine.Queue;
 using S3Turbo.Engine.Tar;
 using S3Turbo.Infrastructure;
 
@@ -10,7 +11,7 @@ namespace S3Turbo.Commands;
 [OutputType(typeof(TarEntry), typeof(TarIndexSummary))]
 public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, object>
 {
-    const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix", ManifestSet = "Manifest";
+    const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix", ManifestSet = "Manifest", QueueSet = "Queue";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = UriSet, ValueFromPipeline = true)]
     public string[] Uri { get; set; } = Array.Empty<string>();
@@ -25,8 +26,14 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
 
     [Parameter(Mandatory = true, ParameterSetName = PrefixSet)] [AllowEmptyString] public string Prefix { get; set; } = "";
     [Parameter(Mandatory = true, ParameterSetName = ManifestSet)] [Alias("Manifest")] public string ManifestPath { get; set; } = "";
-    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst" };
-    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [SupportsWildcards] public string[]? Exclude { get; set; }
+    [Parameter(Mandatory = true, ParameterSetName = QueueSet)] public string QueueUrl { get; set; } = "";
+    /// <summary>Seconds without a message (and with none in hand) after which a queue worker stops.</summary>
+    [Parameter(ParameterSetName = QueueSet)] [ValidateRange(0, 86400)] public int IdleTimeout { get; set; } = 60;
+    [Parameter(ParameterSetName = QueueSet)] [ValidateRange(3, 43200)] public int VisibilityTimeout { get; set; } = 120;
+    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [Parameter(ParameterSetName = QueueSet)]
+    [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst" };
+    [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [Parameter(ParameterSetName = QueueSet)]
+    [SupportsWildcards] public string[]? Exclude { get; set; }
 
     [Parameter] public string? OutFile { get; set; }
     [Parameter] [ArgumentCompleter(typeof(BucketNameCompleter))] public string? DestinationBucket { get; set; }
@@ -62,6 +69,10 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
         if ((DestinationKey is not null || DestinationPrefix is not null) == (DestinationBucket is null))
             throw new S3TurboException("NoDestination", FailureKind.InvalidArgument,
                 DestinationBucket is null ? "-DestinationKey and -DestinationPrefix need -DestinationBucket." : "-DestinationBucket needs -DestinationKey or -DestinationPrefix.", DestinationBucket);
+        if (ParameterSetName == QueueSet && (OutFile is not null || DestinationKey is not null))
+            throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                "A queue worker (-QueueUrl) writes one index per archive (-DestinationPrefix) or to the pipeline: a message is deleted only once its archive's index is stored, which one -OutFile or -DestinationKey written at the end cannot give.",
+                OutFile ?? DestinationKey);
         if (OutFile is not null)
             return TarIndexOutput.ToFile(GetUnresolvedProviderPathFromPSPath(OutFile), Format ?? TarIndexWriter.FormatFromPath(OutFile));
         if (DestinationKey is not null)
@@ -87,6 +98,10 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
                 var archives = new WildcardFilter(Include, Exclude);
                 yield return ManifestInput(ManifestPath, e => archives.AcceptsKey(e.Key) ? _indexer!.PlanArchiveAsync(e.BucketName, e.Key, e.Size, e.ETag) : None());
                 break;
+            case QueueSet:
+                // Messages held at once: enough to keep every archive slot busy, few enough to leave work to other workers.
+                yield return QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, (MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight) + 2);
+                break;
             default:
                 foreach (var uri in Uri) yield return UriInput(uri);
                 break;
@@ -102,6 +117,23 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
         }
         catch (S3TurboException ex) { return Rejected(ex); }
     }
+
+    /// <summary>An object event or work item names one archive (indexed when -Include/-Exclude accept it: a bucket's
+    /// notifications may name every new object); a prefix or manifest item names the archives under or in it.</summary>
+    protected override IAsyncEnumerable<TarArchiveItem> PlanQueueTarget(QueueTarget target)
+    {
+        var archives = new WildcardFilter(Include, Exclude);
+        return target.Kind switch
+        {
+            QueueTargetKind.Prefix => _indexer!.PlanPrefixAsync(target.BucketName, KeyMapper.NormalizePrefix(target.Key), archives, StopToken),
+            QueueTargetKind.Manifest => QueueManifest(target.Key, e => archives.AcceptsKey(e.Key) ? _indexer!.PlanArchiveAsync(e.BucketName, e.Key, e.Size, e.ETag) : None()),
+            _ => archives.AcceptsKey(target.Key) ? _indexer!.PlanArchiveAsync(target.BucketName, target.Key, target.Size, target.ETag) : None(),
+        };
+    }
+
+    protected override string SourceKeyOf(TarArchiveItem item) => item.BucketName + "/" + item.Key;
+    protected override string? SettledKeyOf(object result) => result is TarArchiveResult archive ? archive.BucketName + "/" + archive.Key : null;
+    protected override Task WhenStoredAsync(object result) => _output is not null && result is TarArchiveResult archive ? _output.StoredAsync(archive) : Task.CompletedTask;
 
     static async IAsyncEnumerable<TarArchiveItem> None() { await Task.CompletedTask.ConfigureAwait(false); yield break; }
 

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine.Connection;
 using S3Turbo.Engine.Manifest;
+using S3Turbo.Engine.Queue;
 using S3Turbo.Engine.Remove;
 
 
@@ -25,8 +26,13 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     MirrorSources? _mirrorSources;
     readonly List<(string Location, ManifestCounts Counts)> _manifests = new();
     List<TransferInput> _recordInputs = new();
+    S3Connection? _connection;
+    CompletionReport? _report;
+    QueueFeed<TItem>? _feed;
 
     [Parameter] public SwitchParameter PassThru { get; set; }
+    [Parameter] public string? ReportPath { get; set; }
+    [Parameter] public ReportScope ReportScope { get; set; } = ReportScope.AllTasks;
     [Parameter] [ValidateRange(0, int.MaxValue)] public int? ShardIndex { get; set; }
     [Parameter] [ValidateRange(1, int.MaxValue)] public int? ShardCount { get; set; }
 
@@ -104,7 +110,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
 
     protected override void BeginProcessing()
     {
-        var connection = ConnectOrThrow();
+        var connection = _connection = ConnectOrThrow();
         (string Target, string Action) run = default;
         try
         {
@@ -130,6 +136,9 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         try
         {
             _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress));
+            if (ReportPath is not null && !whatIf)
+                _report = CompletionReport.Create(_engine.Budget, ReportPath.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? ReportPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                    ReportScope == ReportScope.FailedTasksOnly, Guid.NewGuid().ToString("D") + (Shard is null ? "" : $"-shard-{Shard.Index}-of-{Shard.Count}"));
             _mirror = MirrorTarget;
             if (_mirror is not null)
             {
@@ -204,6 +213,12 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
                 await WriteWarningAsync($"The inventory {location} also lists {counts.NoncurrentVersions:N0} noncurrent versions and {counts.DeleteMarkers:N0} delete markers; " +
                     "only current versions were used.").ConfigureAwait(false);
         if (_mirror is not null) summary = await MirrorAsync(_mirror, summary, cancellationToken).ConfigureAwait(false);
+        await CloseFeedAsync().ConfigureAwait(false);
+        if (_report is not null)
+        {
+            var location = await _report.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await WriteVerboseAsync($"Completion report ({_report.Succeeded:N0} succeeded, {_report.Failed:N0} failed): {location}").ConfigureAwait(false);
+        }
         await WriteVerboseAsync(DescribeSummary(summary)).ConfigureAwait(false);
         if (ShouldOutputSummary) await WriteObjectAsync(summary).ConfigureAwait(false);
     });
@@ -229,8 +244,84 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     {
         if (_mirrorSources is not null && result is ITransferOutcome { Status: not TransferStatus.Failed }) RecordMirrorSource(result, _mirrorSources);
         await OnResultAsync(result, ct).ConfigureAwait(false);
-        return ShouldOutput(result);
+        if (_report is not null && ReportRowOf(result) is { } row) _report.Add(row);
+        bool output = ShouldOutput(result);
+        // A queue message is settled only once its item's result has been handed on (output or index) and stored.
+        if (_feed is not null && SettledKeyOf(result) is { } key)
+        {
+            if (output) { await WriteObjectAsync(result).ConfigureAwait(false); output = false; }
+            _feed.Settle(key, result is ITransferOutcome { Status: TransferStatus.Failed }, WhenStoredAsync(result));
+        }
+        return output;
     }, cancellationToken);
+
+    /// <summary>-ReportPath: the completion report row of an item's final outcome (the object it is about); null for
+    /// a partial result (a tar entry).</summary>
+    static ReportRow? ReportRowOf(TResult result) => result switch
+    {
+        CopyResult r => ReportRow.For(r.SourceBucket, r.SourceKey, null, r),
+        TarArchiveResult r => ReportRow.For(r.BucketName, r.Key, null, r),
+        RemoveResult r => ReportRow.For(r.BucketName, r.Key, r.VersionId, r),
+        DownloadResult r => ReportRow.For(r.BucketName, r.Key, null, r),
+        UploadResult r => ReportRow.For(r.BucketName, r.Key, null, r),
+        WorkItemResult r => ReportRow.For(r.BucketName, r.Key, null, r),
+        _ => null,
+    };
+
+    // ---- -QueueUrl: a queue-fed worker ----
+
+    /// <summary>What a queue message's target means for this cmdlet (an object, a prefix, a manifest).</summary>
+    protected virtual IAsyncEnumerable<TItem> PlanQueueTarget(QueueTarget target) =>
+        throw new NotSupportedException($"{MyInvocation.MyCommand.Name} does not take work from a queue.");
+
+    /// <summary>The key an item's final result is matched by (see <see cref="SettledKeyOf"/>).</summary>
+    protected virtual string SourceKeyOf(TItem item) => throw new NotSupportedException();
+
+    /// <summary>The source key a result settles: the same as <see cref="SourceKeyOf"/> of its item for an item's
+    /// final outcome; null for a partial result (a tar entry).</summary>
+    protected virtual string? SettledKeyOf(TResult result) => null;
+
+    /// <summary>Completes when what the result's item produced is durable (an archive's index object).</summary>
+    protected virtual Task WhenStoredAsync(TResult result) => Task.CompletedTask;
+
+    /// <summary>-QueueUrl: work from an SQS queue until it has been idle for -IdleTimeout. Each message's targets
+    /// go through <see cref="PlanQueueTarget"/>; a message is deleted after every one of its items succeeded and
+    /// was stored, handed back for redelivery otherwise (see QueueFeed). A bad queue setting stops the run.</summary>
+    protected TransferInput QueueInput(string queueUrl, int idleTimeoutSeconds, int visibilityTimeoutSeconds, int messagesInFlight)
+    {
+        string operation = MyInvocation.MyCommand.Name;
+        try
+        {
+            var queue = WorkQueue.Open(_connection!, new QueueWorkerOptions
+            {
+                QueueUrl = queueUrl, IdleTimeout = TimeSpan.FromSeconds(idleTimeoutSeconds), VisibilityTimeout = TimeSpan.FromSeconds(visibilityTimeoutSeconds),
+                MessagesInFlight = messagesInFlight, DryRun = _whatIf,
+            }, TryWriteVerbose);
+            _feed = new QueueFeed<TItem>(queue, SourceKeyOf);
+        }
+        catch (S3TurboException ex) { ThrowRunFailure(ex); }
+        var feed = _feed!;
+        return new TransferInput(ct => feed.RunAsync(target =>
+        {
+            if (target.Operation is { } named && !string.Equals(named, operation, StringComparison.OrdinalIgnoreCase))
+                throw new S3TurboException(ErrorIds.InvalidWorkItem, FailureKind.InvalidData, $"The work item for {target} is for {named}; this worker runs {operation}.", target.ToString());
+            return PlanQueueTarget(target);
+        }, (item, c) => Engine.AddAsync(item, c), (message, error) => WriteErrorAsync(ToErrorRecord(error)), ct));
+    }
+
+    /// <summary>A manifest a queue message names: an s3:// URI, or a local path taken as it is (no current location
+    /// off the pipeline thread).</summary>
+    protected IAsyncEnumerable<TItem> QueueManifest(string location, Func<ManifestEntry, IAsyncEnumerable<TItem>> plan) =>
+        Flatten(ObjectManifest.ReadAsync(Engine.Budget, location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? location : Path.GetFullPath(location),
+            false, new ManifestCounts(), StopToken), plan);
+
+    async ValueTask CloseFeedAsync()
+    {
+        if (_feed is not { } feed) return;
+        _feed = null;
+        await feed.DisposeAsync().ConfigureAwait(false);
+        await WriteVerboseAsync($"Queue: {feed.Completed:N0} messages done and deleted, {feed.Released:N0} handed back for another try.").ConfigureAwait(false);
+    }
 
     /// <summary>The result pump of a run: failures become ErrorRecords, dry-run results are listed through
     /// ShouldProcess, and a result goes to the pipeline when <paramref name="accept"/> says so.</summary>
@@ -341,13 +432,15 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
             try { await _engine.Completion.ConfigureAwait(false); } catch (Exception) when (ex is not ChannelClosedException) { }
             try { if (_pump is not null) await _pump.ConfigureAwait(false); } catch (Exception) { /* the first error is the one to report */ }
             await AbandonRunAsync().ConfigureAwait(false);
+            // Whatever messages are still held go back to the queue at once.
+            if (_feed is { } feed) { _feed = null; await feed.DisposeAsync().ConfigureAwait(false); }
             throw;
         }
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _engine?.Dispose();
+        if (disposing) { _engine?.Dispose(); _report?.Dispose(); }
         base.Dispose(disposing);
     }
 
