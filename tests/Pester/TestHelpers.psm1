@@ -71,14 +71,14 @@ function New-RandomFile([string] $Path, [int] $Length, [int] $Seed = 1) {
 
 # Runs a script in its own runspace and stops it (what Ctrl+C does: StopProcessing) as soon as the bucket has an
 # open multipart upload; returns how many were open at that moment, so a test can assert the stop came mid-upload.
-function Stop-WhenUploadOpens([scriptblock] $Script, [object[]] $Arguments, [string] $Bucket) {
+function Stop-WhenUploadOpens([scriptblock] $Script, [object[]] $Arguments, [string] $Bucket, [string] $KeyPrefix = '') {
     $ps = [powershell]::Create()
     $null = $ps.AddScript($Script)
     foreach ($a in $Arguments) { $null = $ps.AddArgument($a) }
     $async = $ps.BeginInvoke()
     $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ((Get-TestOpenUploads $Bucket).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
-    $open = (Get-TestOpenUploads $Bucket).Count
+    while (@(Get-TestOpenUploads $Bucket | Where-Object Key -like "$KeyPrefix*").Count -eq 0 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 25 }
+    $open = @(Get-TestOpenUploads $Bucket | Where-Object Key -like "$KeyPrefix*").Count
     $ps.Stop()
     $ps.Dispose()
     $open

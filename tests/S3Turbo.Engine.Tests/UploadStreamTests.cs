@@ -47,10 +47,22 @@ public class UploadStreamTests : IClassFixture<BucketFixture>
         var result = stream.Complete();
         Assert.Equal(60L * MiB, result.Size);
         Assert.Equal(12, result.Parts);
-        long bound = (2 + 1) * 5L * MiB;
+        long bound = (2 + 1) * 5L * MiB + S3UploadStream.FirstBufferBytes;
         Assert.InRange(stream.PeakBufferedBytes, 5L * MiB, bound);
         Assert.InRange(stream.AllocatedBufferBytes, 5L * MiB, bound);
         Assert.Equal(0, stream.BufferedBytes);
+    }
+
+    [Fact]
+    public async Task A_small_stream_holds_a_small_buffer_not_a_whole_part()
+    {
+        await using var stream = Open("bound/small", partSize: 8 * MiB, maxPartsInFlight: 4);
+        var data = TempDir.Random(20_000, 4);
+        await TestStreams.WriteInChunksAsync(stream, data, 3_000);
+        var result = await stream.CompleteAsync();
+        Assert.Equal(1, result.Parts);
+        Assert.Equal(S3UploadStream.FirstBufferBytes, stream.PeakBufferedBytes);
+        Assert.Equal(data, await _s3.GetBytesAsync("bound/small"));
     }
 
     [Fact]

@@ -49,12 +49,18 @@ public sealed class MultipartUploadSession
 
     /// <summary>Uploads one part (the request's InputStream must be seekable: it is rewound for each attempt). The
     /// response's ETag and checksums go into CompleteMultipartUpload (new PartETag(response)).</summary>
-    public async Task<UploadPartResponse> UploadPartAsync(int partNumber, UploadPartRequest request, long bytes, CancellationToken cancellationToken)
+    /// <param name="partNumber">The part's number, from 1.</param>
+    /// <param name="request">The part; its InputStream must be seekable.</param>
+    /// <param name="bytes">The part's size, for the budget's throughput measure.</param>
+    /// <param name="cancellationToken">Cancels the wait for a request slot (and the request, unless requestToken is given).</param>
+    /// <param name="requestToken">Cancels the request once sent, when given.</param>
+    public async Task<UploadPartResponse> UploadPartAsync(int partNumber, UploadPartRequest request, long bytes, CancellationToken cancellationToken,
+        CancellationToken? requestToken = null)
     {
         if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
         request.BucketName = Bucket; request.Key = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
         var body = request.InputStream;
-        return await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken).ConfigureAwait(false);
+        return await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken, requestToken ?? cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Completes the upload with the parts in order.</summary>
@@ -120,6 +126,18 @@ public sealed class MultipartUploadSession
         return finished.Exception?.InnerException ?? new OperationCanceledException(siblings.Token);
     }
 
+    /// <summary>Whether the upload can still be listed (ListParts answers rather than NoSuchUpload).</summary>
+    async Task<bool> StillOpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, MaxParts = 1 }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
+        catch (AmazonS3Exception) { return false; } // cannot tell (denied): the abort itself was accepted
+    }
+
     /// <summary>Aborts the upload, whatever cancelled the caller. Never throws: an abort that still fails after a
     /// minute of retries is left for the bucket's lifecycle rule (see docs).</summary>
     public async Task AbortAsync()
@@ -135,9 +153,18 @@ public sealed class MultipartUploadSession
             try
             {
                 await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
+                // A part whose upload the server was still finishing can land after the abort and leave the upload
+                // listed (S3 says an upload may need aborting more than once; seen on Ceph when a pipeline stopped with
+                // parts in flight). So the abort is confirmed: aborted again while the upload can still be listed.
+                if (await StillOpenAsync(timeout.Token).ConfigureAwait(false))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token).ConfigureAwait(false);
+                    continue;
+                }
                 UploadId = null;
                 return;
             }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested) { return; }
             catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
                 UploadId = null; // already gone (completed or aborted): nothing is left open

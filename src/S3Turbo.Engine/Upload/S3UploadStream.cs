@@ -52,6 +52,11 @@ public sealed class S3UploadStream : Stream
     readonly RequestBudget _budget;
     readonly bool _ownsBudget;
     readonly CancellationTokenSource _cancel;
+    // Part requests already sent are let finish when the upload stops (for at most InFlightGrace), and the upload is
+    // aborted after they have: a part the server was still storing when the abort came would otherwise land after it
+    // and leave the upload listed (seen on Ceph when a pipeline was stopped with parts in flight).
+    readonly CancellationTokenSource _sentParts = new();
+    static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(30);
     volatile bool _cancelledByCaller;
     readonly SemaphoreSlim _slots;
     readonly Stack<byte[]> _freeBuffers = new();
@@ -108,7 +113,8 @@ public sealed class S3UploadStream : Stream
     public string Key => _options.Key;
     /// <summary>Bytes of part buffers currently held (filling, queued or uploading).</summary>
     public long BufferedBytes => Interlocked.Read(ref _heldBytes);
-    /// <summary>The most part-buffer bytes ever held at once; bounded by (MaxPartsInFlight + 1) × part size.</summary>
+    /// <summary>The most part-buffer bytes ever held at once; bounded by (MaxPartsInFlight + 1) × part size (plus the
+    /// 64 KiB first buffer, for a moment).</summary>
     public long PeakBufferedBytes => Interlocked.Read(ref _peakHeldBytes);
     /// <summary>Bytes of part buffers allocated over the stream's life (buffers are reused).</summary>
     public long AllocatedBufferBytes => Interlocked.Read(ref _allocatedBytes);
@@ -138,7 +144,7 @@ public sealed class S3UploadStream : Stream
         while (!buffer.IsEmpty)
         {
             // A full part is sent only when more data follows, so data of exactly one part is still one PutObject.
-            if (_current is not null && _filled == _current.Length) SubmitCurrentAsync().GetAwaiter().GetResult();
+            if (_current is not null && _filled == _current.Length && !TryGrowCurrent()) SubmitCurrentAsync().GetAwaiter().GetResult();
             buffer = buffer[Fill(buffer)..];
         }
     }
@@ -162,7 +168,7 @@ public sealed class S3UploadStream : Stream
         using var link = cancellationToken.CanBeCanceled ? cancellationToken.Register(() => _cancel.Cancel()) : default;
         while (!buffer.IsEmpty)
         {
-            if (_current is not null && _filled == _current.Length) await SubmitCurrentAsync().ConfigureAwait(false);
+            if (_current is not null && _filled == _current.Length && !TryGrowCurrent()) await SubmitCurrentAsync().ConfigureAwait(false);
             buffer = buffer[Fill(buffer.Span)..];
         }
     }
@@ -171,7 +177,7 @@ public sealed class S3UploadStream : Stream
     {
         ThrowIfUnusable();
         _clock.Start();
-        _current ??= TakeBuffer(PartSizeFor(_partNumber + 1));
+        _current ??= TakeBuffer(_partNumber == 0 ? Math.Min(FirstBufferBytes, PartSizeFor(1)) : PartSizeFor(_partNumber + 1));
         int n = Math.Min(data.Length, _current.Length - _filled);
         data[..n].CopyTo(_current.AsSpan(_filled));
         _filled += n;
@@ -183,6 +189,22 @@ public sealed class S3UploadStream : Stream
     }
 
     long PartSizeFor(int partNumber) => PartSizing.GrowingPartSize(_basePartSize, partNumber);
+
+    /// <summary>The first part's buffer starts at this size and becomes a whole part's only when more is written, so a
+    /// small stream (one of the hundreds of per-archive indexes a worker writes) never takes a whole part's buffer.</summary>
+    public const int FirstBufferBytes = 64 * 1024;
+
+    /// <summary>Moves a full first buffer smaller than a part into a whole part's; false when it is a whole part.</summary>
+    bool TryGrowCurrent()
+    {
+        long partSize = PartSizeFor(_partNumber + 1);
+        if (_current!.Length >= partSize) return false;
+        var larger = TakeBuffer(partSize);
+        _current.AsSpan(0, _filled).CopyTo(larger);
+        lock (_gate) _heldBytes -= _current.Length; // not pooled: only whole part buffers are reused
+        _current = larger;
+        return true;
+    }
 
     byte[] TakeBuffer(long size)
     {
@@ -228,9 +250,21 @@ public sealed class S3UploadStream : Stream
                 _multipart = new MultipartUploadSession(_budget, BucketName, Key);
                 var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key, ChecksumAlgorithm = _integrity.MultipartAlgorithm };
                 _options.Settings.ApplyTo(initiate, Key);
-                var starting = _multipart.StartAsync(initiate, _cancel.Token);
-                lock (_gate) _starting = starting; // an abort from another thread waits for it
-                await starting.ConfigureAwait(false);
+                // Published before the request is made: the request can reach the store before StartAsync returns its
+                // task, and an abort from another thread (a stop) that found no start to wait for returned with the upload
+                // still open; the start then aborted it itself, after the cmdlet had disposed the client (seen in CI).
+                var started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                lock (_gate) _starting = started.Task; // an abort from another thread waits for it
+                try
+                {
+                    await _multipart.StartAsync(initiate, _cancel.Token).ConfigureAwait(false);
+                    started.TrySetResult(true);
+                }
+                catch (Exception ex)
+                {
+                    started.TrySetException(ex);
+                    throw;
+                }
             }
             await _slots.WaitAsync(_cancel.Token).ConfigureAwait(false);
         }
@@ -259,7 +293,7 @@ public sealed class S3UploadStream : Stream
             using var body = new MemoryStream(buffer, 0, length, writable: false);
             var request = new UploadPartRequest { InputStream = body, PartSize = length };
             var sent = _integrity.Prepare(request, check.Crc32C);
-            var response = await _multipart!.UploadPartAsync(partNumber, request, length, _cancel.Token).ConfigureAwait(false);
+            var response = await _multipart!.UploadPartAsync(partNumber, request, length, _cancel.Token, _sentParts.Token).ConfigureAwait(false);
             check.Md5 = _integrity.Check($"Part {partNumber} of s3://{BucketName}/{Key}", sent, response.ETag, response.ChecksumCRC32C,
                 response.ServerSideEncryptionMethod, () => MD5.HashData(buffer.AsSpan(0, length)));
             var part = new PartETag(response) { PartNumber = partNumber };
@@ -287,6 +321,7 @@ public sealed class S3UploadStream : Stream
         if (Interlocked.CompareExchange(ref _failure, ex, null) is not null) return;
         _cancelledByCaller = byCaller;
         _cancel.Cancel();
+        _sentParts.CancelAfter(InFlightGrace);
         // Abort now, not when (or if) the writer next calls in: a failed upload must not leave parts behind.
         _abortAfterFailure = Task.Run(AbortUploadAsync);
     }
@@ -427,6 +462,7 @@ public sealed class S3UploadStream : Stream
     async Task AbortCoreAsync()
     {
         _cancel.Cancel();
+        _sentParts.CancelAfter(InFlightGrace);
         await (_abortAfterFailure ?? AbortUploadAsync()).ConfigureAwait(false);
         if (_multipart is not null) await _multipart.AbortAsync().ConfigureAwait(false); // parts that started after the first abort
         ReleaseCurrent();
