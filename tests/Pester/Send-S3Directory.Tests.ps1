@@ -67,9 +67,18 @@ Describe 'Send-S3Directory' {
         $summary.ItemsTransferred | Should -Be 1
         $summary.ItemsSkipped | Should -Be 1199
         $summary.RequestsByOperation.ContainsKey('GetObjectMetadata') | Should -BeFalse
-        # Three folders of 400 keys: one page each (plus the bucket check and the one upload).
-        $summary.RequestsByOperation['ListObjectsV2'] | Should -Be 3
+        # Three folders of 400 keys: one page each, after the one-key listing that finds the prefix not empty.
+        $summary.RequestsByOperation['ListObjectsV2'] | Should -Be 4
         [System.Text.Encoding]::UTF8.GetString((Get-TestObjectBytes $bucket 'listed/d1/f0001.txt')) | Should -Be 'X'
+    }
+
+    It 'a first upload under an empty prefix in Update mode lists once, not once per folder' {
+        $dir = Join-Path $root 'fresh'
+        foreach ($i in 1..30) { [System.IO.File]::WriteAllText((New-Item -ItemType File -Force ("$dir/d{0}/f{1:D2}.txt" -f ($i % 10), $i)).FullName, "$i") }
+        $summary = Send-S3Directory -Path $dir -Recurse -BucketName $bucket -KeyPrefix fresh @s3
+        $summary.ItemsTransferred | Should -Be 30
+        $summary.RequestsByOperation['ListObjectsV2'] | Should -Be 1 -Because 'ten folders under a prefix that holds nothing need no listing each'
+        @(Get-TestObjects $bucket 'fresh/') | Should -HaveCount 30
     }
 
     It 'skips existing keys in Add mode even when the content differs' {

@@ -16,12 +16,30 @@ public sealed class FolderListingCache
     readonly LinkedList<string> _recent = new();
     readonly Dictionary<string, (LinkedListNode<string> Node, Task<Dictionary<string, ListedObject>?> Listing)> _folders = new(StringComparer.Ordinal);
 
+    string? _emptyPrefix;
+
     public FolderListingCache(RequestBudget budget, string bucket) { _budget = budget; _bucket = bucket; }
+
+    /// <summary>One listing of at most one key under the run's prefix: when the prefix holds nothing as the run starts,
+    /// every key under it is answered as absent without listing its folder (a first upload of a tree costs one
+    /// request instead of one per folder). Objects written under it during the run are the run's own.</summary>
+    public async Task PrimeAsync(string prefix, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // One request (the streamed lister would fetch its next page ahead).
+            var page = await _budget.RunAsync(ct => _budget.Client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+                { BucketName = _bucket, Prefix = prefix, MaxKeys = 1 }, ct), 0, cancellationToken).ConfigureAwait(false);
+            if (page.S3Objects is not { Count: > 0 } && page.KeyCount is null or 0) _emptyPrefix = prefix;
+        }
+        catch (Amazon.S3.AmazonS3Exception denied) when (denied.StatusCode == System.Net.HttpStatusCode.Forbidden) { /* not allowed to list: folders are asked as before */ }
+    }
 
     /// <summary>Known: whether the folder's listing could be held; Object: the listed object at the key, or null when
     /// the folder holds none there.</summary>
     public async Task<(bool Known, ListedObject? Object)> FindAsync(string key, CancellationToken cancellationToken)
     {
+        if (_emptyPrefix is { } empty && key.StartsWith(empty, StringComparison.Ordinal)) return (true, null);
         var folder = key[..(key.LastIndexOf('/') + 1)];
         Task<Dictionary<string, ListedObject>?> listing;
         lock (_gate)

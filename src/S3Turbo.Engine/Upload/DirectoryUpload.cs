@@ -15,6 +15,9 @@ public sealed class UploadOptions : TransferOptions
 {
     public required string BucketName { get; init; }
     public TransferMode Mode { get; init; } = TransferMode.Update;
+    /// <summary>The prefix every key of the run starts with, when known: Update and Add then list it once before the
+    /// first file, and if it holds nothing, decide every file without a listing of its folder.</summary>
+    public string? KeyPrefix { get; init; }
     /// <summary>Files at or above this size go up as multipart uploads.</summary>
     public long MultipartThreshold { get; init; } = 16L * 1024 * 1024;
     /// <summary>Null: chosen per file (PartSizing.AutoPartSize).</summary>
@@ -92,8 +95,13 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
     public override string Operation => "Upload";
     public override long SizeOf(UploadItem item) => item.SkipReason is null ? item.Length : 0;
 
-    /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work.</summary>
-    public override Task PrepareAsync(CancellationToken cancellationToken) => Preflight.CheckBucketAsync(_budget, _options.BucketName, cancellationToken);
+    /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work; with Update or Add, lists at most one key under the prefix (an empty prefix needs no folder listings).</summary>
+    public override async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await Preflight.CheckBucketAsync(_budget, _options.BucketName, cancellationToken).ConfigureAwait(false);
+        if (_options.Mode != TransferMode.Overwrite && _options.KeyPrefix is { } prefix)
+            await _listings.PrimeAsync(KeyMapper.NormalizePrefix(prefix), cancellationToken).ConfigureAwait(false);
+    }
 
     public override async IAsyncEnumerable<UploadResult> RunAsync(UploadItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

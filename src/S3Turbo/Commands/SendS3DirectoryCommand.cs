@@ -67,7 +67,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
         if (Tar) _tar = new TarArchiveMembers(KeyPrefix, new WildcardFilter(Include, Exclude), MultipartThreshold, Shard);
         return DirectoryUpload.Start(connection, new UploadOptions
         {
-            BucketName = BucketName, Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
+            BucketName = BucketName, KeyPrefix = KeyPrefix ?? "", Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
             WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress,
             // -GzipContentType alone implies -Gzip: naming what to compress is asking for compression.
             GzipContentTypes = GzipContentType is { Length: > 0 } types ? types : Gzip ? UploadOptions.DefaultGzipContentTypes : null,
