@@ -317,18 +317,24 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     /// <summary>Copies exactly <paramref name="length"/> bytes of a response body into the file, hashing them.</summary>
     async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, Action<int> advanced, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(CopyBufferSize, Math.Max(length, 1)));
         try
         {
+            int filled = 0;
             while (length > 0)
             {
-                int read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length)), cancellationToken).ConfigureAwait(false);
+                int read = await body.ReadAsync(buffer.AsMemory(filled, (int)Math.Min(buffer.Length - filled, length)), cancellationToken).ConfigureAwait(false);
                 if (read == 0) throw new IOException($"The body of {item.Uri} ended {length:N0} bytes early.");
-                try { await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false); }
-                catch (IOException ex) { throw new LocalWriteException(ex); }
-                hasher?.Append(buffer, 0, read);
-                advanced(read);
+                filled += read;
                 length -= read;
+                if (filled < buffer.Length && length > 0) continue;
+                // Written a whole buffer at a time: a read returns what the socket holds (a few KiB over a path with
+                // latency), so writing per read made one syscall (and, asynchronously, one thread-pool hop) per few KiB.
+                try { file.Write(buffer, 0, filled); }
+                catch (IOException ex) { throw new LocalWriteException(ex); }
+                hasher?.Append(buffer, 0, filled);
+                advanced(filled); // only what is in the file counts: a resumed GET starts after it
+                filled = 0;
             }
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
