@@ -170,7 +170,8 @@ public sealed class MultipartUploadSession
                 UploadId = null; // already gone (completed or aborted): nothing is left open
                 return;
             }
-            catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500 && (int)ex.StatusCode is not (408 or 429))
+            // 409: Ceph refuses an abort while a part upload holds the upload (seen in its log); it succeeds once that ends.
+            catch (AmazonS3Exception ex) when ((int)ex.StatusCode is >= 400 and < 500 && (int)ex.StatusCode is not (408 or 409 or 429))
             {
                 return; // refused (e.g. denied): asking again will not help
             }

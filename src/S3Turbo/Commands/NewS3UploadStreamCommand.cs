@@ -82,6 +82,18 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         }
     }
 
+    /// <summary>A piped upload that did not complete, however the command ended (a stop, an error, a pipeline torn
+    /// down), is aborted before the command is released, so no multipart upload outlives it.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _piped && _stream is { Result: null } stream)
+        {
+            try { stream.AbortAsync().Wait(TimeSpan.FromSeconds(60)); }
+            catch (AggregateException) { /* the abort never throws for the store's sake; nothing more to do here */ }
+        }
+        base.Dispose(disposing);
+    }
+
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         if (_skipped) return;
