@@ -38,6 +38,7 @@ public sealed class CompletionReport : IDisposable
     readonly bool _failedOnly;
     readonly string _temp = Path.Combine(Path.GetTempPath(), "s3turbo-report-" + Guid.NewGuid().ToString("N"));
     readonly Dictionary<bool, StreamWriter> _writers = new();
+    readonly StringBuilder _line = new();
 
     CompletionReport(RequestBudget? budget, string? bucket, string? directory, string prefix, bool failedOnly, string jobId)
     {
@@ -74,18 +75,15 @@ public sealed class CompletionReport : IDisposable
             Directory.CreateDirectory(_temp);
             _writers[row.Succeeded] = writer = new StreamWriter(Path.Combine(_temp, row.Succeeded ? "succeeded.csv" : "failed.csv"), false, new UTF8Encoding(false));
         }
-        writer.Write(Field(row.BucketName)); writer.Write(',');
         // Keys URL-encoded, as in Batch Operations' CSVs; '/' stays readable (a Batch manifest reader decodes either).
-        writer.Write(Field(Uri.EscapeDataString(row.Key).Replace("%2F", "/"))); writer.Write(',');
-        writer.Write(Field(row.VersionId ?? "")); writer.Write(',');
-        writer.Write(row.Succeeded ? "succeeded" : "failed"); writer.Write(',');
-        writer.Write(row.HttpStatusCode.ToString(CultureInfo.InvariantCulture)); writer.Write(',');
-        writer.Write(Field(row.ErrorCode ?? "")); writer.Write(',');
-        writer.Write(Field(row.ResultMessage)); writer.Write('\n');
+        _line.Clear();
+        CsvRow.Append(_line, new[]
+        {
+            row.BucketName, Uri.EscapeDataString(row.Key).Replace("%2F", "/"), row.VersionId, row.Succeeded ? "succeeded" : "failed",
+            row.HttpStatusCode.ToString(CultureInfo.InvariantCulture), row.ErrorCode, row.ResultMessage,
+        });
+        writer.Write(_line.ToString());
     }
-
-    static string Field(string text) =>
-        text.IndexOfAny(new[] { ',', '"', '\n', '\r' }) < 0 ? text : "\"" + text.Replace("\"", "\"\"") + "\"";
 
     /// <summary>Stores the result files, then the manifest.json that names them; returns the manifest's location.</summary>
     public async Task<string> CompleteAsync(CancellationToken cancellationToken)

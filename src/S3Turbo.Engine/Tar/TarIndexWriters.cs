@@ -86,22 +86,8 @@ public abstract class TarIndexWriter : IAsyncDisposable
 
         protected override async ValueTask WriteRowAsync(TarIndexRow row, CancellationToken cancellationToken)
         {
-            var fields = row.Values();
-            for (int i = 0; i < fields.Length; i++)
-            {
-                if (i > 0) _text.Append(',');
-                Quote(fields[i]);
-            }
-            _text.Append('\n');
+            CsvRow.Append(_text, row.Values());
             if (_text.Length >= 1 << 15) await FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>RFC 4180: fields with a comma, quote, CR or LF are quoted, quotes doubled.</summary>
-        void Quote(string? value)
-        {
-            if (value is null) return;
-            if (value.AsSpan().IndexOfAny(",\"\r\n") < 0) { _text.Append(value); return; }
-            _text.Append('"').Append(value.Replace("\"", "\"\"")).Append('"');
         }
 
         async Task FlushAsync(CancellationToken cancellationToken)
