@@ -142,9 +142,8 @@ public sealed class WorkItemSending : TransferAction<WorkItemBatch, WorkItemResu
 
     public override WorkItemResult Failed(WorkItemBatch item, S3TurboException failure, TimeSpan elapsed) => Failure(item.Targets[0], failure);
 
-    public override S3TurboException Classify(Exception exception, WorkItemBatch item) => exception as S3TurboException ?? new S3TurboException(ErrorIds.QueueUnavailable,
-        FailureKind.Connection, $"Sending work items failed: {exception.Message}", item.Targets.Count > 0 ? item.Targets[0].ToString() : null, exception)
-        { IsFatalForRun = exception is Amazon.Runtime.AmazonServiceException { StatusCode: System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.BadRequest } };
+    public override S3TurboException Classify(Exception exception, WorkItemBatch item) =>
+        QueueClients.Failure(exception, "Sending work items failed", item.Targets.Count > 0 ? item.Targets[0].ToString() : null);
 
     public void Dispose() => _sqs.Dispose();
 }

@@ -239,9 +239,7 @@ public sealed class WorkQueue : IAsyncDisposable
         _stop.Dispose();
     }
 
-    static S3TurboException Unavailable(Exception ex) => ex as S3TurboException ?? new S3TurboException(ErrorIds.QueueUnavailable,
-        ex is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden } ? FailureKind.PermissionDenied : FailureKind.Connection,
-        $"The queue did not answer: {ex.Message}", null, ex) { IsFatalForRun = ex is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound } };
+    static S3TurboException Unavailable(Exception ex) => QueueClients.Failure(ex, "The queue did not answer", null);
 
     // ---- message bodies ----
 
@@ -375,6 +373,12 @@ static class QueueClients
         };
         return connection.Credentials is null ? new AmazonSQSClient(config) : new AmazonSQSClient(connection.Credentials, config);
     }
+
+    /// <summary>A failed SQS request as the run's error. A queue that is missing, denied or refuses the request (400)
+    /// would fail every later request alike, so that failure stops the run.</summary>
+    public static S3TurboException Failure(Exception ex, string doing, object? target) => ex as S3TurboException ?? new S3TurboException(ErrorIds.QueueUnavailable,
+        ex is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden } ? FailureKind.PermissionDenied : FailureKind.Connection,
+        $"{doing}: {ex.Message}", target, ex) { IsFatalForRun = ex is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound } };
 
     /// <summary>One SendMessageBatch request (its response type names it in the run's request counts).</summary>
     public static Task<SendMessageBatchResponse> SendBatchAsync(IAmazonSQS sqs, string queueUrl, IReadOnlyList<string> bodies, CancellationToken cancellationToken) =>
