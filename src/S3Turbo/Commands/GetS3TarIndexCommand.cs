@@ -45,6 +45,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
 
     TarIndexer? _indexer;
     TarIndexOutput? _output;
+    WildcardFilter? _archives; // -Include/-Exclude for queue targets, compiled once for all messages
 
     protected override string ProgressActivity => "Get-S3TarIndex";
     protected override (string Target, string Action) DescribeRun() =>
@@ -52,6 +53,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
 
     protected override TransferEngine<TarArchiveItem, object> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
+        _archives = new WildcardFilter(Include, Exclude);
         (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
         {
             MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard,
@@ -122,7 +124,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
     /// notifications may name every new object); a prefix or manifest item names the archives under or in it.</summary>
     protected override IAsyncEnumerable<TarArchiveItem> PlanQueueTarget(QueueTarget target)
     {
-        var archives = new WildcardFilter(Include, Exclude);
+        var archives = _archives!;
         return target.Kind switch
         {
             QueueTargetKind.Prefix => _indexer!.PlanPrefixAsync(target.BucketName, KeyMapper.NormalizePrefix(target.Key), archives, StopToken),

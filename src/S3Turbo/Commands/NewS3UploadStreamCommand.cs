@@ -47,7 +47,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         }
         catch (S3TurboException ex) { ThrowRunFailure(ex); }
         // Ctrl+C while piping: abort before StopProcessing returns, so no parts outlive the command.
-        if (_piped) StopToken.Register(() => _stream!.AbortAsync().Wait(TimeSpan.FromSeconds(60)));
+        if (_piped) StopToken.Register(AbortPipedUpload);
         base.BeginProcessing();
     }
 
@@ -86,13 +86,16 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
     /// down), is aborted before the command is released, so no multipart upload outlives it.</summary>
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _piped && _stream is { Result: null } stream)
+        if (disposing && _piped && _stream is { Result: null })
         {
-            try { stream.AbortAsync().Wait(TimeSpan.FromSeconds(60)); }
+            try { AbortPipedUpload(); }
             catch (AggregateException) { /* the abort never throws for the store's sake; nothing more to do here */ }
         }
         base.Dispose(disposing);
     }
+
+    /// <summary>Aborts the piped upload and waits for it (a minute at most: the abort's own bound).</summary>
+    void AbortPipedUpload() => _stream!.AbortAsync().Wait(TimeSpan.FromSeconds(60));
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {

@@ -43,6 +43,7 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
 
     WorkItemSending? _sending;
+    WildcardFilter? _filter;
     readonly List<QueueTarget> _pending = new();
 
     protected override string ProgressActivity => "Send-S3WorkItem";
@@ -52,7 +53,7 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
     {
         (var engine, _sending) = WorkItemSending.Start(connection, new WorkItemSendOptions
         {
-            QueueUrl = QueueUrl, Operation = Operation, Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
+            QueueUrl = QueueUrl, Operation = Operation, Filter = _filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
             WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
         return engine;
@@ -61,16 +62,13 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
     protected override IEnumerable<TransferInput> PlanRecord() => ParameterSetName switch
     {
         InputSet => PlanPiped(InputObject!),
-        ManifestSet when AsOneItem => new[] { One(new QueueTarget(QueueTargetKind.Manifest, "", ManifestLocation())) },
+        ManifestSet when AsOneItem => new[] { One(new QueueTarget(QueueTargetKind.Manifest, "", ResolveLocation(ManifestPath))) },
         ManifestSet => new[] { ManifestInput(ManifestPath, allowVersions: false, entries => _sending!.PlanManifestAsync(entries, StopToken)) },
         PrefixSet => (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(BucketName, prefix))),
         _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
     };
 
     protected override IEnumerable<TransferInput> PlanEnd() => FlushPending();
-
-    /// <summary>A manifest named in a work item is read by a worker elsewhere: an s3:// URI as it is, a local path made absolute.</summary>
-    string ManifestLocation() => ManifestPath.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? ManifestPath : GetUnresolvedProviderPathFromPSPath(ManifestPath);
 
     /// <summary>A piped URI is a prefix like -Uri; a piped object (BucketName, Key, and Size and ETag when present)
     /// joins the pending batch.</summary>
@@ -79,8 +77,9 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
         if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
         if (PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
         var (bucket, key) = piped;
-        if (!BucketNames.IsValid(bucket)) return new[] { Rejected(new S3TurboException(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"'{bucket}' is not a valid bucket name.", bucket)) };
-        if (Shard?.Accepts(key) == false || !new WildcardFilter(Include, Exclude).AcceptsKey(key)) return Array.Empty<TransferInput>();
+        try { BucketNames.Validate(bucket); }
+        catch (S3TurboException invalidBucket) { return new[] { Rejected(invalidBucket) }; }
+        if (Shard?.Accepts(key) == false || !_filter!.AcceptsKey(key)) return Array.Empty<TransferInput>();
         long? size = long.TryParse(PropertyText(input, "Size"), out long known) ? known : null;
         _pending.Add(new QueueTarget(QueueTargetKind.Object, bucket, key, size, PropertyText(input, "ETag"), Operation));
         return _pending.Count >= WorkItemSending.BatchSize ? FlushPending() : Array.Empty<TransferInput>();

@@ -137,7 +137,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         {
             _engine = StartEngine(connection, whatIf, new InlineProgress<TransferProgress>(ReportProgress));
             if (ReportPath is not null && !whatIf)
-                _report = CompletionReport.Create(_engine.Budget, ReportPath.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? ReportPath : GetUnresolvedProviderPathFromPSPath(ReportPath),
+                _report = CompletionReport.Create(_engine.Budget, ResolveLocation(ReportPath),
                     ReportScope == ReportScope.FailedTasksOnly, Guid.NewGuid().ToString("D") + (Shard is null ? "" : $"-shard-{Shard.Index}-of-{Shard.Count}"));
             _mirror = MirrorTarget;
             if (_mirror is not null)
@@ -470,11 +470,16 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     protected TransferInput Input(IAsyncEnumerable<TItem> items, string? warningWhenEmpty = null) => new(ct => Engine.AddAllAsync(items, ct), warningWhenEmpty);
     protected TransferInput Input(IEnumerable<TItem> items) => new(ct => Engine.AddAllAsync(items, ct)) { Items = items };
 
+    /// <summary>A location given as a parameter (a manifest, a report): an s3:// URI as it is, else a path resolved
+    /// against the current location (pipeline thread only).</summary>
+    protected string ResolveLocation(string location) =>
+        location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? location : GetUnresolvedProviderPathFromPSPath(location);
+
     /// <summary>-ManifestPath: the objects an S3 Inventory manifest.json or a Batch Operations CSV names (a local path
     /// or an s3:// URI, read through the run's request budget), each planned like a piped object.</summary>
     protected TransferInput ManifestInput(string location, bool allowVersions, Func<IAsyncEnumerable<ManifestEntry>, IAsyncEnumerable<TItem>> plan)
     {
-        var resolved = location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? location : GetUnresolvedProviderPathFromPSPath(location);
+        var resolved = ResolveLocation(location);
         var counts = new ManifestCounts();
         _manifests.Add((location, counts));
         return Input(plan(ObjectManifest.ReadAsync(Engine.Budget, resolved, allowVersions, counts, StopToken)),
