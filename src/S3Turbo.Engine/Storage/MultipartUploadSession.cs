@@ -127,11 +127,11 @@ public sealed class MultipartUploadSession
     }
 
     /// <summary>Whether the upload can still be listed (ListParts answers rather than NoSuchUpload).</summary>
-    async Task<bool> StillOpenAsync(CancellationToken cancellationToken)
+    async Task<bool> StillOpenAsync(string uploadId, CancellationToken cancellationToken)
     {
         try
         {
-            await _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, MaxParts = 1 }, cancellationToken).ConfigureAwait(false);
+            await _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = uploadId, MaxParts = 1 }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
@@ -142,7 +142,9 @@ public sealed class MultipartUploadSession
     /// minute of retries is left for the bucket's lifecycle rule (see docs).</summary>
     public async Task AbortAsync()
     {
-        if (UploadId is null) return;
+        // The id is read once: aborts can overlap (a stop and a failure), and the first to see the upload gone clears
+        // UploadId; a retry that read it afresh would send no id and spin until the deadline (a minute, seen in a test).
+        if (UploadId is not { } uploadId) return;
         // Tried again until the deadline, not just through the SDK's own retries: those are spent within seconds when
         // the store is briefly unreachable (the gateway-restart suite left an upload open that way). The one request
         // that bypasses the budget: clean-up must not wait behind a full budget or be cancelled with the run.
@@ -152,11 +154,11 @@ public sealed class MultipartUploadSession
         {
             try
             {
-                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId }, timeout.Token).ConfigureAwait(false);
+                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = uploadId }, timeout.Token).ConfigureAwait(false);
                 // A part whose upload the server was still finishing can land after the abort and leave the upload
                 // listed (S3 says an upload may need aborting more than once; seen on Ceph when a pipeline stopped with
                 // parts in flight). So the abort is confirmed: aborted again while the upload can still be listed.
-                if (await StillOpenAsync(timeout.Token).ConfigureAwait(false))
+                if (await StillOpenAsync(uploadId, timeout.Token).ConfigureAwait(false))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token).ConfigureAwait(false);
                     continue;
