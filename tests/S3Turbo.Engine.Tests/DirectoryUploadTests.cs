@@ -49,6 +49,24 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     }
 
     [Fact]
+    public async Task A_link_to_a_file_sends_the_target_bytes_and_a_dangling_link_is_a_named_failure()
+    {
+        if (OperatingSystem.IsWindows()) return; // links need privileges there
+        using var dir = new TempDir();
+        var target = dir.Write("real.txt", "the target"u8.ToArray());
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "link.txt"), target);
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "dangling.txt"), Path.Combine(dir.Path, "gone.txt"));
+        var options = new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Overwrite };
+        var (summary, results) = await RunAsync(_s3.S3, options, Tree(dir, "links"));
+
+        Assert.Equal(2, summary.ItemsTransferred);
+        Assert.Equal("the target"u8.ToArray(), await _s3.GetBytesAsync("links/link.txt"));
+        var dangling = Assert.Single(results, r => r.Status == TransferStatus.Failed);
+        Assert.Equal(ErrorIds.PathNotFound, dangling.Error!.ErrorId);
+        Assert.Contains("dangling.txt", dangling.Reason);
+    }
+
+    [Fact]
     public async Task Update_skips_unchanged_files_and_resends_changed_ones_Add_skips_existing()
     {
         using var dir = new TempDir();

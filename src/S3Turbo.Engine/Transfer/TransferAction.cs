@@ -21,6 +21,10 @@ public abstract class TransferAction<TItem, TResult> where TItem : TransferItem 
     /// <summary>Outcomes the item will give (a batch of keys gives one per key), for progress.</summary>
     public virtual int CountOf(TItem item) => 1;
 
+    /// <summary>Told of each item as it is queued, before a worker takes it: an action may start fetching what the
+    /// item will need (Send-S3Directory lists the item's destination folder ahead). Must not block.</summary>
+    public virtual void Planned(TItem item, CancellationToken cancellationToken) { }
+
     /// <summary>Checks made once, before the first item (the destination bucket exists, the keys work). A failure
     /// here stops the run with one error instead of one per item.</summary>
     public virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;

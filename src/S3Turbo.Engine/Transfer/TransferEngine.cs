@@ -110,6 +110,7 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     {
         CountDiscovered(item, 1);
         await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        if (item.Failure is null) _action.Planned(item, Token);
     }
 
     /// <summary>Queues one planned item only if the queue has room now; false (nothing queued) otherwise, or once
@@ -119,7 +120,11 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     {
         // Counted before it is queued, so progress never shows an item completed that was not yet discovered.
         CountDiscovered(item, 1);
-        if (_input.Writer.TryWrite(item)) return true;
+        if (_input.Writer.TryWrite(item))
+        {
+            if (item.Failure is null) _action.Planned(item, Token);
+            return true;
+        }
         CountDiscovered(item, -1);
         return false;
     }

@@ -103,6 +103,13 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             await _listings.PrimeAsync(KeyMapper.NormalizePrefix(prefix), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Update and Add list the item's destination folder as soon as its first file is queued.</summary>
+    public override void Planned(UploadItem item, CancellationToken cancellationToken)
+    {
+        if (_options.Mode != TransferMode.Overwrite && item.SkipReason is null && !string.IsNullOrEmpty(item.Key))
+            _listings.Prefetch(item.Key, cancellationToken);
+    }
+
     public override async IAsyncEnumerable<UploadResult> RunAsync(UploadItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();

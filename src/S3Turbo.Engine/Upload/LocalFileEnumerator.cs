@@ -60,10 +60,10 @@ public static class LocalFileEnumerator
     {
         try
         {
-            string relative = Path.GetRelativePath(keys.BasePath, file.FullName);
-            if (!filter.IsEmpty && !filter.Accepts(file.Name, relative)) return null;
+            if (!filter.IsEmpty && !filter.Accepts(file.Name, Path.GetRelativePath(keys.BasePath, file.FullName))) return null;
             FileInfo target = file;
-            if (file.LinkTarget is not null)
+            // The attributes came with the directory entry; only a link needs the readlink call LinkTarget makes.
+            if ((file.Attributes & FileAttributes.ReparsePoint) != 0 && file.LinkTarget is not null)
             {
                 if (file.ResolveLinkTarget(returnFinalTarget: true) is not FileInfo resolved || !resolved.Exists)
                     return UploadItem.ForFailure(file.FullName, new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound,
