@@ -12,6 +12,7 @@ using S3Turbo.Bench;
 //   get-single <endpoint> <bucket> <key>
 //   copy-ceiling <endpoint> <source-bucket> <source-prefix> <destination-bucket> <concurrency,...>
 //   get-ceiling <endpoint> <bucket> <prefix> <concurrency,...>
+//   put-ceiling <endpoint> <bucket> <prefix> <local-directory> <concurrency,...>
 //   seed <endpoint> <bucket> <prefix> <count>   (count empty objects, 64 PUTs at a time: what a removal bench removes)
 // Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 switch (args.FirstOrDefault())
@@ -52,6 +53,10 @@ switch (args.FirstOrDefault())
         await RequestCeiling.GetAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
             args[2], args[3], args[4].Split(',').Select(int.Parse).ToArray());
         return 0;
+    case "put-ceiling":
+        await RequestCeiling.PutAsync(new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 512 }),
+            args[2], args[3], args[4], args[5].Split(',').Select(int.Parse).ToArray());
+        return 0;
     case "seed":
     {
         var client = new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1", MaxConnectionsPerServer = 128 });
@@ -60,6 +65,6 @@ switch (args.FirstOrDefault())
         return 0;
     }
     default:
-        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | transferutility-download-dir | transferutility-download | get-single | copy-ceiling | get-ceiling | seed (see Program.cs)");
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | transferutility-download-dir | transferutility-download | get-single | copy-ceiling | get-ceiling | put-ceiling | seed (see Program.cs)");
         return 2;
 }

@@ -4,9 +4,9 @@ using Amazon.S3.Model;
 
 namespace S3Turbo.Bench;
 
-/// <summary>What the server sustains for bare requests on a list of keys (CopyObject, or GetObject with the body read
-/// and dropped) at a fixed number of concurrent requests, for several concurrencies; prints objects/s for each and
-/// the best.</summary>
+/// <summary>What the server sustains for bare requests on a list of keys (CopyObject, GetObject with the body read
+/// and dropped, or PutObject of local files read whole first) at a fixed number of concurrent requests, for several
+/// concurrencies; prints objects/s for each and the best.</summary>
 static class RequestCeiling
 {
     public static Task CopyAsync(IAmazonS3 s3, string sourceBucket, string sourcePrefix, string destinationBucket, int[] concurrencies) =>
@@ -20,6 +20,15 @@ static class RequestCeiling
             await response.ResponseStream.CopyToAsync(Stream.Null);
         });
 
+    /// <summary>Every file under <paramref name="directory"/>, its bytes in memory, PUT to prefix/concurrency/name.</summary>
+    public static Task PutAsync(IAmazonS3 s3, string bucket, string prefix, string directory, int[] concurrencies)
+    {
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(path => Path.GetRelativePath(directory, path).Replace('\\', '/'), File.ReadAllBytes);
+        return RunAsync(s3, files.Keys.ToList(), concurrencies, "PUTs", (name, concurrency) =>
+            s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"{prefix}ceiling{concurrency}/{name}", InputStream = new MemoryStream(files[name], false) }));
+    }
+
     static async Task RunAsync(IAmazonS3 s3, string bucket, string prefix, int[] concurrencies, string what, Func<string, int, Task> request)
     {
         var keys = new List<string>();
@@ -30,6 +39,11 @@ static class RequestCeiling
             keys.AddRange((page.S3Objects ?? new()).Select(o => o.Key));
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (token is not null);
+        await RunAsync(s3, keys, concurrencies, what, request);
+    }
+
+    static async Task RunAsync(IAmazonS3 s3, List<string> keys, int[] concurrencies, string what, Func<string, int, Task> request)
+    {
         double best = 0; int bestConcurrency = 0;
         foreach (int concurrency in concurrencies)
         {

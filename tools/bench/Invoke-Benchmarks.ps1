@@ -147,6 +147,10 @@ if ($scenarios -contains 'small') {
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 $small $rcloneRemote/rc32" $files $bytes
         Measure-Tool 'TransferUtility.UploadDirectoryAsync' 'tu/' "dotnet $benchTool transferutility-dir $endpoint $bucket tu $small" $files $bytes
     )
+    Clear-Bucket
+    $script:putCeiling = (& dotnet $benchTool put-ceiling $endpoint $bucket 'ceiling/' $small '16,32,64,128' 2>&1) -join "`n"
+    Write-Host $putCeiling
+    Clear-Bucket
 }
 
 if ($scenarios -contains 'large') {
@@ -212,6 +216,8 @@ if ($scenarios -contains 'resync') {
     }
     $countRun = { ($script:lastResync = Count-Resync $script:resyncSince) }
     $send = "$pwsh -Command `"$s3t; \`$s = Get-ChildItem $tree -Recurse -File | Send-S3Directory -BucketName $resyncBucket -KeyPrefix r/ $s3tConn; \`$s | Format-List | Out-String | Write-Host; 'Requests: ' + (\`$s.RequestsByOperation.Values | Measure-Object -Sum).Sum | Write-Host`""
+    # The same defaults with S3Turbo's own directory walk instead of Get-ChildItem's piped objects.
+    $sendPath = "$pwsh -Command `"$s3t; \`$s = Send-S3Directory -Path $tree -Recurse -BucketName $resyncBucket -KeyPrefix r/ $s3tConn; \`$s | Format-List | Out-String | Write-Host; 'Requests: ' + (\`$s.RequestsByOperation.Values | Measure-Object -Sum).Sum | Write-Host`""
     $aws = "/usr/bin/aws s3 sync --only-show-errors --endpoint-url $endpoint $tree s3://$resyncBucket/r/"
     # --checksum: compare by size and MD5 from the listing, as S3Turbo does; rclone's default (modification times)
     # reads each object's x-amz-meta-mtime with a HEAD, 200,000 of them.
@@ -219,7 +225,7 @@ if ($scenarios -contains 'resync') {
     foreach ($case in @(@{ Name = 'resync-unchanged'; Reset = $unchanged; Expect = 0 }, @{ Name = 'resync-changed'; Reset = $changeTenth; Expect = $fileCount / 10 })) {
         Write-Host "`n== $($case.Name): $fileCount x $fileSize B, 20 ms RTT proxy =="
         $results[$case.Name] = @(
-            foreach ($tool in @(@{ Name = 'S3Turbo Send-S3Directory'; Command = $send }, @{ Name = 'aws s3 sync (defaults)'; Command = $aws }, @{ Name = 'rclone sync --checksum'; Command = $rc })) {
+            foreach ($tool in @(@{ Name = 'S3Turbo Send-S3Directory'; Command = $send }, @{ Name = 'for reference: Send-S3Directory -Path (defaults)'; Command = $sendPath }, @{ Name = 'aws s3 sync (defaults)'; Command = $aws }, @{ Name = 'rclone sync --checksum'; Command = $rc })) {
                 $row = Measure-Tool $tool.Name 'r/' $tool.Command $fileCount $bytes -Reset $case.Reset -CountStored $countRun
                 $written = $script:lastResync.Written
                 $requests = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Requests: (\d+)').Groups[1].Value
@@ -562,8 +568,22 @@ foreach ($name in $results.Keys) {
         [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
     }
     $us = $rows | Where-Object Tool -like 'S3Turbo*'
-    $ratios = foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
+    $peers = @($rows | Where-Object { $_.Tool -notlike 'S3Turbo*' -and $_.Tool -notlike 'for reference*' })
+    $ratios = foreach ($r in $peers) { "$([math]::Round($r.Seconds / $us.Seconds, 2))x $($r.Tool)" }
     [void]$md.AppendLine("`nS3Turbo speed-up (peer seconds / S3Turbo seconds): $($ratios -join '; ').")
+    foreach ($reference in $rows | Where-Object Tool -like 'for reference*') {
+        $against = foreach ($r in $peers) { "$([math]::Round($r.Seconds / $reference.Seconds, 2))x $($r.Tool)" }
+        [void]$md.AppendLine("`nThe row ""$($reference.Tool)"" against the same peers: $($against -join '; '); against the S3Turbo row: $([math]::Round($reference.Seconds / $us.Seconds, 2)) of its time.")
+    }
+    if ($name -eq 'small' -and $putCeiling) {
+        $best = [double]([regex]::Match($putCeiling, 'ceiling: (\d+)').Groups[1].Value)
+        [void]$md.AppendLine("`nCeiling: bare PutObject requests of the same files (read into memory first) at a fixed concurrency, same proxy (``dotnet output/bench-tool/S3Turbo.Bench.dll put-ceiling``):`n")
+        [void]$md.AppendLine('```'); [void]$md.AppendLine($putCeiling); [void]$md.AppendLine('```')
+        if ($best -gt 0) {
+            [void]$md.AppendLine("`nSend-S3Directory reached $([math]::Round(100 * $us.FilesPerSec / $best, 0))% of that ceiling over the whole process (pwsh start-up, module import, Get-ChildItem, reading, checksums, uploading)" +
+                $(if ($us.InProcessItemsPerSec) { ", and $([math]::Round(100 * [double]$us.InProcessItemsPerSec / $best, 0))% by its own summary ($($us.InProcessItemsPerSec) files/s)." } else { '.' }))
+        }
+    }
     if ($name -eq 'copy-small' -and $copyCeiling) {
         $best = [double]([regex]::Match($copyCeiling, 'ceiling: (\d+)').Groups[1].Value)
         [void]$md.AppendLine("`nCeiling: bare CopyObject requests at a fixed concurrency, same keys, same proxy (``dotnet output/bench-tool/S3Turbo.Bench.dll copy-ceiling``):`n")
