@@ -368,6 +368,9 @@ if ($scenarios -contains 'stream') {
     Measure-IdleRss
     $results['stream'] = @(
         Measure-Tool 'S3Turbo New-S3UploadStream' 's3t/' "$pwsh -Command `"$s3t; \`$s = New-S3UploadStream -BucketName $bucket -Key s3t/stream.bin $s3tConn; \`$in = [Console]::OpenStandardInput(); \`$in.CopyTo(\`$s, 1MB); \`$s.Complete() | Format-List | Out-String | Write-Host`" < $large" 1 1GB
+        # The same command in a pwsh started without the runtime's profile-guided re-compilation of hot methods
+        # (a process start-up setting no module can change): how much of the row is the host's tier-up JIT.
+        Measure-Tool 'for reference: the same with DOTNET_TieredPGO=0 set for pwsh' 's3p/' "env DOTNET_TieredPGO=0 $pwsh -Command `"$s3t; \`$s = New-S3UploadStream -BucketName $bucket -Key s3p/stream.bin $s3tConn; \`$in = [Console]::OpenStandardInput(); \`$in.CopyTo(\`$s, 1MB); \`$s.Complete() | Format-List | Out-String | Write-Host`" < $large" 1 1GB
         Measure-Tool 'aws s3 cp - (stdin)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint - s3://$bucket/aws/stream.bin < $large" 1 1GB
         Measure-Tool 'rclone rcat' 'rc/' "$rclone rcat $rcloneRemote/rc/stream.bin < $large" 1 1GB
     )
