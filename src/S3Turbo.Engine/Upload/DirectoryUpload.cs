@@ -14,9 +14,8 @@ namespace S3Turbo.Engine.Upload;
 public sealed class UploadOptions : TransferOptions
 {
     // Small files are bound by round trips: starting at 16 the controller spent the first second of a 2,000-file
-    // run below the store's rate (16 -> 32 -> 64, one step per 500 ms); Copy-S3Prefix starts at 64 too. Measured
-    // through the 20 ms proxy, three runs each, interleaved: 4.95/4.98/5.36 s against 7.43/5.19/5.87 s. Downloads
-    // showed no gain (their small files are bound by local writes), so they keep 16.
+    // run below the store's rate (16 -> 32 -> 64, one step per 500 ms); Copy-S3Prefix starts at 64 too
+    // (build.ps1 -Task Bench -Scenario small: docs/benchmarks-small.md). Downloads showed no gain, so keep 16.
     public UploadOptions() { InitialConcurrency = 64; }
 
     public required string BucketName { get; init; }
