@@ -54,6 +54,9 @@ public static class ErrorIds
     public const string InvalidQueueSetting = "InvalidQueueSetting";
     public const string QueueUnavailable = "QueueUnavailable";
     public const string KeyEscapesDestination = "KeyEscapesDestination";
+    public const string PathThroughLink = "PathThroughLink";
+    public const string FolderKeyHasData = "FolderKeyHasData";
+    public const string InvalidFileName = "InvalidFileName";
     public const string InvalidLocalName = "InvalidLocalName";
     public const string LocalPathConflict = "LocalPathConflict";
     public const string DiskFull = "DiskFull";
@@ -76,8 +79,9 @@ public static class ErrorIds
 /// <summary>The engine's typed failure: an ErrorId, a kind and the thing that was wrong.</summary>
 public class S3TurboException : Exception
 {
+    /// <summary>The message is for people: control characters in it (from a key or a name) are escaped (DisplayText).</summary>
     public S3TurboException(string errorId, FailureKind kind, string message, object? target, Exception? inner = null)
-        : base(message, inner)
+        : base(S3Turbo.DisplayText.Escape(message), inner)
     { ErrorId = errorId; Kind = kind; Target = target; }
 
     public string ErrorId { get; }
@@ -87,4 +91,7 @@ public class S3TurboException : Exception
     /// <summary>True when every later request would fail the same way (bad credentials, missing bucket):
     /// the run stops instead of reporting the same error for every file.</summary>
     public bool IsFatalForRun { get; init; }
+
+    /// <summary>The same failure, marked as one that stops the run (an input every item depends on was refused).</summary>
+    public S3TurboException AsFatalForRun() => IsFatalForRun ? this : new(ErrorId, Kind, Message, Target, InnerException) { IsFatalForRun = true };
 }

@@ -98,13 +98,13 @@ Describe '-ManifestPath' {
         @(Get-TestObjects $dst 'batch/') | Should -HaveCount 9
     }
 
-    It 'a damaged manifest is one error naming the file and line, and nothing is copied' {
+    It 'a damaged manifest stops the run with one error naming the file and line, and nothing is copied' {
         $bad = Join-Path $root 'bad.csv'
         Set-Content $bad "$src,data/a%2Bb.txt`n$src,data/x.txt,v1,extra"
-        $summary = Copy-S3Prefix -ManifestPath $bad -Destination "s3://$dst/bad/" -ErrorVariable errs -ErrorAction SilentlyContinue @s3
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidManifest*'
-        $errs[0].Exception.Message | Should -Match 'line 2'
+        # Terminating even with -ErrorAction SilentlyContinue: every item of the run depended on the manifest, so no
+        # summary may follow that a script could read as "nothing failed".
+        $thrown = { Copy-S3Prefix -ManifestPath $bad -Destination "s3://$dst/bad/" -ErrorAction SilentlyContinue @s3 } | Should -Throw -ErrorId 'InvalidManifest*' -PassThru
+        $thrown.Exception.Message | Should -Match 'line 2'
         @(Get-TestObjects $dst 'bad/' | Where-Object { $_ }) | Should -HaveCount 0
         { Copy-S3Prefix -ManifestPath (Join-Path $root 'none.json') -Destination "s3://$dst/bad/" -ErrorAction Stop @s3 } | Should -Throw -ErrorId 'ManifestNotFound*'
     }

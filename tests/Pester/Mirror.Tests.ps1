@@ -101,6 +101,34 @@ Describe 'Send-S3Directory -Delete' {
         } finally { Remove-Item $linked, $withLink -Recurse -Force }
     }
 
+    It 'deletes nothing when the source holds only <Kind>, and says why' -Skip:$IsWindows -ForEach @(
+        @{ Kind = 'a FIFO' }, @{ Kind = 'a socket' }, @{ Kind = 'a link to a directory (not followed)' }
+    ) {
+        Initialize-Destination 'special/' $extras
+        $only = New-TestTree @{}
+        $linked = New-TestTree @{ 'l.txt' = 'l' }
+        $socket = $null
+        switch ($Kind) {
+            'a FIFO' { & mkfifo (Join-Path $only 'pipe'); $LASTEXITCODE | Should -Be 0 }
+            'a socket' {
+                $socket = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+                $socket.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new((Join-Path $only 'sock')))
+            }
+            default { New-Item -ItemType SymbolicLink -Path (Join-Path $only 'link') -Target $linked | Out-Null }
+        }
+        try {
+            $summary = Send-S3Directory -Path $only -Recurse -BucketName $bucket -KeyPrefix special/ -Delete -ErrorVariable failed -ErrorAction SilentlyContinue @s3
+        } finally {
+            if ($socket) { $socket.Dispose() }
+            Remove-Item $only, $linked -Recurse -Force
+        }
+        $failed | Should -HaveCount 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'MirrorSourceEmpty*'
+        "$($failed[0])" | Should -BeLike '*read no source item it could store (1 skipped*'
+        $summary.ItemsDeleted | Should -Be 0
+        Get-Keys 'special/' | Should -HaveCount 7
+    }
+
     It 'refuses -MaxDelete without -Delete and a mirror of an empty source' {
         { Send-S3Directory -Path $tree -BucketName $bucket -MaxDelete 5 @s3 } | Should -Throw -ErrorId 'MaxDeleteNeedsDelete*'
         Initialize-Destination 'empty/' @()

@@ -73,4 +73,73 @@ if (`$summary.ItemsFailed -gt 0) { exit 2 }
     }
 }
 
+# The recipes in docs/runbooks.md, run as they are written there: the text is cut from the document, and only what the
+# host would give is supplied around it (the module on the path, credentials and the endpoint in the environment,
+# Azure Automation's Get-AutomationVariable from a stand-in module).
+Describe 'The recipes of docs/runbooks.md, as written' {
+    BeforeAll {
+        $script:doc = Get-Content (Join-Path $PSScriptRoot '../../docs/runbooks.md') -Raw
+        function Get-Recipe([string] $Heading, [string] $Language = 'powershell') {
+            $at = $doc.IndexOf("## $Heading")
+            if ($at -lt 0) { throw "docs/runbooks.md has no section '$Heading'" }
+            [regex]::Match($doc.Substring($at), '```' + $Language + '\r?\n(?<code>.*?)```', 'Singleline').Groups['code'].Value
+        }
+        # output/S3Turbo/<version>/S3Turbo.psd1: the folder that holds S3Turbo/ goes on the module path.
+        $script:modulesRoot = Split-Path (Split-Path (Split-Path $moduleManifest -Parent) -Parent) -Parent
+        $script:hostModules = Join-Path ([System.IO.Path]::GetTempPath()) ('runbook-host-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $stand = New-Item -ItemType Directory -Force (Join-Path $hostModules 'AutomationStandIn')
+        Set-Content (Join-Path $stand 'AutomationStandIn.psm1') 'function Get-AutomationVariable([string] $Name) { [Environment]::GetEnvironmentVariable("AUTOMATION_$Name") }'
+        # Runs a recipe file in a child pwsh with the host's environment; returns its output, leaves $LASTEXITCODE.
+        function Invoke-Recipe([string] $Code, [string] $Arguments) {
+            $file = Join-Path $hostModules ("recipe-" + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
+            Set-Content $file $Code
+            $p = Get-TestS3Parameters
+            Invoke-ChildPwsh @"
+`$env:PSModulePath = '$modulesRoot' + [IO.Path]::PathSeparator + '$hostModules' + [IO.Path]::PathSeparator + `$env:PSModulePath
+`$env:AWS_ENDPOINT_URL_S3 = '$($p.EndpointUrl)'; `$env:AWS_ACCESS_KEY_ID = '$($p.AccessKey)'; `$env:AWS_SECRET_ACCESS_KEY = '$($p.SecretKey)'; `$env:AWS_REGION = '$($p.Region)'
+`$env:AUTOMATION_S3AccessKey = '$($p.AccessKey)'; `$env:AUTOMATION_S3SecretKey = '$($p.SecretKey)'
+& '$file' $Arguments
+exit `$LASTEXITCODE
+"@
+        }
+    }
+    AfterAll { Remove-Item $hostModules -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'Azure Automation: uploads and exits 0; a file that fails ends the job with an error (exit 1)' {
+        $recipe = Get-Recipe 'Azure Automation'
+        $recipe | Should -Match 'Get-AutomationVariable'
+        $output = Invoke-Recipe $recipe "-Bucket '$bucket' -Source '$tree'"
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        (Get-TestObjects $bucket 'export/' | Where-Object { $_ }).Count | Should -Be 3
+        $output = Invoke-Recipe $recipe "-Bucket '$bucket' -Source '$tree/missing'"
+        $LASTEXITCODE | Should -Be 1 -Because ($output -join "`n")
+        ($output -join "`n") | Should -Match 'PathNotFound'
+    }
+
+    It 'a manifest-driven copy: exit 0 when it copied, 1 when the manifest is missing or refused' {
+        $recipe = Get-Recipe 'A copy driven by a manifest'
+        $manifest = Join-Path $tree '../manifest.csv'
+        Set-Content $manifest "$bucket,runbook/one.txt`n$bucket,runbook/two/two.txt"
+        $output = Invoke-Recipe $recipe "-Manifest '$manifest' -Destination 's3://$bucket/from-manifest/'"
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        @(Get-TestObjects $bucket 'from-manifest/' | Where-Object { $_ }).Count | Should -Be 2
+        $output = Invoke-Recipe $recipe "-Manifest '$manifest.missing' -Destination 's3://$bucket/from-manifest/'"
+        $LASTEXITCODE | Should -Be 1
+        ($output -join "`n") | Should -Match 'ManifestNotFound|does not exist|not found'
+        Set-Content $manifest "$bucket,runbook/one.txt,v1,too,many,fields"
+        $output = Invoke-Recipe $recipe "-Manifest '$manifest' -Destination 's3://$bucket/from-manifest-bad/'"
+        $LASTEXITCODE | Should -Be 1
+        @(Get-TestObjects $bucket 'from-manifest-bad/' | Where-Object { $_ }).Count | Should -Be 0
+    }
+
+    It 'Systems Manager Run Command: the document''s commands exit 0, and 1 for a missing bucket' {
+        $document = Get-Recipe 'AWS Systems Manager: Run Command' 'json' | ConvertFrom-Json
+        $commands = $document.mainSteps[0].inputs.runCommand -join "`n"
+        $output = Invoke-Recipe ($commands.Replace('{{ SourcePath }}', $tree).Replace('{{ Bucket }}', $bucket)) ''
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $output = Invoke-Recipe ($commands.Replace('{{ SourcePath }}', $tree).Replace('{{ Bucket }}', 'no-such-bucket-ssm')) ''
+        $LASTEXITCODE | Should -Be 1
+    }
+}
+
 AfterAll { Remove-TestBucket $bucket }

@@ -87,6 +87,7 @@ function Stop-WhenUploadOpens([scriptblock] $Script, [object[]] $Arguments, [str
 # A temporary directory holding the given files (relative path → text content).
 function New-TestTree([hashtable] $Files) {
     $root = Join-Path ([System.IO.Path]::GetTempPath()) ('s3turbo-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Force $root | Out-Null
     foreach ($entry in $Files.GetEnumerator()) {
         Set-Content -Path (New-Item -ItemType File -Force (Join-Path $root $entry.Key)) -Value $entry.Value -NoNewline
     }

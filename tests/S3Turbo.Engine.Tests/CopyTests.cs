@@ -149,6 +149,35 @@ public class PrefixCopyTests : IClassFixture<BucketFixture>
         Assert.Equal(0, (await copy.Completion).ItemsTransferred);
     }
 
+    /// <summary>A manifest names objects; it lists nothing, so copying its keys into the same bucket, beside or above
+    /// them, is an ordinary copy: exactly the manifest's keys arrive, and only a key mapped onto itself is refused.</summary>
+    [Fact]
+    public async Task A_manifest_copy_into_the_same_bucket_copies_exactly_its_keys()
+    {
+        foreach (var key in new[] { "man/a.txt", "man/sub/b.txt", "man/not-listed.txt" }) await PutAsync(key, key);
+        using var dir = new TempDir();
+        var csv = dir.Write("batch.csv", System.Text.Encoding.UTF8.GetBytes($"{_s3.Bucket},man/a.txt\n{_s3.Bucket},man/sub/b.txt\n"));
+        var (copy, plan) = PrefixCopy.Start(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "man/copies" }, default);
+        var results = new List<CopyResult>();
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        await foreach (var entry in Manifest.ObjectManifest.ReadAsync(copy.Budget, csv, false, new Manifest.ManifestCounts(), default))
+            await copy.AddAllAsync(plan.PlanObjectAsync(entry.BucketName, entry.Key, "man/", entry.Size, entry.ETag, default), default);
+        // A row whose key maps onto itself (no prefix to strip, an empty destination prefix) fails on its own.
+        var (onto, ontoPlan) = PrefixCopy.Start(_s3.S3, new CopyOptions { DestinationBucket = _s3.Bucket, DestinationPrefix = "" }, default);
+        await onto.AddAllAsync(ontoPlan.PlanObjectAsync(_s3.Bucket, "man/a.txt", null, null, null, default), default);
+        onto.CompleteAdding();
+        var refused = await onto.Results.ReadAsync();
+        await onto.Completion;
+        copy.CompleteAdding();
+        var summary = await copy.Completion;
+        await reader;
+        Assert.Equal(2, summary.ItemsTransferred);
+        Assert.Equal(new[] { "man/copies/a.txt", "man/copies/sub/b.txt" }, results.Select(r => r.DestinationKey).OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal("man/sub/b.txt", System.Text.Encoding.UTF8.GetString(await _s3.GetBytesAsync("man/copies/sub/b.txt")));
+        Assert.False(await _s3.ExistsAsync("man/copies/not-listed.txt"));
+        Assert.Equal(ErrorIds.CopyOntoItself, refused.Error?.ErrorId);
+    }
+
     [Fact]
     public async Task An_object_changed_after_listing_is_SourceChanged_and_not_copied()
     {

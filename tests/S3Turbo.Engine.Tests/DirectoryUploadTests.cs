@@ -48,6 +48,41 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         Assert.Empty(await _s3.OpenUploadsAsync("rt/"));
     }
 
+    /// <summary>The SDK's streaming upload encoding (Content-Encoding: aws-chunked) is kept as the object's
+    /// Content-Encoding by stores such as Ceph 18.2 "Reef" ("gzip, aws-chunked" for a -Gzip object, which no browser or
+    /// CDN decodes). So no upload request may carry it: each goes with its length, and its checksum in a header. The
+    /// proxy sees every request S3Turbo makes; the objects keep exactly the Content-Encoding asked for.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Uploads_never_use_the_aws_chunked_encoding_and_objects_keep_the_content_encoding_asked_for(bool tls)
+    {
+        using var dir = new TempDir();
+        dir.Write("page.html", System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<p>hello</p>", 5000))));
+        dir.Write("data.bin", TempDir.Random(300_000, 4));
+        dir.Write("big.bin", TempDir.Random(11 * 1024 * 1024 + 5, 5));
+        dir.Write("big.json", System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 700_000).Select(i => $"{{\"n\":{i}}},"))));
+        await using var proxy = new FaultProxy(TestS3.Endpoint, tls: tls);
+        var client = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(TestS3.AccessKey, TestS3.SecretKey),
+            new AmazonS3Config { ServiceURL = proxy.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1", HttpClientFactory = new TrustingHttpClientFactory() });
+        var prefix = $"encoding-{tls}";
+        var options = new UploadOptions
+        {
+            BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 << 20, PartSize = 5 << 20,
+            GzipContentTypes = new[] { "text/html", "application/json" },
+        };
+        var (summary, _) = await RunAsync(client, options, Tree(dir, prefix));
+        Assert.Equal(4, summary.ItemsTransferred);
+        Assert.Empty(proxy.RequestsWithHeader("Content-Encoding", "aws-chunked"));
+        Assert.Empty(proxy.RequestsWithHeader("x-amz-content-sha256", "STREAMING"));
+        foreach (var (name, encoding) in new[] { ("page.html", "gzip"), ("big.json", "gzip"), ("data.bin", null), ("big.bin", null) })
+        {
+            var head = await _s3.S3.GetObjectMetadataAsync(_s3.Bucket, $"{prefix}/{name}");
+            Assert.Equal(encoding, string.IsNullOrEmpty(head.Headers.ContentEncoding) ? null : head.Headers.ContentEncoding);
+        }
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "big.bin")), await _s3.GetBytesAsync($"{prefix}/big.bin"));
+    }
+
     [Fact]
     public async Task A_link_to_a_file_sends_the_target_bytes_and_a_dangling_link_is_a_named_failure()
     {

@@ -100,14 +100,24 @@ public sealed class FaultProxy : IAsyncDisposable
         lock (_gate) return _seen.Count(r => r.Method == method && r.Target.Contains(targetContains, StringComparison.Ordinal));
     }
 
-    readonly List<(string Method, string Target)> _seen = new();
+    readonly List<(string Method, string Target, string[] Headers)> _seen = new();
 
-    (FaultKind Kind, FaultRule? Rule) Decide(string method, string target)
+    /// <summary>The requests seen that carried a header whose value contains <paramref name="valueContains"/>
+    /// (case-insensitive), as "METHOD target".</summary>
+    public IReadOnlyList<string> RequestsWithHeader(string name, string valueContains)
+    {
+        lock (_gate)
+            return _seen.Where(r => r.Headers.Any(h => h.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)
+                    && h[(name.Length + 1)..].Contains(valueContains, StringComparison.OrdinalIgnoreCase)))
+                .Select(r => $"{r.Method} {r.Target}").ToList();
+    }
+
+    (FaultKind Kind, FaultRule? Rule) Decide(string method, string target, string[] headers)
     {
         lock (_gate)
         {
             _requests++;
-            _seen.Add((method, target));
+            _seen.Add((method, target, headers));
             foreach (var rule in _rules)
                 if (rule.Matches(method, target) && _random.NextDouble() < rule.Rate)
                 {
@@ -136,7 +146,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 if (head is null) return;
                 var lines = head.Split("\r\n");
                 var requestLine = lines[0].Split(' ');
-                var (kind, rule) = Decide(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "");
+                var (kind, rule) = Decide(requestLine[0], requestLine.Length > 1 ? requestLine[1] : "", lines[1..]);
                 switch (kind)
                 {
                     case FaultKind.ResetBeforeForwarding:

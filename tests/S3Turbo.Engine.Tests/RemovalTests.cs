@@ -46,6 +46,30 @@ public class RemovalTests : IClassFixture<BucketFixture>
         return (summary, results);
     }
 
+    /// <summary>An XML body cannot carry control characters (ESC cannot be written at all; a parser reads CR as LF),
+    /// so keys holding them are removed one at a time, by the exact key, and a neighbour that differs by CR/LF stays.</summary>
+    [Fact]
+    public async Task Keys_with_control_characters_are_removed_exactly_and_their_neighbours_kept()
+    {
+        var keys = new[] { "ctl/red\u001b[31m.txt", "ctl/a\rb", "ctl/tab\there", "ctl/plain.txt" };
+        foreach (var key in keys.Append("ctl-keep/a\nb").Append("ctl-keep/a\rb-other"))
+            await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = key, ContentBody = "x" });
+        await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = "ctl/a\nb", ContentBody = "keep me" });
+        var (engine, removal) = PrefixRemoval.Start(_s3.S3, new RemoveOptions(), default);
+        using var _ = engine;
+        var results = new List<RemoveResult>();
+        var reader = Task.Run(async () => { await foreach (var r in engine.Results.ReadAllAsync()) results.Add(r); });
+        await engine.AddAsync(removal.Batch(_s3.Bucket, keys.Select(k => new RemovalKey(k, null, 1, false)).ToList()));
+        engine.CompleteAdding();
+        var summary = await engine.Completion;
+        await reader;
+        Assert.Equal(4, summary.ItemsTransferred);
+        Assert.All(results, r => Assert.Equal(TransferStatus.Deleted, r.Status));
+        foreach (var key in keys) Assert.False(await _s3.ExistsAsync(key), key);
+        Assert.True(await _s3.ExistsAsync("ctl/a\nb"), "a key that differs by LF for CR must stay");
+        Assert.True(await _s3.ExistsAsync("ctl-keep/a\nb"));
+    }
+
     [Fact]
     public async Task Two_thousand_one_hundred_keys_go_in_three_DeleteObjects_requests_and_a_dry_run_sends_none()
     {

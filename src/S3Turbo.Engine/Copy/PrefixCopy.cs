@@ -112,7 +112,8 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     {
         BucketNames.Validate(sourceBucket);
         var prefix = KeyMapper.NormalizePrefix(sourcePrefix);
-        CheckNoOverlap(sourceBucket, prefix);
+        // Nothing is listed here (a piped object, a manifest row), so a destination beside or inside the source is
+        // ordinary; only a copy of an object onto its own key is refused (per object, in MapItem).
         if (_options.Shard?.Accepts(key) == false) yield break;
         if (_checkedSourceBuckets.Add(sourceBucket)) await Preflight.CheckBucketAsync(_budget, sourceBucket, cancellationToken).ConfigureAwait(false);
         var relative = key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key;
@@ -140,7 +141,11 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     {
         var destinationKey = _destinationPrefix + relative;
         string sourceUri = $"s3://{source.BucketName}/{source.Key}";
-        return new CopyItem(source, destinationKey) { Failure = KeyMapper.CheckLength(destinationKey, $"The destination key for {sourceUri}", sourceUri) };
+        var failure = source.BucketName == _options.DestinationBucket && source.Key == destinationKey
+            ? new S3TurboException(ErrorIds.CopyOntoItself, FailureKind.InvalidArgument,
+                $"{sourceUri} would be copied onto itself (its destination key is its own key): give a -DestinationPrefix or -SourcePrefix that maps it elsewhere.", sourceUri)
+            : KeyMapper.CheckLength(destinationKey, $"The destination key for {sourceUri}", sourceUri);
+        return new CopyItem(source, destinationKey) { Failure = failure };
     }
 
     public override async IAsyncEnumerable<CopyResult> RunAsync(CopyItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -55,6 +55,28 @@ public static class LocalPaths
         return full;
     }
 
+    /// <summary>Checks that no directory from <paramref name="root"/> (exclusive: the root is the user's choice) down to
+    /// <paramref name="directory"/> (inclusive) is a symbolic link or junction: a link placed in the destination (by an
+    /// earlier run, an archive, anyone) must not carry a write, a rename or a deletion out of it. Directories not there
+    /// yet are fine: they are made as real directories. Called before directories are made and again right before a
+    /// rename or deletion, since the tree may change in between.</summary>
+    public static void CheckNoLinkBetween(string root, string directory, string sourceUri)
+    {
+        var relative = Path.GetRelativePath(root, directory);
+        if (relative == ".") return;
+        var current = root;
+        foreach (var segment in relative.Split(Path.DirectorySeparatorChar))
+        {
+            current = Path.Combine(current, segment);
+            // FileInfo asks lstat: a link is reported as a link, not as what it points to.
+            if (new FileInfo(current).LinkTarget is { } target)
+                throw new S3TurboException(ErrorIds.PathThroughLink, FailureKind.InvalidArgument,
+                    $"{sourceUri} was not written: '{current}' is a symbolic link (to '{target}'), and nothing is ever written, renamed or " +
+                    "deleted through a link inside the destination. Remove the link, or use another destination directory.", sourceUri);
+            if (!Directory.Exists(current)) return; // the rest is made by the download itself
+        }
+    }
+
     static S3TurboException Escapes(string sourceUri, string why) => new(ErrorIds.KeyEscapesDestination, FailureKind.InvalidArgument,
         $"{sourceUri} was not downloaded: its key would be written outside -Destination because {why}.", sourceUri);
 

@@ -95,7 +95,15 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     {
         if (File.Exists(_root))
             throw new S3TurboException(ErrorIds.LocalPathConflict, FailureKind.InvalidArgument, $"-Destination '{_root}' is a file, not a directory.", _root) { IsFatalForRun = true };
-        if (!_options.WhatIf) Directory.CreateDirectory(_root);
+        if (_options.WhatIf) return Task.CompletedTask;
+        try { Directory.CreateDirectory(_root); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Every object would be written under it: one error stops the run.
+            throw new S3TurboException(ex is UnauthorizedAccessException ? ErrorIds.AccessDenied : ErrorIds.LocalPathConflict,
+                ex is UnauthorizedAccessException ? FailureKind.PermissionDenied : FailureKind.InvalidArgument,
+                $"-Destination '{_root}' cannot be made: {ex.Message}", _root, ex) { IsFatalForRun = true };
+        }
         return Task.CompletedTask;
     }
 
@@ -138,6 +146,13 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         var started = Stopwatch.StartNew();
         if (item.IsFolder)
         {
+            // A key ending in '/' names a folder on disk; one that holds bytes cannot be a file there, and is never
+            // passed over as if it were an empty folder marker.
+            if (item.Source.Size < 0) item.Source = await ObjectHeads.CompleteAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
+            if (item.Source.Size > 0)
+                throw new S3TurboException(ErrorIds.FolderKeyHasData, FailureKind.InvalidData,
+                    $"{item.Uri} holds {item.Source.Size:N0} bytes, but its key ends in '/', which names a folder here, so it was not downloaded. " +
+                    $"Fetch it under a name of your choosing: $in = Open-S3Object '{item.Uri}'; $out = [IO.File]::Create('<file>'); $in.CopyTo($out); $out.Dispose(); $in.Dispose()", item.Uri);
             if (!dryRun) EnsureDirectory(item.Path, item);
             yield return Result(item, TransferStatus.Skipped, started) with { Size = 0, Reason = "folder marker" };
             yield break;
@@ -150,27 +165,25 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             : await DownloadAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Add: the file exists. Update: it has the object's size and modification time (the object's
-    /// LastModified, or the x-amz-meta-mtime it carries, read with a HEAD only when the size matches and the
-    /// LastModified does not).</summary>
+    /// <summary>Add: the file exists. Update: it has the object's size and its content is proven the same: the MD5
+    /// of the file (or of its parts, with the part size the object records or its part 1 tells) equals the ETag.
+    /// Times are not proof (a change within the same second keeps the listed time), so they are not asked.</summary>
     async Task<string?> SkipReasonAsync(DownloadItem item, CancellationToken cancellationToken)
     {
         if (_options.Mode == TransferMode.Overwrite) return null;
         var local = new FileInfo(item.Path);
         if (!local.Exists) return null;
         if (_options.Mode == TransferMode.Add) return "exists";
-        if (local.Length != item.Source.Size) return null;
-        if (item.Source.LastModified is { } listed && SameTime(local.LastWriteTimeUtc, listed)) return "unchanged";
-        var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = item.Source.BucketName, Key = item.Source.Key }, ct), 0, cancellationToken).ConfigureAwait(false);
-        return ModifiedTimeMetadata.Parse(head.Metadata[ModifiedTimeMetadata.Key]) is { } stored && SameTime(local.LastWriteTimeUtc, stored) ? "unchanged" : null;
-    }
-
-    /// <summary>The file's time is the object's: to the millisecond when the store gives milliseconds (a change within
-    /// the same second must not look unchanged), else to the second.</summary>
-    static bool SameTime(DateTime local, DateTime remote)
-    {
-        long l = local.ToUniversalTime().Ticks, r = remote.ToUniversalTime().Ticks;
-        return r % TimeSpan.TicksPerSecond == 0 ? l / TimeSpan.TicksPerSecond == r / TimeSpan.TicksPerSecond : Math.Abs(l - r) < TimeSpan.TicksPerMillisecond;
+        if (local.Length != item.Source.Size || item.Source.ETag is not { } etag) return null;
+        long? partSize = null;
+        if (ETagCalculator.PartCountOf(etag) > 1)
+        {
+            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = item.Source.BucketName, Key = item.Source.Key }, ct), 0, cancellationToken).ConfigureAwait(false);
+            partSize = long.TryParse(head.Metadata[Upload.DirectoryUpload.PartSizeMetadataKey], NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) && recorded > 0
+                ? recorded : await ObjectHeads.PartSizeAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
+            if (partSize is null) return null;
+        }
+        return await ETagCalculator.MatchesAsync(item.Path, local.Length, etag, partSize, cancellationToken).ConfigureAwait(false) ? "unchanged" : null;
     }
 
     /// <summary>What the fetch learned: the object's time and how its bytes can be checked.</summary>
@@ -205,6 +218,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             {
                 if (time is { } t) File.SetLastWriteTimeUtc(temporary, t);
                 if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory");
+                LocalPaths.CheckNoLinkBetween(_root, directory, item.Uri);
                 File.Move(temporary, item.Path, overwrite: true);
             });
             temporary = null;
@@ -391,6 +405,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     /// <summary>Makes a directory, reporting a file in its way (a key that is both a file and a folder).</summary>
     void EnsureDirectory(string directory, DownloadItem item) => WriteLocal(() =>
     {
+        LocalPaths.CheckNoLinkBetween(_root, directory, item.Uri);
         try { Directory.CreateDirectory(directory); }
         catch (IOException) when (FileInTheWay(directory) is { } file)
         {

@@ -127,7 +127,7 @@ public sealed class CompletionReport : IDisposable
         }
         await _budget!.RunAsync(ct => _budget.Client.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = _bucket, Key = key, FilePath = file, ContentType = contentType,
+            BucketName = _bucket, Key = key, FilePath = file, ContentType = contentType, UseChunkEncoding = false, // as every upload: see DirectoryUpload.PutAsync
         }, ct), new FileInfo(file).Length, cancellationToken).ConfigureAwait(false);
     }
 

@@ -42,8 +42,19 @@ public sealed class MirrorSources
     /// <summary>Keys and subtrees recorded.</summary>
     public long Count => _keys.Count + _subtrees.Count;
 
-    /// <summary>A destination key that has a source.</summary>
-    public void AddKey(string key) { CheckOpen(); _keys.Add(Hash(key)); }
+    /// <summary>Source items the run read and could store (sent, copied, downloaded, or found up to date). Entries
+    /// that were only kept from deletion (a FIFO, a socket, a link not followed) do not count: a run that found
+    /// nothing else must not mirror, whatever it skipped.</summary>
+    public long SourcesRead { get; private set; }
+
+    /// <summary>A destination key that has a source. <paramref name="readable"/>: the source was read (or found up
+    /// to date); false for an entry skipped unread, whose key is kept but which proves nothing about the source.</summary>
+    public void AddKey(string key, bool readable = true)
+    {
+        CheckOpen();
+        _keys.Add(Hash(key));
+        if (readable) SourcesRead++;
+    }
 
     /// <summary>A destination "folder" (ending in '/') whose contents are all kept: a source that was not read, such
     /// as a symbolic link to a directory that was not followed.</summary>
@@ -141,10 +152,13 @@ public static class Mirror
     /// the destination.</summary>
     static void CheckSources(MirrorTarget target, MirrorSources sources)
     {
-        if (sources.Count == 0)
-            throw new S3TurboException(ErrorIds.MirrorSourceEmpty, FailureKind.InvalidArgument,
-                $"-Delete removed nothing from {target.Where}: the run found no source items, and a mirror of nothing would empty the destination. " +
-                (target is S3MirrorTarget ? "Use Remove-S3Prefix to empty it." : "Remove the files yourself if that is what you want."), target.Where);
+        if (sources.SourcesRead > 0) return;
+        long unread = sources.Count;
+        throw new S3TurboException(ErrorIds.MirrorSourceEmpty, FailureKind.InvalidArgument,
+            $"-Delete removed nothing from {target.Where}: the run read no source item it could store" +
+            (unread > 0 ? $" ({unread:N0} skipped: special files or links not followed, which are not sources)" : "") +
+            ", and a mirror of nothing would empty the destination. " +
+            (target is S3MirrorTarget ? "Use Remove-S3Prefix to empty it." : "Remove the files yourself if that is what you want."), target.Where);
     }
 
     /// <summary>The extras as they come; with MaxDelete, held (at most MaxDelete + 1) until the end, so that a

@@ -152,10 +152,19 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
             foreach (var key in item.Keys) yield return Result(item.BucketName, key, TransferStatus.WouldDelete);
             yield break;
         }
+        // DeleteObjects names its keys in an XML body, which cannot carry control characters (XML 1.0 has no way to
+        // write ESC, and a parser turns CR into LF: "a\rb" would remove "a\nb"). Such keys go one at a time.
+        var batched = item.Keys;
+        if (item.Keys.Any(k => !SafeInXml(k.Key)))
+        {
+            batched = item.Keys.Where(k => SafeInXml(k.Key)).ToList();
+            foreach (var key in item.Keys.Where(k => !SafeInXml(k.Key))) yield return await RemoveOneAsync(item.BucketName, key, cancellationToken).ConfigureAwait(false);
+            if (batched.Count == 0) yield break;
+        }
         var request = new DeleteObjectsRequest
         {
             BucketName = item.BucketName, Quiet = true, // only the failures come back
-            Objects = item.Keys.Select(k => new KeyVersion { Key = k.Key, VersionId = k.VersionId }).ToList(),
+            Objects = batched.Select(k => new KeyVersion { Key = k.Key, VersionId = k.VersionId }).ToList(),
         };
         List<DeleteError> errors;
         S3TurboException? whole = null;
@@ -168,14 +177,14 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The request as a whole failed (denied, throttled beyond the retries): every key of the batch failed.
-            whole = ErrorClassifier.Classify(ex, item.BucketName, item.Keys[0].Key);
+            whole = ErrorClassifier.Classify(ex, item.BucketName, batched[0].Key);
             if (whole.IsFatalForRun) throw whole;
             errors = new List<DeleteError>();
         }
         // Matched by key, and by version when one was sent: a store may name a version in an error for a key sent
         // without one, and that key must not be reported as removed.
         var failed = errors.ToLookup(e => e.Key, StringComparer.Ordinal);
-        foreach (var key in item.Keys)
+        foreach (var key in batched)
         {
             if (whole is not null) { yield return Failure(item.BucketName, key, whole); continue; }
             var error = failed[key.Key].FirstOrDefault(e => key.VersionId is null || NullIfEmpty(e.VersionId) is null || e.VersionId == key.VersionId);
@@ -184,6 +193,37 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
                     new AmazonS3Exception(error.Message) { ErrorCode = error.Code, StatusCode = StatusOf(error.Code) }, item.BucketName, key.Key));
             else yield return Result(item.BucketName, key, TransferStatus.Deleted);
         }
+    }
+
+    /// <summary>One key by DeleteObject, which names it in the URL (for keys an XML body cannot carry).</summary>
+    async Task<RemoveResult> RemoveOneAsync(string bucket, RemovalKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _budget.RunAsync(ct => _budget.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key.Key, VersionId = key.VersionId }, ct),
+                0, cancellationToken).ConfigureAwait(false);
+            return Result(bucket, key, TransferStatus.Deleted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var failure = ErrorClassifier.Classify(ex, bucket, key.Key);
+            if (failure.IsFatalForRun) throw failure;
+            return Failure(bucket, key, failure);
+        }
+    }
+
+    /// <summary>Whether the key can be written in an XML 1.0 body unchanged: no control characters (not even tab,
+    /// CR or LF, which parsers normalise), no lone surrogates, no U+FFFE/U+FFFF.</summary>
+    static bool SafeInXml(string key)
+    {
+        for (int i = 0; i < key.Length; i++)
+        {
+            char c = key[i];
+            if (c < 0x20 || c is '\uFFFE' or '\uFFFF') return false;
+            if (char.IsHighSurrogate(c)) { if (i + 1 >= key.Length || !char.IsLowSurrogate(key[i + 1])) return false; i++; }
+            else if (char.IsLowSurrogate(c)) return false;
+        }
+        return true;
     }
 
     static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

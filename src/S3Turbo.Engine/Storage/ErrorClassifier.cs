@@ -35,6 +35,17 @@ public static class ErrorClassifier
         return new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, $"{where}: {ex.Message}", target, ex);
     }
 
+    /// <summary>The typed failure behind an upload stream's IOException (a Stream reports failures as IOExceptions):
+    /// the kind of the store's answer it wraps (bad credentials stay InvalidCredentials, a missing bucket
+    /// BucketNotFound), with the stream's message naming the part; UploadFailed when nothing more is known.</summary>
+    public static S3TurboException ClassifyStreamFailure(IOException failure, string bucket, string key)
+    {
+        var cause = failure.InnerException is { } inner ? Classify(inner, bucket, key) : null;
+        return cause is null || cause.ErrorId == ErrorIds.UploadFailed
+            ? new S3TurboException(ErrorIds.UploadFailed, cause?.Kind ?? FailureKind.Unknown, failure.Message, $"s3://{bucket}/{key}", failure)
+            : new S3TurboException(cause.ErrorId, cause.Kind, failure.Message, $"s3://{bucket}/{key}", failure) { IsFatalForRun = cause.IsFatalForRun };
+    }
+
     static S3TurboException ClassifyService(AmazonS3Exception s3, string bucket, string where, object target)
     {
         string code = s3.ErrorCode ?? "";

@@ -311,7 +311,8 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         {
             // A fresh stream per attempt owner; the SDK rewinds it for its own retries.
             using var stream = body();
-            var request = new PutObjectRequest { BucketName = _options.BucketName, Key = item.Key, InputStream = stream, AutoCloseStream = false };
+            // Never aws-chunked: Ceph 18 keeps that transfer encoding as the object's Content-Encoding (its length and checksum go in headers).
+            var request = new PutObjectRequest { BucketName = _options.BucketName, Key = item.Key, InputStream = stream, AutoCloseStream = false, UseChunkEncoding = false };
             request.Headers.ContentLength = size;
             settings.ApplyTo(request, item.Path);
             var put = await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
@@ -408,6 +409,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
                     InputStream = item.OpenSegment(offset, length),
                     PartSize = length,
                     IsLastPart = partNumber == partCount,
+                    UseChunkEncoding = false,
                 }, length);
             }, beforeComplete: item.EnsureUnchanged, cancellationToken).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_budget, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);

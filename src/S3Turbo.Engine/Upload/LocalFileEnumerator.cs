@@ -71,7 +71,7 @@ public static class LocalFileEnumerator
                 target = resolved;
             }
             if (!target.Exists)
-                return UploadItem.ForFailure(file.FullName, new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound,
+                return UploadItem.ForFailure(file.FullName, UndecodableName(file.FullName) ?? new S3TurboException(ErrorIds.PathNotFound, FailureKind.NotFound,
                     $"'{file.FullName}' does not exist (it may have been deleted after it was listed).", file.FullName));
             if (target.Length == 0 && SpecialFiles.IsSpecial(target.FullName, out var kind))
                 return UploadItem.ForSkip(file.FullName, $"{kind}, not a regular file", SkippedKey(keys, file.FullName, ""));
@@ -131,8 +131,16 @@ public static class LocalFileEnumerator
     }
 
     static UploadItem Unreadable(DirectoryInfo dir, Exception ex) =>
-        UploadItem.ForFailure(dir.FullName, new S3TurboException(ErrorIds.SourceUnreadable, FailureKind.PermissionDenied,
+        UploadItem.ForFailure(dir.FullName, UndecodableName(dir.FullName) ?? new S3TurboException(ErrorIds.SourceUnreadable, FailureKind.PermissionDenied,
             $"The directory '{dir.FullName}' cannot be read, so its files were not uploaded: {ex.Message}", dir.FullName, ex));
+
+    /// <summary>A name that is not valid UTF-8 (a Latin-1 name from an old system, a damaged one): .NET reads it with
+    /// U+FFFD in place of the bytes it cannot decode, so it can open the entry by neither name, and an S3 key, which
+    /// is UTF-8, could not hold those bytes anyway. Said as such, not as a file that has gone. Null for other names.</summary>
+    static S3TurboException? UndecodableName(string path) => OperatingSystem.IsWindows() || path.IndexOf('\uFFFD') < 0 ? null
+        : new S3TurboException(ErrorIds.InvalidFileName, FailureKind.InvalidData,
+            $"'{path}' was not uploaded: its name is not valid UTF-8 (shown with U+FFFD where its bytes cannot be decoded), and S3 keys are UTF-8. " +
+            "Rename it to UTF-8 (for example with convmv -f latin1 -t utf-8).", path);
 
     static string RealPath(DirectoryInfo dir)
     {

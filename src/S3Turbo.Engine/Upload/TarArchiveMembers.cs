@@ -68,6 +68,14 @@ public sealed class TarArchiveMembers
                     if (entry.Type == TarEntryType.Directory) continue; // no object, as for a directory on disk
                     string memberPath = archive + "/" + entry.Name;
                     string key = _prefix + MemberName(entry.Name);
+                    if (EscapingSegment(MemberName(entry.Name)) is { } segment)
+                    {
+                        // "../x" is a key S3 stores as it is, but any tool that extracts the prefix again (Receive-S3Prefix,
+                        // aws s3 sync) would write it outside its destination: such members are refused by name.
+                        yield return UploadItem.ForFailure(memberPath, new S3TurboException(ErrorIds.KeyEscapesDestination, FailureKind.InvalidData,
+                            $"'{memberPath}' was not uploaded: its name has a '{segment}' segment, so its key would point outside -KeyPrefix when extracted.", memberPath));
+                        continue;
+                    }
                     if (!_filter.IsEmpty && !_filter.Accepts(key[(key.LastIndexOf('/') + 1)..], key[_prefix.Length..])) continue;
                     if (_shard?.Accepts(key) == false) continue;
                     if (KeyMapper.CheckLength(key, $"The key for '{memberPath}'", memberPath) is { } tooLong) { yield return UploadItem.ForFailure(memberPath, tooLong); continue; }
@@ -106,6 +114,14 @@ public sealed class TarArchiveMembers
         TarEntryType.SymbolicLink => "a symbolic link", TarEntryType.HardLink => "a hard link", TarEntryType.Fifo => "a FIFO",
         TarEntryType.CharacterDevice or TarEntryType.BlockDevice => "a device", _ => "an entry of unknown type",
     };
+
+    /// <summary>The first "..", "." or empty segment of a member name (after the leading "./" and "/"), or null.</summary>
+    static string? EscapingSegment(string name)
+    {
+        foreach (var segment in name.TrimEnd('/').Split('/'))
+            if (segment is ".." or "." or "") return segment.Length == 0 ? "//" : segment;
+        return null;
+    }
 
     /// <summary>The member path as a key: without the leading "./" and "/" that tar writes for some inputs.</summary>
     static string MemberName(string name)

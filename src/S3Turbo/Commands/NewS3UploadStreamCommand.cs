@@ -34,7 +34,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
     {
         var client = ConnectOrThrow();
         _piped = MyInvocation.ExpectingInput;
-        if (!ShouldProcess($"s3://{BucketName}/{Key}", "Upload a stream")) { _skipped = true; return; }
+        if (!ShouldProcess(DisplayText.Escape($"s3://{BucketName}/{Key}"), "Upload a stream")) { _skipped = true; return; }
         try
         {
             // A returned stream outlives this command, so only a piped upload is tied to its stop token.
@@ -58,7 +58,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         catch (Exception ex)
         {
             await _stream!.AbortAsync().ConfigureAwait(false);
-            if (ex is IOException io) throw new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, io.Message, $"s3://{BucketName}/{Key}", io);
+            if (ex is IOException io) throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key);
             throw;
         }
     }
@@ -108,7 +108,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         }
         catch (IOException io)
         {
-            throw new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, io.Message, $"s3://{BucketName}/{Key}", io);
+            throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

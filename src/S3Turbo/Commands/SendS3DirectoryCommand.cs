@@ -52,12 +52,13 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
 
     protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(BucketName, KeyPrefix ?? "", new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
-    /// <summary>A file's key; a skipped link to a directory keeps everything under its key.</summary>
+    /// <summary>A file's key; a skipped link to a directory keeps everything under its key. Only files sent or found
+    /// up to date are sources: a special file or a link skipped unread keeps its key but does not count as one.</summary>
     protected override void RecordMirrorSource(UploadResult result, MirrorSources sources)
     {
         if (result.Key.Length == 0) return;
         if (result.Key.EndsWith("/", StringComparison.Ordinal)) sources.AddSubtree(result.Key);
-        else sources.AddKey(result.Key);
+        else sources.AddKey(result.Key, readable: result.Status != TransferStatus.Skipped || result.Reason is DirectoryUpload.UnchangedReason or DirectoryUpload.ExistsReason);
     }
 
     protected override TransferEngine<UploadItem, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)

@@ -197,11 +197,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             {
                 case PipelineActionKind.Output: WriteObject(action.Payload); action.Done.TrySetResult(null); break;
                 case PipelineActionKind.Error: WriteError((ErrorRecord)action.Payload!); action.Done.TrySetResult(null); break;
-                case PipelineActionKind.Warning: WriteWarning((string)action.Payload!); break;
-                case PipelineActionKind.Verbose: WriteVerbose((string)action.Payload!); break;
+                // Messages name keys and files, which may hold control characters: shown escaped (DisplayText).
+                case PipelineActionKind.Warning: WriteWarning(DisplayText.Escape((string)action.Payload!)); break;
+                case PipelineActionKind.Verbose: WriteVerbose(DisplayText.Escape((string)action.Payload!)); break;
                 case PipelineActionKind.ShouldProcess:
                     var (target, what) = ((string, string))action.Payload!;
-                    action.Done.TrySetResult(ShouldProcess(target, what));
+                    action.Done.TrySetResult(ShouldProcess(DisplayText.Escape(target), what));
                     break;
             }
         }
@@ -218,7 +219,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         var now = Clock.GetUtcNow();
         if (progress is null || (!force && now - _lastProgressEmit < ProgressInterval)) return;
         _lastProgressEmit = now;
-        var record = new ProgressRecord(_activityId, ProgressActivity, Describe(progress))
+        var record = new ProgressRecord(_activityId, DisplayText.Escape(ProgressActivity), Describe(progress))
         {
             PercentComplete = progress.InputComplete ? progress.PercentComplete : -1,
             SecondsRemaining = progress.Remaining is { } r ? (int)Math.Min(int.MaxValue, r.TotalSeconds) : -1,
@@ -241,7 +242,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         try
         {
             EmitProgressIfDue(force: true);
-            WriteProgress(new ProgressRecord(_activityId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(_activityId, DisplayText.Escape(ProgressActivity), "Done") { RecordType = ProgressRecordType.Completed });
         }
         catch (Exception) { /* stopping or already failing: the original error must not be masked */ }
     }

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Threading.Channels;
 using S3Turbo.Engine.Connection;
+using S3Turbo.Engine.Download;
 using S3Turbo.Engine.Manifest;
 using S3Turbo.Engine.Queue;
 using S3Turbo.Engine.Remove;
@@ -126,7 +127,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         // says why: the run then decides every item and lists each through ShouldProcess, writing nothing.
         bool whatIf = false;
         if (ConfirmedWithoutPrompt && !WhatIfRequested()) { /* -Force: no prompt, whatever the impact */ }
-        else if (!ShouldProcess($"{action} {RunPreposition} {target}", $"{action} {RunPreposition} {target}?", action, out var reason))
+        else if (!ShouldProcess(DisplayText.Escape($"{action} {RunPreposition} {target}"), DisplayText.Escape($"{action} {RunPreposition} {target}?"), action, out var reason))
         {
             whatIf = reason == ShouldProcessReason.WhatIf;
             _declined = !whatIf;
@@ -208,6 +209,9 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         Engine.CompleteAdding();
         if (_pump is not null) await _pump.ConfigureAwait(false);
         var summary = await CompleteRunAsync(await Engine.Completion.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        // A rejected input (an invalid URI, a missing source bucket) is a failure of the run too: its summary must not
+        // read as a success to a script that checks ItemsFailed.
+        if (_inputsRejected > 0) summary = summary with { ItemsFailed = summary.ItemsFailed + _inputsRejected };
         foreach (var (location, counts) in _manifests)
             if (counts.NoncurrentVersions + counts.DeleteMarkers > 0)
                 await WriteWarningAsync($"The inventory {location} also lists {counts.NoncurrentVersions:N0} noncurrent versions and {counts.DeleteMarkers:N0} delete markers; " +
@@ -346,7 +350,7 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
     /// passed on with -PassThru. A failed item or a rejected input means a source may be missing: nothing is deleted.</summary>
     async Task<TransferSummary> MirrorAsync(MirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
     {
-        long failures = summary.ItemsFailed + _inputsRejected;
+        long failures = summary.ItemsFailed;
         if (failures > 0)
         {
             await WriteWarningAsync($"-Delete removed nothing from {mirror.Where}: {failures:N0} item(s) or input(s) failed, and a mirror deletes only after a run without failures.").ConfigureAwait(false);
@@ -368,7 +372,17 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
                 if (_whatIf) await ShouldProcessAsync(extra.Path, "Remove").ConfigureAwait(false);
                 else
                 {
-                    try { File.Delete(extra.Path); }
+                    try
+                    {
+                        LocalPaths.CheckNoLinkBetween(mirror.Root, Path.GetDirectoryName(extra.Path)!, extra.Path);
+                        File.Delete(extra.Path);
+                    }
+                    catch (S3TurboException ex)
+                    {
+                        failed++;
+                        await WriteErrorAsync(ToErrorRecord(ex)).ConfigureAwait(false);
+                        continue;
+                    }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
                         failed++;
@@ -482,8 +496,22 @@ public abstract class TransferCmdlet<TItem, TResult> : S3Cmdlet where TItem : Tr
         var resolved = ResolveLocation(location);
         var counts = new ManifestCounts();
         _manifests.Add((location, counts));
-        return Input(plan(ObjectManifest.ReadAsync(Engine.Budget, resolved, allowVersions, counts, StopToken)),
+        return Input(plan(FatalWhenRefused(ObjectManifest.ReadAsync(Engine.Budget, resolved, allowVersions, counts, StopToken))),
             $"The manifest {location} names no object{(Shard is null ? "" : $" in {Shard}")}: nothing to do.");
+    }
+
+    /// <summary>Every item of a -ManifestPath run comes from the manifest: one that cannot be read or is refused
+    /// (missing, damaged, of an unknown format) stops the run with one error, so that no summary reads as a success
+    /// after nothing was done. (A manifest named by a queue message fails only that message.)</summary>
+    static async IAsyncEnumerable<ManifestEntry> FatalWhenRefused(IAsyncEnumerable<ManifestEntry> entries)
+    {
+        await using var reading = entries.GetAsyncEnumerator();
+        while (true)
+        {
+            try { if (!await reading.MoveNextAsync().ConfigureAwait(false)) yield break; }
+            catch (S3TurboException ex) when (ex.Kind != FailureKind.Stopped) { throw ex.AsFatalForRun(); }
+            yield return reading.Current;
+        }
     }
 
     /// <summary>One entry at a time through <paramref name="plan"/> (the action's plan for a piped object).</summary>
