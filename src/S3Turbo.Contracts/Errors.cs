@@ -1,4 +1,4 @@
-namespace S3Turbo.Engine;
+namespace S3Turbo;
 
 /// <summary>Broad kinds of failure; the cmdlets map them to PowerShell error categories.</summary>
 public enum FailureKind
@@ -73,6 +73,14 @@ public static class ErrorIds
     public const string EndpointUnreachable = "EndpointUnreachable";
     public const string Throttled = "Throttled";
     public const string UploadFailed = "UploadFailed";
+    public const string RemoveFailed = "RemoveFailed";
+    public const string TarIndexFailed = "TarIndexFailed";
+    public const string ListFailed = "ListFailed";
+    public const string ReadFailed = "ReadFailed";
+    public const string RequestFailed = "RequestFailed";
+    public const string AmbiguousDestination = "AmbiguousDestination";
+    public const string NoDestination = "NoDestination";
+    public const string ParquetNeedsPowerShell7 = "ParquetNeedsPowerShell7";
     public const string Stopped = "OperationStopped";
 }
 
@@ -91,6 +99,10 @@ public class S3TurboException : Exception
     /// <summary>True when every later request would fail the same way (bad credentials, missing bucket):
     /// the run stops instead of reporting the same error for every file.</summary>
     public bool IsFatalForRun { get; init; }
+
+    /// <summary>The same failure about another target (each key of a batch that failed as a whole).</summary>
+    public S3TurboException WithTarget(object? target) =>
+        Equals(target, Target) ? this : new(ErrorId, Kind, Message, target, InnerException) { IsFatalForRun = IsFatalForRun };
 
     /// <summary>The same failure, marked as one that stops the run (an input every item depends on was refused).</summary>
     public S3TurboException AsFatalForRun() => IsFatalForRun ? this : new(ErrorId, Kind, Message, Target, InnerException) { IsFatalForRun = true };

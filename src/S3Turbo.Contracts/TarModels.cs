@@ -1,6 +1,7 @@
-using S3Turbo.Engine;
 
 namespace S3Turbo;
+
+public enum TarArchiveStatus { Indexed, Failed }
 
 public enum TarEntryType { File, Directory, SymbolicLink, HardLink, CharacterDevice, BlockDevice, Fifo, Other }
 
@@ -36,8 +37,12 @@ public sealed record TarEntry
 /// <summary>One archive's outcome (S3Turbo.TarArchiveResult).</summary>
 public sealed record TarArchiveResult : ITransferOutcome
 {
-    public TransferStatus Status => Error is null ? TransferStatus.Indexed : TransferStatus.Failed;
+    public TarArchiveStatus Status => Error is null ? TarArchiveStatus.Indexed : TarArchiveStatus.Failed;
     long ITransferOutcome.Size => ArchiveBytes;
+    OutcomeKind ITransferOutcome.Outcome => Error is null ? OutcomeKind.Done : OutcomeKind.Failed;
+    OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => null; // indexing writes nothing but the index: no dry run
     public string BucketName { get; init; } = "";
     public string Key { get; init; } = "";
     public string Archive => $"s3://{BucketName}/{Key}";
@@ -67,4 +72,7 @@ public sealed record TarIndexSummary : TransferSummary
     public long Requests { get; init; }
     /// <summary>Where the index was written (a file or s3:// locations), if anywhere.</summary>
     public IReadOnlyList<string> Outputs { get; init; } = Array.Empty<string>();
+
+    public override string Describe() =>
+        $"{Archives} archives ({ArchivesFailed} failed), {Entries} entries; read {BytesRead:N0} of {ArchiveBytes:N0} bytes ({PercentRead:N2}%) in {Requests} requests.";
 }

@@ -1,16 +1,52 @@
-using S3Turbo.Engine;
 
 namespace S3Turbo;
 
-public enum TransferStatus { Uploaded, Copied, Skipped, Failed, WouldUpload, WouldCopy, Indexed, Deleted, WouldDelete, Downloaded, WouldDownload, Sent, WouldSend }
+/// <summary>How an item's outcome counts in a run: the engine's protocol, the same for every operation (each result
+/// type has its own status words on top, such as UploadStatus).</summary>
+public enum OutcomeKind
+{
+    /// <summary>The work was done (uploaded, copied, removed, indexed, sent).</summary>
+    Done,
+    /// <summary>Nothing needed doing (up to date, or not a regular file), and nothing failed.</summary>
+    Skipped,
+    Failed,
+    /// <summary>A dry run (-WhatIf) decided the work would be done, and did not do it.</summary>
+    WouldDo,
+}
 
-/// <summary>What every per-item result tells the engine: how it ended, how many bytes it stands for, and the
-/// failure when it failed. The engine counts these; results that are not outcomes (tar entries) pass through.</summary>
+/// <summary>The object (or local file) an outcome is about, as a completion report names it: a file has no bucket.</summary>
+public readonly record struct OutcomeSubject(string BucketName, string Key, string? VersionId = null);
+
+/// <summary>What every per-item result tells the engine and its run: how it counts, how many bytes it stands for,
+/// its failure, what it is about and its own status word (for reports), and what -WhatIf lists for it. Result types
+/// implement it explicitly, so these members stay out of their default views.</summary>
 public interface ITransferOutcome
 {
-    TransferStatus Status { get; }
+    OutcomeKind Outcome { get; }
     long Size { get; }
     S3TurboException? Error { get; }
+    OutcomeSubject Subject { get; }
+    /// <summary>The result type's own word for its status ("Uploaded", "Skipped", "Deleted").</summary>
+    string StatusText { get; }
+    /// <summary>For a dry-run outcome: what would be done to what, as -WhatIf lists it; null otherwise.</summary>
+    (string Target, string Action)? WhatIf { get; }
+}
+
+public enum UploadStatus { Uploaded, Skipped, Failed, WouldUpload }
+public enum CopyStatus { Copied, Skipped, Failed, WouldCopy }
+public enum DownloadStatus { Downloaded, Skipped, Failed, WouldDownload }
+public enum RemoveStatus { Deleted, Failed, WouldDelete }
+public enum WorkItemStatus { Sent, Failed, WouldSend }
+
+/// <summary>How each result type's status counts (one place, so the types cannot disagree).</summary>
+static class Outcomes
+{
+    public static OutcomeKind Of(UploadStatus s) => s switch { UploadStatus.Uploaded => OutcomeKind.Done, UploadStatus.Skipped => OutcomeKind.Skipped, UploadStatus.Failed => OutcomeKind.Failed, _ => OutcomeKind.WouldDo };
+    public static OutcomeKind Of(CopyStatus s) => s switch { CopyStatus.Copied => OutcomeKind.Done, CopyStatus.Skipped => OutcomeKind.Skipped, CopyStatus.Failed => OutcomeKind.Failed, _ => OutcomeKind.WouldDo };
+    public static OutcomeKind Of(DownloadStatus s) => s switch { DownloadStatus.Downloaded => OutcomeKind.Done, DownloadStatus.Skipped => OutcomeKind.Skipped, DownloadStatus.Failed => OutcomeKind.Failed, _ => OutcomeKind.WouldDo };
+    public static OutcomeKind Of(RemoveStatus s) => s switch { RemoveStatus.Deleted => OutcomeKind.Done, RemoveStatus.Failed => OutcomeKind.Failed, _ => OutcomeKind.WouldDo };
+    public static OutcomeKind Of(WorkItemStatus s) => s switch { WorkItemStatus.Sent => OutcomeKind.Done, WorkItemStatus.Failed => OutcomeKind.Failed, _ => OutcomeKind.WouldDo };
+    public static string Bytes(long size) => size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes";
 }
 
 /// <summary>How existing objects are treated.</summary>
@@ -52,13 +88,19 @@ public sealed record UploadResult : ITransferOutcome
     public string? ETag { get; init; }
     /// <summary>The checksum S3 reported (e.g. "CRC32:AAAAAA=="), when the store returns one.</summary>
     public string? Checksum { get; init; }
-    public TransferStatus Status { get; init; }
+    public UploadStatus Status { get; init; }
     /// <summary>Why it was skipped or failed.</summary>
     public string? Reason { get; init; }
     public int Parts { get; init; }
     public TimeSpan Duration { get; init; }
     /// <summary>Set when Status is Failed.</summary>
     public S3TurboException? Error { get; init; }
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf =>
+        Status == UploadStatus.WouldUpload ? ($"{Path} → s3://{BucketName}/{Key} ({Outcomes.Bytes(Size)})", "Upload") : null;
 }
 
 /// <summary>One object's copy outcome (S3Turbo.CopyResult).</summary>
@@ -70,11 +112,17 @@ public sealed record CopyResult : ITransferOutcome
     public string DestinationKey { get; init; } = "";
     public long Size { get; init; }
     public string? ETag { get; init; }
-    public TransferStatus Status { get; init; }
+    public CopyStatus Status { get; init; }
     public string? Reason { get; init; }
     public int Parts { get; init; }
     public TimeSpan Duration { get; init; }
     public S3TurboException? Error { get; init; }
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new(SourceBucket, SourceKey);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status == CopyStatus.WouldCopy
+        ? ($"s3://{SourceBucket}/{SourceKey} → s3://{DestinationBucket}/{DestinationKey} ({Outcomes.Bytes(Size)})", "Copy") : null;
 }
 
 /// <summary>One object's download outcome (S3Turbo.DownloadResult).</summary>
@@ -91,12 +139,33 @@ public sealed record DownloadResult : ITransferOutcome
     public string? Verification { get; init; }
     /// <summary>The modification time the file was given (the object's x-amz-meta-mtime, else its LastModified).</summary>
     public DateTime? LastWriteTimeUtc { get; init; }
-    public TransferStatus Status { get; init; }
+    public DownloadStatus Status { get; init; }
     public string? Reason { get; init; }
     /// <summary>Ranged GETs the object was fetched with.</summary>
     public int Parts { get; init; }
     public TimeSpan Duration { get; init; }
     public S3TurboException? Error { get; init; }
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status == DownloadStatus.WouldDownload
+        ? ($"s3://{BucketName}/{Key} → {Path} ({Outcomes.Bytes(Size)})", "Download") : null;
+}
+
+/// <summary>One local file's removal by a mirror (Receive-S3Prefix -Delete) (S3Turbo.FileRemoveResult).</summary>
+public sealed record FileRemoveResult : ITransferOutcome
+{
+    public string Path { get; init; } = "";
+    public long Size { get; init; }
+    public RemoveStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public S3TurboException? Error { get; init; }
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new("", Path);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status == RemoveStatus.WouldDelete ? (Path, "Remove") : null;
 }
 
 /// <summary>One key's (or version's) removal outcome (S3Turbo.RemoveResult).</summary>
@@ -108,9 +177,15 @@ public sealed record RemoveResult : ITransferOutcome
     public string? VersionId { get; init; }
     public bool IsDeleteMarker { get; init; }
     public long Size { get; init; }
-    public TransferStatus Status { get; init; }
+    public RemoveStatus Status { get; init; }
     public string? Reason { get; init; }
     public S3TurboException? Error { get; init; }
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key, VersionId);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status == RemoveStatus.WouldDelete
+        ? ($"s3://{BucketName}/{Key}" + (VersionId is { } v ? $" (version {v}{(IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove") : null;
 }
 
 /// <summary>The end-of-run summary of every bulk operation (S3Turbo.TransferSummary); an operation with more to
@@ -139,6 +214,12 @@ public record TransferSummary
     /// once however often it was retried.</summary>
     public IReadOnlyDictionary<string, long> RequestsByOperation { get; init; } = new Dictionary<string, long>();
     public bool WhatIf { get; init; }
+
+    /// <summary>The summary in one line, as -Verbose shows it.</summary>
+    public virtual string Describe() =>
+        $"{Operation}: {ItemsTransferred:N0} done, {ItemsSkipped:N0} skipped, {ItemsFailed:N0} failed, " +
+        (ItemsDeleted > 0 ? $"{ItemsDeleted:N0} deleted (-Delete), " : "") +
+        $"{BytesTransferred:N0} bytes in {Elapsed.TotalSeconds:N2} s.";
 }
 
 /// <summary>A progress snapshot (S3Turbo.TransferProgress); totals grow as the input is discovered.</summary>
@@ -175,7 +256,15 @@ public sealed record WorkItemResult : ITransferOutcome
     /// <summary>The cmdlet the work item names, if any.</summary>
     public string? Operation { get; init; }
     public string? MessageId { get; init; }
-    public TransferStatus Status { get; init; }
+    public WorkItemStatus Status { get; init; }
     public string? Reason { get; init; }
     public S3TurboException? Error { get; init; }
+    /// <summary>The queue the work item went (or would go) to.</summary>
+    public string QueueUrl { get; init; } = "";
+
+    OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
+    OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key);
+    string ITransferOutcome.StatusText => Status.ToString();
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status == WorkItemStatus.WouldSend
+        ? ($"{(Kind == "Manifest" ? Key : $"s3://{BucketName}/{Key}")} → {QueueUrl}", "Send work item") : null;
 }

@@ -30,7 +30,7 @@ Import-Module '$moduleManifest'
     SessionCore = [Amazon.Runtime.AWSCredentials].Assembly.GetName().Version.ToString()
     Isolated    = [S3Turbo.Infrastructure.DependencyLoader]::IsIsolated
     # The output types resolve by name in a script while the SDK stays private.
-    TypedByName = (`$upload -is [S3Turbo.TransferSummary]) -and (`$copy -is [S3Turbo.TransferSummary]) -and ([S3Turbo.TransferStatus]'Uploaded' -eq 'Uploaded')
+    TypedByName = (`$upload -is [S3Turbo.TransferSummary]) -and (`$copy -is [S3Turbo.TransferSummary]) -and ([S3Turbo.UploadStatus]'Uploaded' -eq 'Uploaded')
     Uploaded    = `$upload.ItemsTransferred
     Copied      = `$copy.ItemsTransferred
     Failed      = `$upload.ItemsFailed + `$copy.ItemsFailed

@@ -14,7 +14,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
     {
         using var upload = DirectoryUpload.Start(client, options, cancellationToken);
         var results = new List<UploadResult>();
-        var reader = Task.Run(async () => { await foreach (var r in upload.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in upload.Results.Outcomes()) results.Add(r); });
         foreach (var item in items) await upload.AddAsync(item, cancellationToken);
         upload.CompleteAdding();
         var summary = await upload.Completion;
@@ -96,7 +96,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
 
         Assert.Equal(2, summary.ItemsTransferred);
         Assert.Equal("the target"u8.ToArray(), await _s3.GetBytesAsync("links/link.txt"));
-        var dangling = Assert.Single(results, r => r.Status == TransferStatus.Failed);
+        var dangling = Assert.Single(results, r => r.Status == UploadStatus.Failed);
         Assert.Equal(ErrorIds.PathNotFound, dangling.Error!.ErrorId);
         Assert.Contains("dangling.txt", dangling.Reason);
     }
@@ -115,8 +115,8 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         var (summary, results) = await RunAsync(_s3.S3, options, Tree(dir, "upd"));
         Assert.Equal(1, summary.ItemsTransferred);
         Assert.Equal(2, summary.ItemsSkipped);
-        Assert.Equal(TransferStatus.Uploaded, results.Single(r => r.Key == "upd/changed.txt").Status);
-        Assert.Equal(TransferStatus.Skipped, results.Single(r => r.Key == "upd/big.bin").Status); // multipart ETag recomputed
+        Assert.Equal(UploadStatus.Uploaded, results.Single(r => r.Key == "upd/changed.txt").Status);
+        Assert.Equal(UploadStatus.Skipped, results.Single(r => r.Key == "upd/big.bin").Status); // multipart ETag recomputed
         Assert.Equal("v2"u8.ToArray(), await _s3.GetBytesAsync("upd/changed.txt"));
 
         File.WriteAllBytes(changed, "v3"u8.ToArray());
@@ -131,7 +131,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         using var dir = new TempDir();
         dir.Write("w.txt", "x"u8.ToArray());
         var (summary, results) = await RunAsync(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, WhatIf = true }, Tree(dir, "whatif"));
-        Assert.Equal(TransferStatus.WouldUpload, Assert.Single(results).Status);
+        Assert.Equal(UploadStatus.WouldUpload, Assert.Single(results).Status);
         Assert.True(summary.WhatIf);
         Assert.False(await _s3.ExistsAsync("whatif/w.txt"));
     }
@@ -144,7 +144,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         using var cts = new CancellationTokenSource();
         var options = new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 << 20, PartSize = 5 << 20, MaxConcurrency = 2 };
         using var upload = DirectoryUpload.Start(_s3.S3, options, cts.Token);
-        var drain = Task.Run(async () => { try { await foreach (var _ in upload.Results.ReadAllAsync()) { } } catch (OperationCanceledException) { } });
+        var drain = Task.Run(async () => { try { await foreach (var _ in upload.Results.Outcomes()) { } } catch (OperationCanceledException) { } });
         foreach (var item in Tree(dir, "cancel")) await upload.AddAsync(item);
         upload.CompleteAdding();
         // Wait until a multipart upload is open on the server, then cancel.
@@ -166,7 +166,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         File.AppendAllText(path, "more"); // changed after it was picked up, before it was read
         var (summary, results) = await RunAsync(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 << 20, PartSize = 5 << 20 }, new[] { item });
         var result = Assert.Single(results);
-        Assert.Equal(TransferStatus.Failed, result.Status);
+        Assert.Equal(UploadStatus.Failed, result.Status);
         Assert.Equal(ErrorIds.SourceChanged, result.Error!.ErrorId);
         Assert.Equal(1, summary.ItemsFailed);
         Assert.False(await _s3.ExistsAsync("changed/moving.bin"));
@@ -182,7 +182,7 @@ public class DirectoryUploadTests : IClassFixture<BucketFixture>
         var (summary, results) = await RunAsync(_s3.S3, new UploadOptions { BucketName = _s3.Bucket }, items);
         Assert.Equal(1, summary.ItemsTransferred);
         Assert.Equal(1, summary.ItemsFailed);
-        Assert.Equal(ErrorIds.PathNotFound, results.Single(r => r.Status == TransferStatus.Failed).Error!.ErrorId);
+        Assert.Equal(ErrorIds.PathNotFound, results.Single(r => r.Status == UploadStatus.Failed).Error!.ErrorId);
     }
 
     [Fact]

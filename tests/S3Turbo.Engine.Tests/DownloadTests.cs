@@ -50,7 +50,7 @@ public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
         using var _ = engine;
         await engine.PrepareAsync(default);
         var results = new List<DownloadResult>();
-        var reader = Task.Run(async () => { await foreach (var r in engine.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in engine.Results.Outcomes()) results.Add(r); });
         await engine.AddAllAsync(download.PlanPrefixAsync(_s3.Bucket, prefix, default), default);
         engine.CompleteAdding();
         var summary = await engine.Completion;
@@ -84,7 +84,7 @@ public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
         var (summary, results) = await DownloadAsync(_s3.S3, "other/", new DownloadOptions { Destination = Path.Combine(_work, "other") });
         Assert.True(summary.ItemsFailed == 0, string.Join("; ", results.Select(r => r.Reason)));
         var result = Assert.Single(results);
-        Assert.Equal(TransferStatus.Downloaded, result.Status);
+        Assert.Equal(DownloadStatus.Downloaded, result.Status);
         Assert.Equal("MD5 of parts", result.Verification);
         Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_work, "other", "tool.bin")));
     }
@@ -102,7 +102,7 @@ public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
         var (summary, results) = await DownloadAsync(TestS3.ClientThrough(proxy), $"corrupt{size}/", new DownloadOptions { Destination = into });
         Assert.True(proxy.Injected(FaultKind.CorruptResponseBody) > 0);
         var result = Assert.Single(results);
-        Assert.Equal(TransferStatus.Failed, result.Status);
+        Assert.Equal(DownloadStatus.Failed, result.Status);
         Assert.Equal(1, summary.ItemsFailed);
         Assert.Equal(ErrorIds.ChecksumMismatch, result.Error!.ErrorId);
         Assert.Empty(Directory.GetFiles(into, "*", SearchOption.AllDirectories));

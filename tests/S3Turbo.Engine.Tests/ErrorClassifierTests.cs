@@ -15,7 +15,7 @@ public class ErrorClassifierTests
     public void Service_errors_get_stable_ids_and_run_fatality(string code, int status, string errorId, bool fatal)
     {
         var ex = new Amazon.S3.AmazonS3Exception("msg") { ErrorCode = code, StatusCode = (System.Net.HttpStatusCode)status };
-        var classified = ErrorClassifier.Classify(ex, "bucket", "key");
+        var classified = ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, "bucket", "key");
         Assert.Equal(errorId, classified.ErrorId);
         Assert.Equal(fatal, classified.IsFatalForRun);
         if (errorId == "ChecksumNotSupportedByStore") Assert.Contains("-RequestChecksumCalculation WhenRequired", classified.Message);

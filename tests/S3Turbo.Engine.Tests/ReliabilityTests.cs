@@ -46,7 +46,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             BucketName = _s3.Bucket, Mode = TransferMode.Overwrite, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB, MaxConcurrency = maxConcurrency,
         }, cancellationToken);
         var results = new List<UploadResult>();
-        var reader = Task.Run(async () => { await foreach (var r in upload.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in upload.Results.Outcomes()) results.Add(r); });
         try
         {
             foreach (var item in LocalFileEnumerator.Enumerate(dir.Path, true, false, new WildcardFilter(null, null), new KeyMapper(dir.Path, prefix), default))
@@ -169,13 +169,13 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
         await restart.WaitForExitAsync();
         Assert.Equal(0, restart.ExitCode);
         Assert.Equal(240, results.Count);
-        Assert.All(results.Where(r => r.Status == TransferStatus.Failed), r => Assert.NotNull(r.Error));
-        Assert.Equal(results.Count(r => r.Status == TransferStatus.Failed), summary.ItemsFailed);
+        Assert.All(results.Where(r => r.Status == UploadStatus.Failed), r => Assert.NotNull(r.Error));
+        Assert.Equal(results.Count(r => r.Status == UploadStatus.Failed), summary.ItemsFailed);
         await AssertExactAsync("outage/", files, all: false);     // nothing stored is partial or wrong, nothing left open
 
         proxy.Rules = Array.Empty<FaultRule>();
         using var upload = DirectoryUpload.Start(_s3.S3, new UploadOptions { BucketName = _s3.Bucket, Mode = TransferMode.Update, MultipartThreshold = 5 * MiB, PartSize = 5 * MiB }, default);
-        var reader = Task.Run(async () => { await foreach (var _ in upload.Results.ReadAllAsync()) { } });
+        var reader = Task.Run(async () => { await foreach (var _ in upload.Results.Outcomes()) { } });
         foreach (var item in LocalFileEnumerator.Enumerate(dir.Path, true, false, new WildcardFilter(null, null), new KeyMapper(dir.Path, "outage/"), default))
             await upload.AddAsync(item);
         upload.CompleteAdding();
@@ -202,7 +202,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             DestinationBucket = _s3.Bucket, DestinationPrefix = "copy-dst", Mode = TransferMode.Overwrite, MultipartCopyThreshold = 5 * MiB, PartSize = 5 * MiB, PageSize = 50,
         }, default);
         var results = new List<CopyResult>();
-        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.Outcomes()) results.Add(r); });
         await copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, "copy-src", default), default);
         copy.CompleteAdding();
         var summary = await copy.Completion;
@@ -279,7 +279,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
             MaxConcurrency = maxConcurrency,
         }, cancellationToken);
         var results = new List<CopyResult>();
-        var reader = Task.Run(async () => { await foreach (var r in copy.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in copy.Results.Outcomes()) results.Add(r); });
         try { await copy.AddAllAsync(plan.PlanPrefixAsync(_s3.Bucket, sourcePrefix, cancellationToken), cancellationToken); }
         finally { copy.CompleteAdding(); }
         var summary = await copy.Completion;
@@ -408,7 +408,7 @@ public class ReliabilityTests : IClassFixture<BucketFixture>
 
         // The copy: every object accounted for, failures carry their error, nothing stored is wrong, nothing left open.
         Assert.Equal(200, results.Count);
-        Assert.All(results.Where(r => r.Status == TransferStatus.Failed), r => Assert.NotNull(r.Error));
+        Assert.All(results.Where(r => r.Status == CopyStatus.Failed), r => Assert.NotNull(r.Error));
         await AssertExactAsync("outage-copy-dst/", sources, all: false);
         // The stream: either complete and exact, or reported failed and absent.
         Assert.Empty(await _s3.OpenUploadsAsync("outage-stream/"));

@@ -38,7 +38,7 @@ public class RemovalTests : IClassFixture<BucketFixture>
         var (engine, removal) = PrefixRemoval.Start(s3, options, default);
         using var _ = engine;
         var results = new List<RemoveResult>();
-        var reader = Task.Run(async () => { await foreach (var r in engine.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in engine.Results.Outcomes()) results.Add(r); });
         await engine.AddAllAsync(removal.PlanPrefixAsync(bucket, prefix, default), default);
         engine.CompleteAdding();
         var summary = await engine.Completion;
@@ -58,13 +58,13 @@ public class RemovalTests : IClassFixture<BucketFixture>
         var (engine, removal) = PrefixRemoval.Start(_s3.S3, new RemoveOptions(), default);
         using var _ = engine;
         var results = new List<RemoveResult>();
-        var reader = Task.Run(async () => { await foreach (var r in engine.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in engine.Results.Outcomes()) results.Add(r); });
         await engine.AddAsync(removal.Batch(_s3.Bucket, keys.Select(k => new RemovalKey(k, null, 1, false)).ToList()));
         engine.CompleteAdding();
         var summary = await engine.Completion;
         await reader;
         Assert.Equal(4, summary.ItemsTransferred);
-        Assert.All(results, r => Assert.Equal(TransferStatus.Deleted, r.Status));
+        Assert.All(results, r => Assert.Equal(RemoveStatus.Deleted, r.Status));
         foreach (var key in keys) Assert.False(await _s3.ExistsAsync(key), key);
         Assert.True(await _s3.ExistsAsync("ctl/a\nb"), "a key that differs by LF for CR must stay");
         Assert.True(await _s3.ExistsAsync("ctl-keep/a\nb"));
@@ -78,7 +78,7 @@ public class RemovalTests : IClassFixture<BucketFixture>
         var s3 = ClientThrough(proxy);
 
         var (dry, wouldGo) = await RemoveAsync(s3, new RemoveOptions { WhatIf = true }, _s3.Bucket, "count");
-        Assert.Equal(2100, wouldGo.Count(r => r.Status == TransferStatus.WouldDelete));
+        Assert.Equal(2100, wouldGo.Count(r => r.Status == RemoveStatus.WouldDelete));
         Assert.Equal(0, proxy.RequestsMatching("POST", "?delete"));
         Assert.Equal(2100, await CountAsync("count/"));
 
@@ -104,7 +104,7 @@ public class RemovalTests : IClassFixture<BucketFixture>
         Assert.Equal(0, summary.ItemsFailed);
         Assert.Equal(1200, summary.ItemsTransferred);
         Assert.True(summary.Retries > 0, "the throttled batches were retried");
-        Assert.All(results, r => Assert.Equal(TransferStatus.Deleted, r.Status));
+        Assert.All(results, r => Assert.Equal(RemoveStatus.Deleted, r.Status));
         Assert.Equal(0, await CountAsync("throttled/"));
     }
 

@@ -11,8 +11,7 @@ public class RequestLimiterTests
         var a = await limiter.AcquireAsync(default);
         var b = await limiter.AcquireAsync(default);
         var c = limiter.AcquireAsync(default).AsTask();
-        await Task.Delay(50);
-        Assert.False(c.IsCompleted);
+        Assert.False(c.IsCompleted); // a waiter completes only when a slot is released
         Assert.Equal(1, limiter.Waiting);
         a.Dispose();
         (await c.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
@@ -31,7 +30,6 @@ public class RequestLimiterTests
         limiter.SetLimit(1);
         first.Dispose();
         var third = limiter.AcquireAsync(default).AsTask();
-        await Task.Delay(50);
         Assert.False(third.IsCompleted); // still one in flight at limit 1
         secondLease.Dispose();
         (await third.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
@@ -49,5 +47,57 @@ public class RequestLimiterTests
         Assert.Equal(0, limiter.Waiting);
         held.Dispose();
         Assert.Equal(0, limiter.InFlight);
+    }
+}
+
+/// <summary>The request-rate cap on a fake clock: nothing here waits for real time to pass.</summary>
+public class RateCapTests
+{
+    [Fact]
+    public async Task A_request_rate_cap_holds_over_each_second_of_the_clock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var budget = new RequestBudget(TestS3.Client(), fixedConcurrency: 32, maxRequestsPerSecond: 20, timeProvider: clock);
+        var started = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        var requests = Enumerable.Range(0, 50).Select(i => budget.RunAsync(_ => { started.Writer.TryWrite(i); return Task.FromResult(0); }, 0, default)).ToArray();
+        // A tenth of a second's worth (2) may go at once; then 20 per second of the clock, 2 per tenth, never more.
+        await TakeAsync(started.Reader, 2);
+        Assert.False(started.Reader.TryRead(out _), "only the burst goes before the clock moves");
+        for (int tenth = 1; tenth <= 24; tenth++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            await TakeAsync(started.Reader, 2);
+        }
+        await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(started.Reader.TryRead(out _), "exactly 50 requests");
+    }
+
+    /// <summary>The next <paramref name="count"/> starts, as the clock releases them (the guard only stops a broken test).</summary>
+    static async Task TakeAsync(System.Threading.Channels.ChannelReader<int> started, int count)
+    {
+        for (int i = 0; i < count; i++) await started.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_byte_cap_lets_a_request_larger_than_its_burst_through_and_waits_off_the_debt()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var bucket = new TokenBucket(rate: 1000, burst: 100, clock);
+        await bucket.TakeAsync(100, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10)); // the burst
+        var large = bucket.TakeAsync(5000, default).AsTask();
+        Assert.False(large.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(4.9));
+        await Task.Yield();
+        Assert.False(large.IsCompleted, "5,000 tokens at 1,000/s take 5 s of the clock");
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        await large.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void A_rate_of_zero_is_rejected_naming_the_parameter()
+    {
+        var ex = Assert.Throws<S3TurboException>(() => new RequestBudget(TestS3.Client(), 4, maxRequestsPerSecond: 0));
+        Assert.Equal(ErrorIds.InvalidRequestRate, ex.ErrorId);
+        Assert.Contains("-MaxRequestsPerSecond", ex.Message);
     }
 }

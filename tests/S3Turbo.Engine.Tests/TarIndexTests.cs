@@ -60,7 +60,7 @@ public class TarIndexTests : IClassFixture<BucketFixture>, IDisposable
         var entries = new List<TarEntry>();
         TarArchiveResult? result = null;
         await foreach (var item in indexer.Results.ReadAllAsync())
-            if (item is TarEntry e) entries.Add(e); else result = (TarArchiveResult)item;
+            if (item.Part is { } e) entries.Add(e); else result = item.Outcome;
         await indexer.Completion;
         return (entries, result!);
     }
@@ -295,7 +295,7 @@ public class TarIndexTests : IClassFixture<BucketFixture>, IDisposable
             await using (var output = TarIndexOutput.ToFile(path, format))
             {
                 foreach (var e in entries) await output.WriteAsync(e, default);
-                await output.CompleteAsync(default);
+                await output.CompleteAsync(new TransferSummary(), default);
             }
             Assert.Empty(Directory.GetFiles(_dir.Path, "index*.partial-*"));
             List<TarIndexRow> rows = format switch

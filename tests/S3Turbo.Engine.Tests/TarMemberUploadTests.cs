@@ -15,7 +15,7 @@ public class TarMemberUploadTests : IClassFixture<BucketFixture>
     {
         using var upload = DirectoryUpload.Start(client, options, default);
         var results = new List<UploadResult>();
-        var reader = Task.Run(async () => { await foreach (var r in upload.Results.ReadAllAsync()) results.Add(r); });
+        var reader = Task.Run(async () => { await foreach (var r in upload.Results.Outcomes()) results.Add(r); });
         await upload.AddAllAsync(new TarArchiveMembers(prefix, new WildcardFilter(null, null), options.MultipartThreshold).ReadAsync(archive, default), default);
         upload.CompleteAdding();
         var summary = await upload.Completion;
@@ -59,7 +59,7 @@ public class TarMemberUploadTests : IClassFixture<BucketFixture>
         var (summary, results) = await UploadAsync(TestS3.ClientThrough(proxy), options, archive, "fail/");
 
         Assert.True(proxy.Injected(FaultKind.InternalError500) > 0);
-        Assert.Equal(TransferStatus.Failed, results.Single(r => r.Key == "fail/big.bin").Status);
+        Assert.Equal(UploadStatus.Failed, results.Single(r => r.Key == "fail/big.bin").Status);
         Assert.Equal(2, summary.ItemsTransferred);
         Assert.Equal("first"u8.ToArray(), await _s3.GetBytesAsync("fail/first.txt"));
         Assert.Equal(TempDir.Random(300_000, 22), await _s3.GetBytesAsync("fail/after/last.bin"));
@@ -80,6 +80,6 @@ public class TarMemberUploadTests : IClassFixture<BucketFixture>
 
         var (again, results) = await UploadAsync(_s3.S3, options, archive, "rt/");
         Assert.Equal(3, again.ItemsSkipped);
-        Assert.Equal("rt/b/large.bin", Assert.Single(results, r => r.Status == TransferStatus.Uploaded).Key); // streamed: read once, not compared
+        Assert.Equal("rt/b/large.bin", Assert.Single(results, r => r.Status == UploadStatus.Uploaded).Key); // streamed: read once, not compared
     }
 }

@@ -107,3 +107,12 @@ public static class TestStreams
             await stream.WriteAsync(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)), cancellationToken);
     }
 }
+
+public static class EngineResults
+{
+    /// <summary>The outcomes of an engine whose items yield no partial results, as they come.</summary>
+    public static async IAsyncEnumerable<TResult> Outcomes<TResult>(this System.Threading.Channels.ChannelReader<ItemOutput<NoPart, TResult>> results) where TResult : class
+    {
+        await foreach (var output in results.ReadAllAsync()) yield return output.Outcome!;
+    }
+}

@@ -14,47 +14,52 @@ public class TransferEngineTests
         public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    sealed record Outcome(int Value, TransferStatus Status, S3TurboException? Error = null) : ITransferOutcome
+    sealed record Done(int Value, UploadStatus Status, S3TurboException? Error = null) : ITransferOutcome
     {
         public long Size => 10;
+        public OutcomeKind Outcome => Status switch { UploadStatus.Failed => OutcomeKind.Failed, UploadStatus.WouldUpload => OutcomeKind.WouldDo, _ => OutcomeKind.Done };
+        public OutcomeSubject Subject => new("b", Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        public string StatusText => Status.ToString();
+        public (string Target, string Action)? WhatIf => null;
     }
 
     sealed record Part(int Value);
 
     /// <summary>Each item yields <paramref name="partsPerItem"/> partial results, waits for its gate, then its outcome.</summary>
-    sealed class StepAction : TransferAction<Item, object>
+    sealed class StepAction : TransferAction<Item, Part, Done>
     {
         readonly int _partsPerItem;
         public StepAction(int partsPerItem = 0) => _partsPerItem = partsPerItem;
         public SemaphoreSlim Started { get; } = new(0);
         public Func<Item, Exception?> Throw { get; init; } = _ => null;
         public override string Operation => "Step";
+        public override string FallbackErrorId => ErrorIds.UploadFailed;
         public override long SizeOf(Item item) => 10;
 
-        public override async IAsyncEnumerable<object> RunAsync(Item item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<Done> RunAsync(Item item, IPartWriter<Part> parts, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             Started.Release();
-            for (int i = 0; i < _partsPerItem; i++) yield return new Part(item.Value);
+            for (int i = 0; i < _partsPerItem; i++) await parts.WriteAsync(new Part(item.Value), cancellationToken);
             await item.Gate.Task.WaitAsync(cancellationToken);
             if (Throw(item) is { } ex) throw ex;
-            yield return new Outcome(item.Value, dryRun ? TransferStatus.WouldUpload : TransferStatus.Uploaded);
+            yield return new Done(item.Value, dryRun ? UploadStatus.WouldUpload : UploadStatus.Uploaded);
         }
 
-        public override object Failed(Item item, S3TurboException failure, TimeSpan elapsed) => new Outcome(item.Value, TransferStatus.Failed, failure);
+        public override IEnumerable<Done> Failed(Item item, S3TurboException failure, TimeSpan elapsed) => new[] { new Done(item.Value, UploadStatus.Failed, failure) };
         public override S3TurboException Classify(Exception exception, Item item) =>
             exception as S3TurboException ?? new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, exception.Message, item.Value);
     }
 
-    static TransferEngine<Item, object> Engine(StepAction action, int workers = 2, int queue = 3, int results = 100, TimeProvider? clock = null, int? fixedConcurrency = 4,
+    static TransferEngine<Item, Part, Done> Engine(StepAction action, int workers = 2, int queue = 3, int results = 100, TimeProvider? clock = null, int? fixedConcurrency = 4,
         IProgress<TransferProgress>? progress = null) =>
         new(action, new RequestBudget(TestS3.Client(), fixedConcurrency, initialConcurrency: 4, timeProvider: clock),
             new TransferOptions { MaxItemsInFlight = workers, QueueCapacity = queue, ResultCapacity = results, TimeProvider = clock ?? TimeProvider.System, Progress = progress },
             CancellationToken.None);
 
-    static async Task<List<object>> DrainAsync(TransferEngine<Item, object> engine)
+    static async Task<List<object>> DrainAsync(TransferEngine<Item, Part, Done> engine)
     {
         var results = new List<object>();
-        await foreach (var r in engine.Results.ReadAllAsync()) results.Add(r);
+        await foreach (var r in engine.Results.ReadAllAsync()) results.Add((object?)r.Part ?? r.Outcome!);
         return results;
     }
 
@@ -78,7 +83,7 @@ public class TransferEngineTests
         engine.CompleteAdding();
         var results = await DrainAsync(engine);
         var summary = await engine.Completion;
-        Assert.Equal(Enumerable.Range(0, 6), results.Cast<Outcome>().Select(o => o.Value).OrderBy(v => v));
+        Assert.Equal(Enumerable.Range(0, 6), results.Cast<Done>().Select(o => o.Value).OrderBy(v => v));
         Assert.Equal(6, summary.ItemsTransferred);
         Assert.Equal(60, summary.BytesTransferred);
     }
@@ -93,7 +98,7 @@ public class TransferEngineTests
         await engine.AddAsync(item);
         engine.CompleteAdding();
         var results = await DrainAsync(engine);
-        Assert.Equal(new object[] { new Part(7), new Part(7), new Part(7), new Outcome(7, TransferStatus.Uploaded) }, results);
+        Assert.Equal(new object[] { new Part(7), new Part(7), new Part(7), new Done(7, UploadStatus.Uploaded) }, results);
         Assert.Equal(1, (await engine.Completion).ItemsTransferred);
     }
 
@@ -106,11 +111,11 @@ public class TransferEngineTests
         var items = new[] { new Item(1) { Failure = planned }, new Item(2), new Item(3) };
         foreach (var item in items) { item.Gate.SetResult(); await engine.AddAsync(item); }
         engine.CompleteAdding();
-        var outcomes = (await DrainAsync(engine)).Cast<Outcome>().ToList();
+        var outcomes = (await DrainAsync(engine)).Cast<Done>().ToList();
         var summary = await engine.Completion;
         Assert.Same(planned, outcomes.Single(o => o.Value == 1).Error);
         Assert.Equal("disk gone", outcomes.Single(o => o.Value == 2).Error!.Message);
-        Assert.Equal(TransferStatus.Uploaded, outcomes.Single(o => o.Value == 3).Status);
+        Assert.Equal(UploadStatus.Uploaded, outcomes.Single(o => o.Value == 3).Status);
         Assert.Equal((1, 2), (summary.ItemsTransferred, summary.ItemsFailed));
     }
 
@@ -134,13 +139,13 @@ public class TransferEngineTests
     public async Task WhatIf_reaches_the_action_and_the_summary()
     {
         var action = new StepAction();
-        using var engine = new TransferEngine<Item, object>(action, new RequestBudget(TestS3.Client(), 2),
+        using var engine = new TransferEngine<Item, Part, Done>(action, new RequestBudget(TestS3.Client(), 2),
             new TransferOptions { WhatIf = true }, CancellationToken.None);
         var item = new Item(1);
         item.Gate.SetResult();
         await engine.AddAsync(item);
         engine.CompleteAdding();
-        Assert.Equal(TransferStatus.WouldUpload, ((Outcome)Assert.Single(await DrainAsync(engine))).Status);
+        Assert.Equal(UploadStatus.WouldUpload, ((Done)Assert.Single(await DrainAsync(engine))).Status);
         Assert.True((await engine.Completion).WhatIf);
     }
 

@@ -1,5 +1,7 @@
+using System.Threading.Channels;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Microsoft.Extensions.Time.Testing;
 using S3Turbo.Engine.Connection;
 using S3Turbo.Engine.Queue;
 
@@ -17,7 +19,7 @@ public class WorkQueueTests
               {"eventSource":"aws:s3","eventName":"ObjectCreated:CompleteMultipartUpload","s3":{"bucket":{"name":"scans"},"object":{"key":"big.tar"}}}
             ]}
             """;
-        var targets = WorkQueue.Parse(body, "m1");
+        var targets = QueueMessageBodies.Parse(body, "m1");
         Assert.Equal(new[] { "2024/a b+cü.tar", "big.tar" }, targets.Select(t => t.Key));
         Assert.All(targets, t => { Assert.Equal(QueueTargetKind.Object, t.Kind); Assert.Equal("scans", t.BucketName); Assert.Null(t.ETag); });
     }
@@ -27,11 +29,11 @@ public class WorkQueueTests
     {
         var inner = """{"Records":[{"eventName":"ObjectCreated:Copy","s3":{"bucket":{"name":"b"},"object":{"key":"k%20x"}}}]}""";
         var sns = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["Type"] = "Notification", ["Message"] = inner });
-        Assert.Equal("k x", Assert.Single(WorkQueue.Parse(sns, "m")).Key);
+        Assert.Equal("k x", Assert.Single(QueueMessageBodies.Parse(sns, "m")).Key);
         var bridge = """{"source":"aws.s3","detail-type":"Object Created","detail":{"bucket":{"name":"b"},"object":{"key":"raw key+"}}}""";
-        Assert.Equal("raw key+", Assert.Single(WorkQueue.Parse(bridge, "m")).Key);
-        Assert.Empty(WorkQueue.Parse("""{"source":"aws.s3","detail-type":"Object Deleted","detail":{}}""", "m"));
-        Assert.Empty(WorkQueue.Parse("""{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}""", "m"));
+        Assert.Equal("raw key+", Assert.Single(QueueMessageBodies.Parse(bridge, "m")).Key);
+        Assert.Empty(QueueMessageBodies.Parse("""{"source":"aws.s3","detail-type":"Object Deleted","detail":{}}""", "m"));
+        Assert.Empty(QueueMessageBodies.Parse("""{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}""", "m"));
     }
 
     [Theory]
@@ -41,7 +43,7 @@ public class WorkQueueTests
     public void A_work_item_reads_back_as_written(QueueTargetKind kind, string key, long? size, string? etag, string? operation)
     {
         var target = new QueueTarget(kind, kind == QueueTargetKind.Manifest ? "" : "my-bucket", key, size, etag, operation);
-        Assert.Equal(target, Assert.Single(WorkQueue.Parse(WorkItem.Write(target), "m")));
+        Assert.Equal(target, Assert.Single(QueueMessageBodies.Parse(WorkItem.Write(target), "m")));
     }
 
     [Theory]
@@ -54,7 +56,7 @@ public class WorkQueueTests
     [InlineData("""{"Records":[{"eventName":"ObjectCreated:Put"}]}""", "record 0 without its s3 part")]
     public void A_body_that_names_no_valid_work_is_InvalidWorkItem_naming_the_message(string body, string reason)
     {
-        var error = Assert.Throws<S3TurboException>(() => WorkQueue.Parse(body, "msg-7"));
+        var error = Assert.Throws<S3TurboException>(() => QueueMessageBodies.Parse(body, "msg-7"));
         Assert.Equal(ErrorIds.InvalidWorkItem, error.ErrorId);
         Assert.StartsWith("Queue message msg-7 ", error.Message);
         Assert.Contains(reason, error.Message);
@@ -89,54 +91,90 @@ public class WorkQueueTests
     });
 
     [Fact]
-    public async Task A_held_message_stays_hidden_past_its_visibility_timeout_and_is_gone_once_completed()
+    public void The_back_off_of_a_handed_back_message_grows_with_its_deliveries_up_to_the_visibility_timeout()
+    {
+        var options = new QueueWorkerOptions { QueueUrl = "http://127.0.0.1:1/000000000000/q", VisibilityTimeout = TimeSpan.FromSeconds(7) };
+        Assert.Equal(new[] { 2.0, 4.0, 6.0, 7.0, 7.0 }, new[] { 1, 2, 3, 4, 10 }.Select(n => WorkQueue.RetryDelay(options, n).TotalSeconds));
+    }
+
+    static async Task<(int Visible, int Hidden)> CountAsync(AmazonSQSClient sqs, string url)
+    {
+        var attributes = (await sqs.GetQueueAttributesAsync(url, new List<string> { "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible" })).Attributes;
+        return (int.Parse(attributes["ApproximateNumberOfMessages"]), int.Parse(attributes["ApproximateNumberOfMessagesNotVisible"]));
+    }
+
+    /// <summary>The worker's clock is a fake one: the test steps it past each third of the visibility timeout and
+    /// sees one extension request each time (moto keeps real time, so its own timeout never runs out here).</summary>
+    [Fact]
+    public async Task A_held_message_is_extended_every_third_of_its_visibility_timeout_and_deleted_once_completed()
     {
         using var sqs = Sqs();
-        var url = await NewQueueAsync(sqs, 3);
+        var url = await NewQueueAsync(sqs, 30);
         try
         {
             await sqs.SendMessageAsync(url, WorkItem.Write(new QueueTarget(QueueTargetKind.Object, "bkt", "k")));
             using var connection = Connection();
-            await using var queue = WorkQueue.Open(connection, new QueueWorkerOptions { QueueUrl = url, VisibilityTimeout = TimeSpan.FromSeconds(3), IdleTimeout = TimeSpan.Zero });
+            using var budget = new RequestBudget(connection.Client, 4);
+            var clock = new FakeTimeProvider();
+            await using var queue = WorkQueue.Open(connection, budget, new QueueWorkerOptions { QueueUrl = url, VisibilityTimeout = TimeSpan.FromSeconds(30), IdleTimeout = TimeSpan.Zero }, clock);
+            var extensions = Channel.CreateUnbounded<int>();
+            queue.VisibilityExtended += n => extensions.Writer.TryWrite(n);
             await using var messages = queue.ReceiveAsync(CancellationToken.None).GetAsyncEnumerator();
             Assert.True(await messages.MoveNextAsync());
             var held = messages.Current;
             Assert.Equal("k", Assert.Single(held.Targets).Key);
             Assert.Equal(1, held.ReceiveCount);
-            await Task.Delay(TimeSpan.FromSeconds(7)); // more than twice the visibility timeout
-            var meanwhile = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, WaitTimeSeconds = 0 });
-            Assert.Empty(meanwhile.Messages ?? new List<Message>());
+            for (int third = 1; third <= 3; third++)
+            {
+                Assert.False(extensions.Reader.TryRead(out _), "no extension before the clock reaches the next third");
+                clock.Advance(TimeSpan.FromSeconds(10));
+                Assert.Equal(1, await extensions.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+                Assert.Equal(third, budget.RequestCounts["ChangeMessageVisibilityBatch"]);
+            }
+            Assert.Equal((0, 1), await CountAsync(sqs, url));
             await queue.CompleteAsync(held, CancellationToken.None);
             Assert.Equal(0, queue.Held);
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            var after = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, WaitTimeSeconds = 0 });
-            Assert.Empty(after.Messages ?? new List<Message>());
+            Assert.Equal((0, 0), await CountAsync(sqs, url));
+            Assert.Equal(1, budget.RequestCounts["DeleteMessage"]);
+            Assert.True(budget.RequestCounts["ReceiveMessage"] >= 1);
         }
         finally { await sqs.DeleteQueueAsync(url); }
     }
 
     [Fact]
-    public async Task A_released_message_comes_back_after_its_back_off_with_its_delivery_counted_and_the_worker_stops_when_idle()
+    public async Task A_released_message_is_hidden_for_its_back_off_one_handed_back_returns_counted_and_the_worker_stops_when_idle()
     {
         using var sqs = Sqs();
         var url = await NewQueueAsync(sqs, 30);
         try
         {
             await sqs.SendMessageAsync(url, "poison");
+            await sqs.SendMessageAsync(url, "poison too");
             using var connection = Connection();
-            await using var queue = WorkQueue.Open(connection, new QueueWorkerOptions { QueueUrl = url, IdleTimeout = TimeSpan.FromSeconds(6) });
-            var deliveries = new List<(int Count, TimeSpan At)>();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await foreach (var message in queue.ReceiveAsync(CancellationToken.None))
+            using var budget = new RequestBudget(connection.Client, 4);
+            var clock = new FakeTimeProvider();
+            var options = new QueueWorkerOptions { QueueUrl = url, IdleTimeout = TimeSpan.FromSeconds(6), MessagesInFlight = 1, HeldPollWait = TimeSpan.Zero };
+            await using (var first = WorkQueue.Open(connection, budget, options, clock))
             {
+                await using var messages = first.ReceiveAsync(CancellationToken.None).GetAsyncEnumerator();
+                Assert.True(await messages.MoveNextAsync());
+                var message = messages.Current;
                 Assert.Equal(ErrorIds.InvalidWorkItem, message.Error?.ErrorId);
-                deliveries.Add((message.ReceiveCount, clock.Elapsed));
-                if (deliveries.Count < 2) await queue.ReleaseAsync(message, CancellationToken.None);
-                else await queue.CompleteAsync(message, CancellationToken.None);
+                await first.ReleaseAsync(message, CancellationToken.None); // hidden for its back-off (2 s), not visible at once
+                Assert.Equal(1, budget.RequestCounts["ChangeMessageVisibility"]);
+                Assert.True(await messages.MoveNextAsync());
+                Assert.Equal(1, messages.Current.ReceiveCount);
+                // Disposed with a message held: it is handed back at once.
             }
-            Assert.Equal(new[] { 1, 2 }, deliveries.Select(d => d.Count));
-            Assert.InRange((deliveries[1].At - deliveries[0].At).TotalSeconds, 1.5, 10);
-            Assert.InRange(clock.Elapsed.TotalSeconds, 6, 30);
+            await using var second = WorkQueue.Open(connection, budget, options, clock);
+            var deliveries = new List<int>();
+            await foreach (var message in second.ReceiveAsync(CancellationToken.None))
+            {
+                deliveries.Add(message.ReceiveCount);
+                await second.CompleteAsync(message, CancellationToken.None);
+                clock.Advance(TimeSpan.FromSeconds(6)); // idle from here on: the next empty receive ends the loop
+            }
+            Assert.Contains(2, deliveries);
         }
         finally { await sqs.DeleteQueueAsync(url); }
     }

@@ -69,10 +69,10 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     }
 
     /// <summary>Starts a copy run; plan its items with <see cref="PlanPrefixAsync"/> and <see cref="PlanObjectAsync"/>.</summary>
-    public static (TransferEngine<CopyItem, CopyResult> Engine, PrefixCopy Copy) Start(S3Connection connection, CopyOptions options, CancellationToken cancellationToken) =>
+    public static (TransferEngine<CopyItem, NoPart, CopyResult> Engine, PrefixCopy Copy) Start(S3Connection connection, CopyOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static (TransferEngine<CopyItem, CopyResult> Engine, PrefixCopy Copy) Start(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<CopyItem, NoPart, CopyResult> Engine, PrefixCopy Copy) Start(IAmazonS3 s3, CopyOptions options, CancellationToken cancellationToken)
     {
         PrefixCopy? copy = null;
         var engine = options.Start(s3, budget => copy = new PrefixCopy(budget, options), cancellationToken);
@@ -80,6 +80,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
     }
 
     public override string Operation => "Copy";
+    public override string FallbackErrorId => ErrorIds.CopyFailed;
     public override long SizeOf(CopyItem item) => item.Source.Size;
 
     /// <summary>Checks the destination bucket once, before anything is listed or copied.</summary>
@@ -155,8 +156,8 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         if (source.Size < 0 || source.ETag is null) source = item.Source = await ObjectHeads.CompleteAsync(_budget, source, cancellationToken).ConfigureAwait(false);
         if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
         var skip = SkipReason(item);
-        yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip }
-            : dryRun ? Result(item, TransferStatus.WouldCopy, started)
+        yield return skip is not null ? Result(item, CopyStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip }
+            : dryRun ? Result(item, CopyStatus.WouldCopy, started)
             : source.Size > _options.MultipartCopyThreshold ? await CopyMultipartAsync(item, started, cancellationToken).ConfigureAwait(false)
             : await CopySingleAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
@@ -205,7 +206,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
             : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_budget, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
             : null;
         if (wantedTags is not null) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
-        return Result(item, TransferStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
+        return Result(item, CopyStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
     }
 
     /// <summary>UploadPartCopy does not carry metadata, tags or encryption over, so they are read from the source
@@ -245,7 +246,7 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
                 }, length);
             }, cancellationToken).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
-            return Result(item, TransferStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
+            return Result(item, CopyStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
         }
         finally { _largeObjects.Release(); }
     }
@@ -272,14 +273,20 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
             && size >= PartSizing.MinPartSize && size <= PartSizing.MaxPartSize
             ? size : PartSizing.ChoosePartSize(source.Size, _options.PartSize);
 
-    CopyResult Result(CopyItem item, TransferStatus status, Stopwatch? started) => new()
+    CopyResult Result(CopyItem item, CopyStatus status, Stopwatch? started) => new()
     {
         SourceBucket = item.Source.BucketName, SourceKey = item.Source.Key, DestinationBucket = _options.DestinationBucket,
         DestinationKey = item.DestinationKey, Size = Math.Max(0, item.Source.Size), ETag = item.Source.ETag, Status = status, Duration = started?.Elapsed ?? TimeSpan.Zero,
     };
 
-    public override CopyResult Failed(CopyItem item, S3TurboException failure, TimeSpan elapsed) =>
-        Result(item, TransferStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed };
+    public override IEnumerable<CopyResult> Failed(CopyItem item, S3TurboException failure, TimeSpan elapsed) =>
+        new[] { Result(item, CopyStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed } };
+
+    /// <summary>A copy's destination key stands for its source (copied or found up to date).</summary>
+    public override void RecordMirrorSource(CopyResult result, Remove.MirrorSources sources) => sources.AddKey(result.DestinationKey);
+
+    public override string? SettlementKey(CopyItem item) => item.Source.BucketName + "/" + item.Source.Key;
+    public override string? SettlementKey(CopyResult result) => result.SourceBucket + "/" + result.SourceKey;
 
     public override S3TurboException Classify(Exception ex, CopyItem item)
     {
@@ -289,10 +296,9 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         if (ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
             return new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData,
                 $"{source} changed after it was listed (its ETag no longer matches), so it was not copied. Run the copy again to copy the new version.", source, ex);
-        var failure = ErrorClassifier.Classify(ex, _options.DestinationBucket, item.DestinationKey);
+        var failure = ErrorClassifier.Classify(ex, FallbackErrorId, _options.DestinationBucket, item.DestinationKey);
         if (failure.Kind == FailureKind.Stopped) return failure;
-        var id = failure.ErrorId == ErrorIds.UploadFailed ? ErrorIds.CopyFailed : failure.ErrorId;
-        return new S3TurboException(id, failure.Kind, $"Copying {source} to s3://{_options.DestinationBucket}/{item.DestinationKey} failed: {failure.Message}",
+        return new S3TurboException(failure.ErrorId, failure.Kind, $"Copying {source} to s3://{_options.DestinationBucket}/{item.DestinationKey} failed: {failure.Message}",
             source, ex) { IsFatalForRun = failure.IsFatalForRun };
     }
 }

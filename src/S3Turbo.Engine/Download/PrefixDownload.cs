@@ -77,10 +77,10 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
     }
 
-    public static (TransferEngine<DownloadItem, DownloadResult> Engine, PrefixDownload Download) Start(S3Connection connection, DownloadOptions options, CancellationToken cancellationToken) =>
+    public static (TransferEngine<DownloadItem, NoPart, DownloadResult> Engine, PrefixDownload Download) Start(S3Connection connection, DownloadOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static (TransferEngine<DownloadItem, DownloadResult> Engine, PrefixDownload Download) Start(IAmazonS3 s3, DownloadOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<DownloadItem, NoPart, DownloadResult> Engine, PrefixDownload Download) Start(IAmazonS3 s3, DownloadOptions options, CancellationToken cancellationToken)
     {
         PrefixDownload? download = null;
         var engine = options.Start(s3, budget => download = new PrefixDownload(budget, options), cancellationToken);
@@ -88,6 +88,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     }
 
     public override string Operation => "Download";
+    public override string FallbackErrorId => ErrorIds.DownloadFailed;
     public override long SizeOf(DownloadItem item) => Math.Max(0, item.Source.Size);
 
     /// <summary>The destination must be a directory (made when missing, unless this is a dry run).</summary>
@@ -154,14 +155,14 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                     $"{item.Uri} holds {item.Source.Size:N0} bytes, but its key ends in '/', which names a folder here, so it was not downloaded. " +
                     $"Fetch it under a name of your choosing: $in = Open-S3Object '{item.Uri}'; $out = [IO.File]::Create('<file>'); $in.CopyTo($out); $out.Dispose(); $in.Dispose()", item.Uri);
             if (!dryRun) EnsureDirectory(item.Path, item);
-            yield return Result(item, TransferStatus.Skipped, started) with { Size = 0, Reason = "folder marker" };
+            yield return Result(item, DownloadStatus.Skipped, started) with { Size = 0, Reason = "folder marker" };
             yield break;
         }
         if (item.Source.Size < 0 || item.Source.ETag is null) item.Source = await ObjectHeads.CompleteAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
         if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory (a key below {item.Source.Key}/ is also an object, or a directory is already there)");
         var skip = await SkipReasonAsync(item, cancellationToken).ConfigureAwait(false);
-        yield return skip is not null ? Result(item, TransferStatus.Skipped, started) with { Reason = skip }
-            : dryRun ? Result(item, TransferStatus.WouldDownload, started)
+        yield return skip is not null ? Result(item, DownloadStatus.Skipped, started) with { Reason = skip }
+            : dryRun ? Result(item, DownloadStatus.WouldDownload, started)
             : await DownloadAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
 
@@ -222,7 +223,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 File.Move(temporary, item.Path, overwrite: true);
             });
             temporary = null;
-            return Result(item, TransferStatus.Downloaded, started) with { Verification = verification, LastWriteTimeUtc = time, Parts = fetched.Requests };
+            return Result(item, DownloadStatus.Downloaded, started) with { Verification = verification, LastWriteTimeUtc = time, Parts = fetched.Requests };
         }
         finally
         {
@@ -438,14 +439,22 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    DownloadResult Result(DownloadItem item, TransferStatus status, Stopwatch? started) => new()
+    DownloadResult Result(DownloadItem item, DownloadStatus status, Stopwatch? started) => new()
     {
         BucketName = item.Source.BucketName, Key = item.Source.Key, Path = item.Path, Size = Math.Max(0, item.Source.Size),
         ETag = item.Source.ETag, Status = status, Duration = started?.Elapsed ?? TimeSpan.Zero,
     };
 
-    public override DownloadResult Failed(DownloadItem item, S3TurboException failure, TimeSpan elapsed) =>
-        Result(item, TransferStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed };
+    public override IEnumerable<DownloadResult> Failed(DownloadItem item, S3TurboException failure, TimeSpan elapsed) =>
+        new[] { Result(item, DownloadStatus.Failed, null) with { Reason = failure.Message, Error = failure, Duration = elapsed } };
+
+    /// <summary>A local mirror keeps the file a result wrote or found up to date (its path relative to the
+    /// destination); a folder marker's directory is not a file to keep, nor a source.</summary>
+    public override void RecordMirrorSource(DownloadResult result, Remove.MirrorSources sources)
+    {
+        if (result.Path.Length == 0 || result.Key.EndsWith("/", StringComparison.Ordinal)) return;
+        sources.AddKey(Remove.Mirror.LocalKey(_root, result.Path));
+    }
 
     public override S3TurboException Classify(Exception ex, DownloadItem item)
     {
@@ -470,9 +479,9 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         if (ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
             return new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData,
                 $"{item.Uri} changed while it was downloaded (its ETag no longer matches), so it was not written. Run again to download the new version.", item.Uri, ex);
-        var failure = ErrorClassifier.Classify(ex, item.Source.BucketName, item.Source.Key);
-        if (failure.ErrorId != ErrorIds.UploadFailed) return failure;
-        return new S3TurboException(ErrorIds.DownloadFailed, failure.Kind, $"Downloading {item.Uri} to '{item.Path}' failed: {failure.Message}", item.Uri, ex);
+        var failure = ErrorClassifier.Classify(ex, FallbackErrorId, item.Source.BucketName, item.Source.Key);
+        if (failure.ErrorId != FallbackErrorId) return failure;
+        return new S3TurboException(FallbackErrorId, failure.Kind, $"Downloading {item.Uri} to '{item.Path}' failed: {failure.Message}", item.Uri, ex);
     }
 
     /// <summary>ENOSPC (28) or EDQUOT (122) on Unix; ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL on Windows.</summary>

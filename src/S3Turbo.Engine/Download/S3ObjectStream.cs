@@ -134,7 +134,7 @@ public sealed class S3ObjectStream : Stream
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not S3TurboException)
         {
-            throw ErrorClassifier.Classify(ex, options.BucketName, options.Key);
+            throw ErrorClassifier.Classify(ex, ErrorIds.ReadFailed, options.BucketName, options.Key);
         }
         finally
         {
@@ -439,7 +439,7 @@ public sealed class S3ObjectStream : Stream
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not S3ObjectChangedException)
             {
-                throw new IOException($"Reading bytes {run[done].Index * _options.BlockSize}-{end} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
+                throw new IOException($"Reading bytes {run[done].Index * _options.BlockSize}-{end} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.ReadFailed, BucketName, Key).Message}", ex);
             }
         }
         catch (Exception ex)

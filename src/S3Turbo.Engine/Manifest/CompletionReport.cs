@@ -9,11 +9,13 @@ namespace S3Turbo.Engine.Manifest;
 /// <summary>One task (object) of a run, as a completion report row.</summary>
 public sealed record ReportRow(string BucketName, string Key, string? VersionId, bool Succeeded, int HttpStatusCode, string? ErrorCode, string ResultMessage)
 {
-    /// <summary>The row for an item's outcome: succeeded with its status (Copied, Skipped, Indexed…) as the message,
-    /// or failed with the error's id, the store's HTTP status where there was one, and its message.</summary>
-    public static ReportRow For(string bucket, string key, string? versionId, ITransferOutcome outcome)
+    /// <summary>The row for an item's outcome, about the object (or file) it names: succeeded with its status word
+    /// (Copied, Skipped, Indexed…) as the message, or failed with the error's id, the store's HTTP status where there
+    /// was one, and its message.</summary>
+    public static ReportRow For(ITransferOutcome outcome)
     {
-        if (outcome.Status != TransferStatus.Failed) return new ReportRow(bucket, key, versionId, true, 200, null, outcome.Status.ToString());
+        var (bucket, key, versionId) = outcome.Subject;
+        if (outcome.Outcome != OutcomeKind.Failed) return new ReportRow(bucket, key, versionId, true, 200, null, outcome.StatusText);
         var error = outcome.Error;
         int status = error?.InnerException is Amazon.Runtime.AmazonServiceException { StatusCode: var code } && (int)code > 0 ? (int)code
             : error?.Kind switch { FailureKind.NotFound => 404, FailureKind.PermissionDenied or FailureKind.Authentication => 403, FailureKind.InvalidArgument or FailureKind.InvalidData => 400, _ => 500 };

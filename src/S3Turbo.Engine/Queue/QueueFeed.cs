@@ -22,6 +22,13 @@ public sealed class QueueFeed<TItem> : IAsyncDisposable
     /// <summary>Messages deleted and handed back so far.</summary>
     public long Completed, Released;
 
+    /// <summary>Raised when a message is settled: true when it was deleted (its work done and stored), false when it
+    /// was handed back.</summary>
+    public event Action<QueueMessage, bool>? MessageSettled;
+
+    /// <summary>The queue the feed takes its work from.</summary>
+    public WorkQueue Queue => _queue;
+
     /// <summary>Receives and plans messages until the queue has been idle for its IdleTimeout; returns how many
     /// were received. <paramref name="report"/> is told about each message that fails as a whole (its body, its
     /// planning, its deletion); items that fail are reported by the run itself.</summary>
@@ -112,6 +119,7 @@ public sealed class QueueFeed<TItem> : IAsyncDisposable
         {
             if (failed) { await _queue.ReleaseAsync(work.Message, _token).ConfigureAwait(false); Interlocked.Increment(ref Released); }
             else { await _queue.CompleteAsync(work.Message, _token).ConfigureAwait(false); Interlocked.Increment(ref Completed); }
+            MessageSettled?.Invoke(work.Message, !failed);
         }
         catch (S3TurboException ex) { await _report(work.Message, ex).ConfigureAwait(false); }
         catch (OperationCanceledException) { /* stopping: DisposeAsync hands the message back */ }

@@ -41,7 +41,7 @@ public sealed class WorkItemSending : TransferAction<WorkItemBatch, WorkItemResu
 
     WorkItemSending(RequestBudget budget, IAmazonSQS sqs, WorkItemSendOptions options) { _budget = budget; _sqs = sqs; _options = options; }
 
-    public static (TransferEngine<WorkItemBatch, WorkItemResult> Engine, WorkItemSending Sending) Start(S3Connection connection, WorkItemSendOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<WorkItemBatch, NoPart, WorkItemResult> Engine, WorkItemSending Sending) Start(S3Connection connection, WorkItemSendOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
         var sqs = QueueClients.Create(connection.Options, options.QueueUrl);
@@ -55,6 +55,7 @@ public sealed class WorkItemSending : TransferAction<WorkItemBatch, WorkItemResu
     }
 
     public override string Operation => "SendWorkItem";
+    public override string FallbackErrorId => ErrorIds.QueueUnavailable;
     public override long SizeOf(WorkItemBatch item) => item.Targets.Sum(t => t.Size ?? 0);
     public override int CountOf(WorkItemBatch item) => item.Targets.Count;
 
@@ -108,7 +109,7 @@ public sealed class WorkItemSending : TransferAction<WorkItemBatch, WorkItemResu
     {
         if (dryRun)
         {
-            foreach (var target in item.Targets) yield return Result(target, TransferStatus.WouldSend);
+            foreach (var target in item.Targets) yield return Result(target, WorkItemStatus.WouldSend);
             yield break;
         }
         var bodies = item.Targets.Select(WorkItem.Write).ToList();
@@ -126,21 +127,34 @@ public sealed class WorkItemSending : TransferAction<WorkItemBatch, WorkItemResu
             var target = item.Targets[i];
             if (whole is not null) yield return Failure(target, whole);
             else if (byId.TryGetValue(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var outcome) && outcome.Error is null)
-                yield return Result(target, TransferStatus.Sent) with { MessageId = outcome.MessageId };
+                yield return Result(target, WorkItemStatus.Sent) with { MessageId = outcome.MessageId };
             else
                 yield return Failure(target, new S3TurboException(ErrorIds.QueueUnavailable, FailureKind.ServerError,
                     $"The queue refused the work item for {target}: {outcome.Error ?? "no answer for it"}.", target.ToString()));
         }
     }
 
-    static WorkItemResult Result(QueueTarget target, TransferStatus status) => new()
+    WorkItemResult Result(QueueTarget target, WorkItemStatus status) => new()
     {
         Kind = target.Kind.ToString(), BucketName = target.BucketName, Key = target.Key, Size = target.Size ?? 0, Operation = target.Operation, Status = status,
+        QueueUrl = _options.QueueUrl,
     };
 
-    static WorkItemResult Failure(QueueTarget target, S3TurboException error) => Result(target, TransferStatus.Failed) with { Error = error, Reason = error.Message };
+    WorkItemResult Failure(QueueTarget target, S3TurboException error) => Result(target, WorkItemStatus.Failed) with { Error = error.WithTarget(target.ToString()), Reason = error.Message };
 
-    public override WorkItemResult Failed(WorkItemBatch item, S3TurboException failure, TimeSpan elapsed) => Failure(item.Targets[0], failure);
+    /// <summary>Every work item of a failed batch fails with it.</summary>
+    public override IEnumerable<WorkItemResult> Failed(WorkItemBatch item, S3TurboException failure, TimeSpan elapsed) => item.Targets.Select(t => Failure(t, failure));
+
+    /// <summary>Piped objects, gathered into batches of ten (one SendMessageBatch request each).</summary>
+    public PipedBatches<QueueTarget, WorkItemBatch> PipedBatches() => new(BatchSize, (_, targets) => new WorkItemBatch(targets));
+
+    /// <summary>A piped object as a work item for this run's operation; null when it is outside the shard or the filter.</summary>
+    public QueueTarget? Piped(string bucket, string key, long? size, string? etag)
+    {
+        BucketNames.Validate(bucket);
+        return _options.Shard?.Accepts(key) == false || !_options.Filter.AcceptsKey(key) ? null
+            : new QueueTarget(QueueTargetKind.Object, bucket, key, size, etag, _options.Operation);
+    }
 
     public override S3TurboException Classify(Exception exception, WorkItemBatch item) =>
         QueueClients.Failure(exception, "Sending work items failed", item.Targets.Count > 0 ? item.Targets[0].ToString() : null);

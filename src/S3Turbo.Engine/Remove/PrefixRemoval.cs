@@ -52,10 +52,10 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
 
     PrefixRemoval(RequestBudget budget, RemoveOptions options) { _budget = budget; _options = options; }
 
-    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(S3Connection connection, RemoveOptions options, CancellationToken cancellationToken) =>
+    public static (TransferEngine<RemovalBatch, NoPart, RemoveResult> Engine, PrefixRemoval Removal) Start(S3Connection connection, RemoveOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(IAmazonS3 s3, RemoveOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<RemovalBatch, NoPart, RemoveResult> Engine, PrefixRemoval Removal) Start(IAmazonS3 s3, RemoveOptions options, CancellationToken cancellationToken)
     {
         PrefixRemoval? removal = null;
         var engine = options.Start(s3, budget => removal = new PrefixRemoval(budget, options), cancellationToken);
@@ -63,7 +63,7 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
     }
 
     /// <summary>A removal that follows another run over that run's request budget (a mirror's deletions).</summary>
-    public static (TransferEngine<RemovalBatch, RemoveResult> Engine, PrefixRemoval Removal) Start(RequestBudget sharedBudget, RemoveOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<RemovalBatch, NoPart, RemoveResult> Engine, PrefixRemoval Removal) Start(RequestBudget sharedBudget, RemoveOptions options, CancellationToken cancellationToken)
     {
         PrefixRemoval? removal = null;
         var engine = options.Start(sharedBudget, budget => removal = new PrefixRemoval(budget, options), cancellationToken);
@@ -71,6 +71,7 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
     }
 
     public override string Operation => "Remove";
+    public override string FallbackErrorId => ErrorIds.RemoveFailed;
     public override long SizeOf(RemovalBatch item) => item.Keys.Sum(k => k.Size);
     public override int CountOf(RemovalBatch item) => item.Keys.Count;
 
@@ -137,6 +138,12 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         if (batch.Count > 0) yield return new RemovalBatch(bucket, batch);
     }
 
+    /// <summary>Piped objects, gathered into batches of up to BatchSize keys of one bucket.</summary>
+    public PipedBatches<RemovalKey, RemovalBatch> PipedBatches() => new(_options.BatchSize, Batch);
+
+    /// <summary>A piped object within the run's shard (false when another shard removes it).</summary>
+    public bool InShard(string key) => _options.Shard?.Accepts(key) != false;
+
     /// <summary>A batch of keys given directly (piped objects).</summary>
     public RemovalBatch Batch(string bucket, IReadOnlyList<RemovalKey> keys)
     {
@@ -149,18 +156,21 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
     {
         if (dryRun)
         {
-            foreach (var key in item.Keys) yield return Result(item.BucketName, key, TransferStatus.WouldDelete);
+            foreach (var key in item.Keys) yield return Result(item.BucketName, key, RemoveStatus.WouldDelete);
             yield break;
         }
         // DeleteObjects names its keys in an XML body, which cannot carry control characters (XML 1.0 has no way to
         // write ESC, and a parser turns CR into LF: "a\rb" would remove "a\nb"). Such keys go one at a time.
-        var batched = item.Keys;
-        if (item.Keys.Any(k => !SafeInXml(k.Key)))
-        {
-            batched = item.Keys.Where(k => SafeInXml(k.Key)).ToList();
+        var batched = item.Keys.All(k => SafeInXml(k.Key)) ? item.Keys : item.Keys.Where(k => SafeInXml(k.Key)).ToList();
+        if (batched.Count > 0)
+            await foreach (var result in RemoveBatchAsync(item, batched, cancellationToken).ConfigureAwait(false)) yield return result;
+        if (batched.Count < item.Keys.Count)
             foreach (var key in item.Keys.Where(k => !SafeInXml(k.Key))) yield return await RemoveOneAsync(item.BucketName, key, cancellationToken).ConfigureAwait(false);
-            if (batched.Count == 0) yield break;
-        }
+    }
+
+    /// <summary>One DeleteObjects request for the keys; each key's outcome on its own.</summary>
+    async IAsyncEnumerable<RemoveResult> RemoveBatchAsync(RemovalBatch item, IReadOnlyList<RemovalKey> batched, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var request = new DeleteObjectsRequest
         {
             BucketName = item.BucketName, Quiet = true, // only the failures come back
@@ -177,7 +187,7 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The request as a whole failed (denied, throttled beyond the retries): every key of the batch failed.
-            whole = ErrorClassifier.Classify(ex, item.BucketName, batched[0].Key);
+            whole = ErrorClassifier.Classify(ex, FallbackErrorId, item.BucketName, batched.Count > 1 ? null : batched[0].Key);
             if (whole.IsFatalForRun) throw whole;
             errors = new List<DeleteError>();
         }
@@ -190,8 +200,8 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
             var error = failed[key.Key].FirstOrDefault(e => key.VersionId is null || NullIfEmpty(e.VersionId) is null || e.VersionId == key.VersionId);
             if (error is not null)
                 yield return Failure(item.BucketName, key, ErrorClassifier.Classify(
-                    new AmazonS3Exception(error.Message) { ErrorCode = error.Code, StatusCode = StatusOf(error.Code) }, item.BucketName, key.Key));
-            else yield return Result(item.BucketName, key, TransferStatus.Deleted);
+                    new AmazonS3Exception(error.Message) { ErrorCode = error.Code, StatusCode = StatusOf(error.Code) }, FallbackErrorId, item.BucketName, key.Key));
+            else yield return Result(item.BucketName, key, RemoveStatus.Deleted);
         }
     }
 
@@ -202,11 +212,11 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         {
             await _budget.RunAsync(ct => _budget.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = key.Key, VersionId = key.VersionId }, ct),
                 0, cancellationToken).ConfigureAwait(false);
-            return Result(bucket, key, TransferStatus.Deleted);
+            return Result(bucket, key, RemoveStatus.Deleted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var failure = ErrorClassifier.Classify(ex, bucket, key.Key);
+            var failure = ErrorClassifier.Classify(ex, FallbackErrorId, bucket, key.Key);
             if (failure.IsFatalForRun) throw failure;
             return Failure(bucket, key, failure);
         }
@@ -236,16 +246,19 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         _ => System.Net.HttpStatusCode.InternalServerError,
     };
 
-    static RemoveResult Result(string bucket, RemovalKey key, TransferStatus status) => new()
+    static RemoveResult Result(string bucket, RemovalKey key, RemoveStatus status) => new()
     {
         BucketName = bucket, Key = key.Key, VersionId = key.VersionId, IsDeleteMarker = key.IsDeleteMarker, Size = key.Size, Status = status,
     };
 
     static RemoveResult Failure(string bucket, RemovalKey key, S3TurboException error) =>
-        Result(bucket, key, TransferStatus.Failed) with { Error = error, Reason = error.Message };
+        Result(bucket, key, RemoveStatus.Failed) with { Error = error.WithTarget(key.Key), Reason = error.Message };
 
-    public override RemoveResult Failed(RemovalBatch item, S3TurboException failure, TimeSpan elapsed) => Failure(item.BucketName, item.Keys[0], failure);
+    /// <summary>Every key of a failed batch fails with it, in the order its outcomes are given (keys sent in the
+    /// DeleteObjects request first, then the ones removed one at a time).</summary>
+    public override IEnumerable<RemoveResult> Failed(RemovalBatch item, S3TurboException failure, TimeSpan elapsed) =>
+        item.Keys.Where(k => SafeInXml(k.Key)).Concat(item.Keys.Where(k => !SafeInXml(k.Key))).Select(key => Failure(item.BucketName, key, failure));
 
     public override S3TurboException Classify(Exception exception, RemovalBatch item) =>
-        exception as S3TurboException ?? ErrorClassifier.Classify(exception, item.BucketName, item.Keys.Count > 0 ? item.Keys[0].Key : null);
+        exception as S3TurboException ?? ErrorClassifier.Classify(exception, FallbackErrorId, item.BucketName, item.Keys.Count > 1 ? null : item.Keys.FirstOrDefault().Key);
 }

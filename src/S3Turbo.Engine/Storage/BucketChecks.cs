@@ -45,7 +45,7 @@ public static class Preflight
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var failure = ErrorClassifier.Classify(ex, bucket, null);
+            var failure = ErrorClassifier.Classify(ex, ErrorIds.RequestFailed, bucket, null);
             throw new S3TurboException(failure.ErrorId, failure.Kind, failure.Message, failure.Target, ex) { IsFatalForRun = true };
         }
     }

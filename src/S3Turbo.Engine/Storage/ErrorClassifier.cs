@@ -9,7 +9,13 @@ namespace S3Turbo.Engine.Storage;
 /// the bucket/key/path. Messages never contain credentials (the SDK's messages do not either).</summary>
 public static class ErrorClassifier
 {
-    public static S3TurboException Classify(Exception ex, string bucket, string? key, string? localPath = null)
+    /// <param name="ex">What was thrown.</param>
+    /// <param name="fallbackErrorId">The operation's own ErrorId for a failure nothing more specific describes
+    /// (UploadFailed, CopyFailed, ListFailed…), so a failed listing never reads as a failed upload.</param>
+    /// <param name="bucket">The bucket the request was for.</param>
+    /// <param name="key">The key, when the request was for one object.</param>
+    /// <param name="localPath">The local file, when one was being read or written.</param>
+    public static S3TurboException Classify(Exception ex, string fallbackErrorId, string bucket, string? key, string? localPath = null)
     {
         if (ex is S3TurboException typed) return typed;
         string where = key is null ? $"bucket '{bucket}'" : $"s3://{bucket}/{key}";
@@ -19,7 +25,7 @@ public static class ErrorClassifier
             case OperationCanceledException:
                 return new S3TurboException(ErrorIds.Stopped, FailureKind.Stopped, $"The transfer of {where} was stopped.", target, ex);
             case AmazonS3Exception s3:
-                return ClassifyService(s3, bucket, where, target);
+                return ClassifyService(s3, fallbackErrorId, bucket, where, target);
             case AmazonServiceException service when service.StatusCode == HttpStatusCode.NotFound:
                 return new S3TurboException(ErrorIds.BucketNotFound, FailureKind.NotFound, $"The bucket '{bucket}' does not exist.", bucket, ex) { IsFatalForRun = true };
             case FileNotFoundException or DirectoryNotFoundException:
@@ -32,7 +38,7 @@ public static class ErrorClassifier
         if (FindInner<SocketException>(ex) is { } socket || FindInner<HttpRequestException>(ex) is not null || ex is AmazonClientException { InnerException: HttpRequestException })
             return new S3TurboException(ErrorIds.EndpointUnreachable, FailureKind.Connection,
                 $"Could not reach the S3 endpoint for {where}: {Innermost(ex).Message}", target, ex);
-        return new S3TurboException(ErrorIds.UploadFailed, FailureKind.Unknown, $"{where}: {ex.Message}", target, ex);
+        return new S3TurboException(fallbackErrorId, FailureKind.Unknown, $"{where}: {ex.Message}", target, ex);
     }
 
     /// <summary>The typed failure behind an upload stream's IOException (a Stream reports failures as IOExceptions):
@@ -40,13 +46,13 @@ public static class ErrorClassifier
     /// BucketNotFound), with the stream's message naming the part; UploadFailed when nothing more is known.</summary>
     public static S3TurboException ClassifyStreamFailure(IOException failure, string bucket, string key)
     {
-        var cause = failure.InnerException is { } inner ? Classify(inner, bucket, key) : null;
+        var cause = failure.InnerException is { } inner ? Classify(inner, ErrorIds.UploadFailed, bucket, key) : null;
         return cause is null || cause.ErrorId == ErrorIds.UploadFailed
             ? new S3TurboException(ErrorIds.UploadFailed, cause?.Kind ?? FailureKind.Unknown, failure.Message, $"s3://{bucket}/{key}", failure)
             : new S3TurboException(cause.ErrorId, cause.Kind, failure.Message, $"s3://{bucket}/{key}", failure) { IsFatalForRun = cause.IsFatalForRun };
     }
 
-    static S3TurboException ClassifyService(AmazonS3Exception s3, string bucket, string where, object target)
+    static S3TurboException ClassifyService(AmazonS3Exception s3, string fallbackErrorId, string bucket, string where, object target)
     {
         string code = s3.ErrorCode ?? "";
         return code switch
@@ -73,8 +79,8 @@ public static class ErrorClassifier
             _ when s3.StatusCode == HttpStatusCode.Forbidden =>
                 new(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"Access denied to {where} ({code}).", target, s3),
             _ when (int)s3.StatusCode >= 500 =>
-                new(ErrorIds.UploadFailed, FailureKind.ServerError, $"The store failed on {where}: {(int)s3.StatusCode} {code} {s3.Message}", target, s3),
-            _ => new(ErrorIds.UploadFailed, FailureKind.Unknown, $"{where}: {code} {s3.Message}".Trim(), target, s3),
+                new(fallbackErrorId, FailureKind.ServerError, $"The store failed on {where}: {(int)s3.StatusCode} {code} {s3.Message}", target, s3),
+            _ => new(fallbackErrorId, FailureKind.Unknown, $"{where}: {code} {s3.Message}".Trim(), target, s3),
         };
     }
 

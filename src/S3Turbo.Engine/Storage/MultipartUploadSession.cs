@@ -131,7 +131,7 @@ public sealed class MultipartUploadSession
     {
         try
         {
-            await _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = uploadId, MaxParts = 1 }, cancellationToken).ConfigureAwait(false);
+            await _budget.RunOutsideLimitAsync(ct => _s3.ListPartsAsync(new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = uploadId, MaxParts = 1 }, ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
@@ -146,15 +146,16 @@ public sealed class MultipartUploadSession
         // UploadId; a retry that read it afresh would send no id and spin until the deadline (a minute, seen in a test).
         if (UploadId is not { } uploadId) return;
         // Tried again until the deadline, not just through the SDK's own retries: those are spent within seconds when
-        // the store is briefly unreachable (the gateway-restart suite left an upload open that way). The one request
-        // that bypasses the budget: clean-up must not wait behind a full budget or be cancelled with the run.
+        // the store is briefly unreachable (the gateway-restart suite left an upload open that way). Counted in the
+        // budget but outside its limit: clean-up must not wait behind a full budget or be cancelled with the run.
         using var timeout = new CancellationTokenSource(AbortTimeout);
         var pause = TimeSpan.FromMilliseconds(500);
         while (!timeout.IsCancellationRequested)
         {
             try
             {
-                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = uploadId }, timeout.Token).ConfigureAwait(false);
+                await _budget.RunOutsideLimitAsync(ct => _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = uploadId }, ct),
+                    timeout.Token).ConfigureAwait(false);
                 // A part whose upload the server was still finishing can land after the abort and leave the upload
                 // listed (S3 says an upload may need aborting more than once; seen on Ceph when a pipeline stopped with
                 // parts in flight). So the abort is confirmed: aborted again while the upload can still be listed.

@@ -56,7 +56,7 @@ public static class ObjectLister
             try { return await budget.RunAsync(ct => send(pageRequest, ct), 0, cancellationToken).ConfigureAwait(false); }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                var failure = ErrorClassifier.Classify(ex, bucket, null);
+                var failure = ErrorClassifier.Classify(ex, ErrorIds.ListFailed, bucket, null);
                 throw new S3TurboException(failure.ErrorId, failure.Kind, $"Listing s3://{bucket}/{prefix} failed: {failure.Message}", failure.Target, ex)
                     { IsFatalForRun = failure.IsFatalForRun && failure.ErrorId != ErrorIds.BucketNotFound };
             }

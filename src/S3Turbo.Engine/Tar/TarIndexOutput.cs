@@ -5,7 +5,7 @@ namespace S3Turbo.Engine.Tar;
 /// <summary>Where an index goes: a local file, one S3 object, or one S3 object per archive. Nothing half-written
 /// is left: a local index is written to a temporary file renamed at the end, S3 indexes go through S3UploadStream
 /// and are aborted on failure, and an archive that fails gets no per-archive index.</summary>
-public sealed class TarIndexOutput : IAsyncDisposable
+public sealed class TarIndexOutput : IRunOutput<TarEntry, TarArchiveResult>
 {
     readonly RequestBudget? _budget;
     readonly ObjectSettings _settings;
@@ -40,13 +40,11 @@ public sealed class TarIndexOutput : IAsyncDisposable
 
     public IReadOnlyList<string> Written => _written;
 
-    /// <summary>Takes one record of an index run: entries are written, an archive's result finishes its index.</summary>
-    public ValueTask AcceptAsync(object record, CancellationToken cancellationToken) => record switch
-    {
-        TarEntry entry => WriteAsync(entry, cancellationToken),
-        TarArchiveResult result => new ValueTask(ArchiveDoneAsync(result, cancellationToken)),
-        _ => default,
-    };
+    /// <summary>An entry is written to its index.</summary>
+    public ValueTask AcceptPartAsync(TarEntry part, CancellationToken cancellationToken) => WriteAsync(part, cancellationToken);
+
+    /// <summary>An archive's result finishes its own index (per-archive output).</summary>
+    public ValueTask AcceptOutcomeAsync(TarArchiveResult outcome, CancellationToken cancellationToken) => new(ArchiveDoneAsync(outcome, cancellationToken));
 
     public async ValueTask WriteAsync(TarEntry entry, CancellationToken cancellationToken)
     {
@@ -83,20 +81,21 @@ public sealed class TarIndexOutput : IAsyncDisposable
     }
 
     /// <summary>Completes when the archive's own index object is stored (per-archive output), at once otherwise;
-    /// faults when it could not be stored. Asked once per archive result, after <see cref="AcceptAsync"/>.</summary>
+    /// faults when it could not be stored. Asked once per archive result, after <see cref="AcceptOutcomeAsync"/>.</summary>
     public Task StoredAsync(TarArchiveResult result) =>
         _stored.TryRemove(result.Archive, out var completing) ? completing : Task.CompletedTask;
 
-    public async Task CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>Finishes every index after the last archive; the summary names where they went.</summary>
+    public async Task<TransferSummary> CompleteAsync(TransferSummary summary, CancellationToken cancellationToken)
     {
-        if (_prefix is not null)
+        if (_prefix is not null) await Task.WhenAll(_pending).ConfigureAwait(false);
+        else
         {
-            await Task.WhenAll(_pending).ConfigureAwait(false);
-            return;
+            _single ??= await OpenAsync(_localPath, _bucket, _key, cancellationToken).ConfigureAwait(false);
+            _written.Add(await _single.CompleteAsync(cancellationToken).ConfigureAwait(false));
+            _single = null;
         }
-        _single ??= await OpenAsync(_localPath, _bucket, _key, cancellationToken).ConfigureAwait(false);
-        _written.Add(await _single.CompleteAsync(cancellationToken).ConfigureAwait(false));
-        _single = null;
+        return summary is TarIndexSummary tar ? tar with { Outputs = _written.ToArray() } : summary;
     }
 
     /// <summary>Abandons everything not yet completed (stop or failure).</summary>

@@ -34,7 +34,7 @@ public abstract class TarIndexWriter : IAsyncDisposable
         _ => new ParquetIndexWriter(destination),
 #else
         // Parquet.Net 6 has no .NET Framework build.
-        _ => throw new S3TurboException("ParquetNeedsPowerShell7", FailureKind.NotSupported, "Parquet output needs PowerShell 7; Windows PowerShell 5.1 can write JSONL or CSV.", null),
+        _ => throw new S3TurboException(ErrorIds.ParquetNeedsPowerShell7, FailureKind.NotSupported, "Parquet output needs PowerShell 7; Windows PowerShell 5.1 can write JSONL or CSV.", null),
 #endif
     };
 

@@ -48,7 +48,7 @@ public sealed class TarArchiveItem : TransferItem
 /// that fetches only header blocks when members are large (jumping over their data) and streams with read-ahead
 /// when they are small; gzip and zstd archives (recognised by their magic bytes) are streamed through a
 /// decompressor. An archive yields its entries in order, then its TarArchiveResult.</summary>
-public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
+public sealed class TarIndexer : TransferAction<TarArchiveItem, TarEntry, TarArchiveResult>
 {
     readonly RequestBudget _budget;
     readonly TarIndexOptions _options;
@@ -56,11 +56,11 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
 
     TarIndexer(RequestBudget budget, TarIndexOptions options) { _budget = budget; _options = options; }
 
-    /// <summary>Starts an index run: TarEntry and TarArchiveResult objects come out of Results.</summary>
-    public static (TransferEngine<TarArchiveItem, object> Engine, TarIndexer Indexer) Start(S3Connection connection, TarIndexOptions options, CancellationToken cancellationToken) =>
+    /// <summary>Starts an index run: each archive's TarEntry parts, then its TarArchiveResult, come out of Results.</summary>
+    public static (TransferEngine<TarArchiveItem, TarEntry, TarArchiveResult> Engine, TarIndexer Indexer) Start(S3Connection connection, TarIndexOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static (TransferEngine<TarArchiveItem, object> Engine, TarIndexer Indexer) Start(IAmazonS3 s3, TarIndexOptions options, CancellationToken cancellationToken)
+    public static (TransferEngine<TarArchiveItem, TarEntry, TarArchiveResult> Engine, TarIndexer Indexer) Start(IAmazonS3 s3, TarIndexOptions options, CancellationToken cancellationToken)
     {
         TarIndexer? indexer = null;
         var engine = options.Start(s3, budget => indexer = new TarIndexer(budget, options), cancellationToken);
@@ -68,6 +68,9 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
     }
 
     public override string Operation => "TarIndex";
+    public override string FallbackErrorId => ErrorIds.TarIndexFailed;
+    public override string? SettlementKey(TarArchiveItem item) => item.BucketName + "/" + item.Key;
+    public override string? SettlementKey(TarArchiveResult result) => result.BucketName + "/" + result.Key;
     public override long SizeOf(TarArchiveItem item) => item.Size ?? 0;
 
     /// <summary>One archive by its bucket and key (with its size and ETag when a manifest gives them), within the shard.</summary>
@@ -86,7 +89,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
             if (!o.Key.EndsWith('/') && filter.AcceptsKey(o.Key[prefix.Length..]) && _options.Shard?.Accepts(o.Key) != false) yield return new TarArchiveItem(bucket, o.Key, o.Size, o.ETag);
     }
 
-    public override async IAsyncEnumerable<object> RunAsync(TarArchiveItem item, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<TarArchiveResult> RunAsync(TarArchiveItem item, IPartWriter<TarEntry> parts, bool dryRun, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         string bucket = item.BucketName, key = item.Key;
@@ -119,7 +122,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
                 await foreach (var entry in new TarIndexReader(tar, bucket, key).ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     item.Entries++;
-                    yield return entry;
+                    await parts.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -127,7 +130,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
         yield return Result(item, null, clock.Elapsed);
     }
 
-    public override object Failed(TarArchiveItem item, S3TurboException failure, TimeSpan elapsed) => Result(item, failure, elapsed);
+    public override IEnumerable<TarArchiveResult> Failed(TarArchiveItem item, S3TurboException failure, TimeSpan elapsed) => new[] { Result(item, failure, elapsed) };
 
     public override S3TurboException Classify(Exception ex, TarArchiveItem item) => ex switch
     {
@@ -135,7 +138,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, object>
         InvalidDataException or ZstdSharp.ZstdException => new TarFormatException(ErrorIds.InvalidTarArchive,
             $"s3://{item.BucketName}/{item.Key}: the {item.Compression} stream is damaged: {ex.Message}", $"s3://{item.BucketName}/{item.Key}", -1),
         S3ObjectChangedException => new S3TurboException(ErrorIds.ObjectChanged, FailureKind.InvalidData, ex.Message, $"s3://{item.BucketName}/{item.Key}", ex),
-        _ => ErrorClassifier.Classify(ex, item.BucketName, item.Key),
+        _ => ErrorClassifier.Classify(ex, FallbackErrorId, item.BucketName, item.Key),
     };
 
     TarArchiveResult Result(TarArchiveItem item, S3TurboException? error, TimeSpan elapsed)

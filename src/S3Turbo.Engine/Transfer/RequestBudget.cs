@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Amazon.Runtime;
 using Amazon.S3;
 using S3Turbo.Engine.Connection;
@@ -19,7 +18,7 @@ public sealed class RequestBudget : IDisposable
     readonly AdaptiveConcurrencyController? _controller;
     readonly ObservedS3Client? _client;
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _requestCounts = new(StringComparer.Ordinal);
-    readonly RateLimiter? _rate;
+    readonly TokenBucket? _rate;
     readonly TimeProvider _time;
     long _workInInterval;
     long _waitsInInterval;
@@ -39,7 +38,8 @@ public sealed class RequestBudget : IDisposable
                 $"-MaxConcurrency {fixedConcurrency} is not valid: it must be at least 1 (or omitted for adaptive concurrency).", fixedConcurrency);
         Client = client;
         _time = timeProvider ?? TimeProvider.System;
-        if (maxRequestsPerSecond is double rps) _rate = CreateRateLimiter(rps);
+        // A tenth of a second's requests may go at once (at least one): the cap holds over any window of a second.
+        if (maxRequestsPerSecond is double rps) _rate = new TokenBucket(rps, rps / 10, _time);
         if (fixedConcurrency is int fixedLimit) _limiter = new RequestLimiter(fixedLimit);
         else
         {
@@ -86,11 +86,7 @@ public sealed class RequestBudget : IDisposable
         _requestCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
         if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
         using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
-        if (_rate is not null)
-        {
-            using var token = await _rate.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-            if (!token.IsAcquired) throw new OperationCanceledException(cancellationToken);
-        }
+        if (_rate is not null) await _rate.TakeAsync(1, cancellationToken).ConfigureAwait(false);
         try
         {
             var result = await request(requestToken).ConfigureAwait(false);
@@ -103,6 +99,15 @@ public sealed class RequestBudget : IDisposable
             if (ErrorClassifier.IsThrottle(ex)) Interlocked.Exchange(ref _throttledInInterval, 1);
             throw;
         }
+    }
+
+    /// <summary>A request that is counted with the run's requests but takes no slot of the limit: a queue's long
+    /// poll (it waits up to 20 s for messages, and would hold a slot all that time) and its message settlement, or a
+    /// clean-up that must neither wait behind a full budget nor be cancelled with the run (a multipart abort).</summary>
+    public Task<T> RunOutsideLimitAsync<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        _requestCounts.AddOrUpdate(RequestName<T>.Value, 1, (_, n) => n + 1);
+        return request(cancellationToken);
     }
 
     /// <summary>A request whose response body is read inside <paramref name="request"/>. The SDK retries a request
@@ -171,23 +176,8 @@ public sealed class RequestBudget : IDisposable
         ConcurrencyChanged?.Invoke(before, after);
     }
 
-    /// <summary>A token bucket refilled ten times a second (or once per request below 10/s), so the cap holds over
-    /// any window of a second or more without bursts above it.</summary>
-    static RateLimiter CreateRateLimiter(double requestsPerSecond)
-    {
-        bool slow = requestsPerSecond < 10;
-        int tokensPerPeriod = slow ? 1 : (int)Math.Max(1, Math.Round(requestsPerSecond / 10));
-        var period = slow ? TimeSpan.FromSeconds(1 / requestsPerSecond) : TimeSpan.FromMilliseconds(100);
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = tokensPerPeriod, TokensPerPeriod = tokensPerPeriod, ReplenishmentPeriod = period,
-            QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst, AutoReplenishment = true,
-        });
-    }
-
     public void Dispose()
     {
-        _rate?.Dispose();
         if (_client is not null) _client.AttemptFailed -= OnAttemptFailed;
     }
 }

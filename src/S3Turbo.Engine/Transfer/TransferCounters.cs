@@ -15,13 +15,13 @@ public sealed class TransferCounters
         Interlocked.Add(ref _bytesDiscovered, bytes);
     }
 
-    public void Completed(TransferStatus status, long size)
+    public void Completed(OutcomeKind outcome, long size)
     {
         Interlocked.Increment(ref _itemsCompleted);
-        switch (status)
+        switch (outcome)
         {
-            case TransferStatus.Failed: Interlocked.Increment(ref _itemsFailed); break;
-            case TransferStatus.Skipped: Interlocked.Increment(ref _itemsSkipped); Interlocked.Add(ref _bytesCompleted, size); break;
+            case OutcomeKind.Failed: Interlocked.Increment(ref _itemsFailed); break;
+            case OutcomeKind.Skipped: Interlocked.Increment(ref _itemsSkipped); Interlocked.Add(ref _bytesCompleted, size); break;
             default:
                 Interlocked.Increment(ref _itemsTransferred);
                 Interlocked.Add(ref _bytesCompleted, size);

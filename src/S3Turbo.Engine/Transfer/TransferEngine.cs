@@ -35,36 +35,53 @@ public class TransferOptions
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"{MaxItemsInFlight} items in flight is not valid: at least 1.", MaxItemsInFlight);
     }
 
-    /// <summary>Validates these options and starts a run: its one request budget, the action over it, the engine.</summary>
-    public TransferEngine<TItem, TResult> Start<TItem, TResult>(IAmazonS3 s3, Func<RequestBudget, TransferAction<TItem, TResult>> createAction,
-        CancellationToken cancellationToken) where TItem : TransferItem where TResult : class
+    /// <summary>The run's one request budget, made from these options.</summary>
+    public RequestBudget CreateBudget(IAmazonS3 s3) =>
+        new(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
+
+    /// <summary>Validates these options and starts an engine: its one request budget, the action over it.</summary>
+    public TransferEngine<TItem, TPart, TResult> Start<TItem, TPart, TResult>(IAmazonS3 s3, Func<RequestBudget, TransferAction<TItem, TPart, TResult>> createAction,
+        CancellationToken cancellationToken) where TItem : TransferItem where TPart : class where TResult : class, ITransferOutcome
     {
         Validate();
-        var budget = new RequestBudget(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
-        return new TransferEngine<TItem, TResult>(createAction(budget), budget, this, cancellationToken);
+        var budget = CreateBudget(s3);
+        try { return new TransferEngine<TItem, TPart, TResult>(createAction(budget), budget, this, cancellationToken); }
+        catch { budget.Dispose(); throw; }
     }
 
-    /// <summary>Starts a run that follows another one over its request budget (a mirror's deletions after the
+    /// <summary>Starts an engine that follows another one over its request budget (a mirror's deletions after the
     /// transfer): the same concurrency, rate cap and request counts. The budget stays the first run's to dispose;
     /// this run's own concurrency options do not apply.</summary>
-    public TransferEngine<TItem, TResult> Start<TItem, TResult>(RequestBudget sharedBudget, Func<RequestBudget, TransferAction<TItem, TResult>> createAction,
-        CancellationToken cancellationToken) where TItem : TransferItem where TResult : class
+    public TransferEngine<TItem, TPart, TResult> Start<TItem, TPart, TResult>(RequestBudget sharedBudget, Func<RequestBudget, TransferAction<TItem, TPart, TResult>> createAction,
+        CancellationToken cancellationToken) where TItem : TransferItem where TPart : class where TResult : class, ITransferOutcome
     {
         Validate();
-        return new TransferEngine<TItem, TResult>(createAction(sharedBudget), sharedBudget, this, cancellationToken, ownsBudget: false);
+        return new TransferEngine<TItem, TPart, TResult>(createAction(sharedBudget), sharedBudget, this, cancellationToken, ownsBudget: false);
     }
+}
+
+/// <summary>One record a run hands out, in order: a partial result (a tar entry) or an item's outcome.</summary>
+public readonly struct ItemOutput<TPart, TResult> where TPart : class where TResult : class
+{
+    ItemOutput(TPart? part, TResult? outcome) { Part = part; Outcome = outcome; }
+    public static ItemOutput<TPart, TResult> Of(TPart part) => new(part, null);
+    public static ItemOutput<TPart, TResult> Of(TResult outcome) => new(null, outcome);
+    /// <summary>The partial result, or null when this is an outcome.</summary>
+    public TPart? Part { get; }
+    /// <summary>The outcome, or null when this is a partial result.</summary>
+    public TResult? Outcome { get; }
 }
 
 /// <summary>Runs a bulk operation: planned items go through a bounded queue to N workers that run the action on
 /// each, sharing one request budget; results come out of a bounded channel, so memory stays flat however long
 /// the plan is. The engine counts outcomes, stops the run on a failure every later item would share (bad
 /// credentials, a missing bucket), reports progress snapshots and gives one summary when every item is done.</summary>
-public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : TransferItem where TResult : class
+public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TItem : TransferItem where TPart : class where TResult : class, ITransferOutcome
 {
-    readonly TransferAction<TItem, TResult> _action;
+    readonly TransferAction<TItem, TPart, TResult> _action;
     readonly TransferOptions _options;
     readonly Channel<TItem> _input;
-    readonly Channel<TResult> _output;
+    readonly Channel<ItemOutput<TPart, TResult>> _output;
     readonly CancellationTokenSource _stop;
     readonly CancellationTokenSource _background = new();
     readonly TransferCounters _counters = new();
@@ -73,7 +90,7 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     readonly bool _ownsBudget;
     Exception? _fatal;
 
-    public TransferEngine(TransferAction<TItem, TResult> action, RequestBudget budget, TransferOptions options, CancellationToken cancellationToken,
+    public TransferEngine(TransferAction<TItem, TPart, TResult> action, RequestBudget budget, TransferOptions options, CancellationToken cancellationToken,
         bool ownsBudget = true)
     {
         _ownsBudget = ownsBudget;
@@ -83,7 +100,8 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
         Budget = budget;
         _started = options.TimeProvider.GetTimestamp();
         _input = Channel.CreateBounded<TItem>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
-        _output = Channel.CreateBounded<TResult>(new BoundedChannelOptions(options.ResultCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _output = Channel.CreateBounded<ItemOutput<TPart, TResult>>(new BoundedChannelOptions(options.ResultCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _parts = new PartWriter(this);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Token = _stop.Token;
         _workers = Task.WhenAll(Enumerable.Range(0, options.MaxItemsInFlight).Select(_ => Task.Run(WorkAsync)));
@@ -93,9 +111,12 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     }
 
     public RequestBudget Budget { get; }
+    public TransferAction<TItem, TPart, TResult> Action => _action;
+    public TransferOptions Options => _options;
     /// <summary>Cancelled when the caller cancels or a fatal failure stops the run.</summary>
-    CancellationToken Token { get; }
-    public ChannelReader<TResult> Results => _output.Reader;
+    public CancellationToken Token { get; }
+    /// <summary>Partial results and outcomes, in the order each item produced them.</summary>
+    public ChannelReader<ItemOutput<TPart, TResult>> Results => _output.Reader;
     /// <summary>The action's checks made once before the first item (see TransferAction.PrepareAsync).</summary>
     public Task PrepareAsync(CancellationToken cancellationToken) => _action.PrepareAsync(cancellationToken);
     /// <summary>The summary, once every item is done and every result handed over; faults with the fatal
@@ -192,26 +213,43 @@ public sealed class TransferEngine<TItem, TResult> : IDisposable where TItem : T
     async Task RunItemAsync(TItem item)
     {
         var clock = Stopwatch.StartNew();
-        if (item.Failure is not null) { await EmitAsync(_action.Failed(item, item.Failure, clock.Elapsed)).ConfigureAwait(false); return; }
+        if (item.Failure is not null) { await EmitAllAsync(_action.Failed(item, item.Failure, clock.Elapsed)).ConfigureAwait(false); return; }
+        int emitted = 0;
         try
         {
-            await foreach (var result in _action.RunAsync(item, _options.WhatIf, Token).ConfigureAwait(false))
+            await foreach (var result in _action.RunAsync(item, _parts, _options.WhatIf, Token).ConfigureAwait(false))
+            {
+                emitted++;
                 await EmitAsync(result).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !Token.IsCancellationRequested)
         {
-            await EmitAsync(_action.Failed(item, _action.Classify(ex, item), clock.Elapsed)).ConfigureAwait(false);
+            // A batch that fails midway has reported its first keys; the rest fail with it, one outcome per key.
+            await EmitAllAsync(_action.Failed(item, _action.Classify(ex, item), clock.Elapsed).Skip(emitted)).ConfigureAwait(false);
         }
+    }
+
+    async ValueTask EmitAllAsync(IEnumerable<TResult> results)
+    {
+        foreach (var result in results) await EmitAsync(result).ConfigureAwait(false);
     }
 
     async ValueTask EmitAsync(TResult result)
     {
-        if (result is ITransferOutcome outcome)
-        {
-            _counters.Completed(outcome.Status, Math.Max(0, outcome.Size));
-            if (outcome.Error is { IsFatalForRun: true } fatal) Fail(fatal);
-        }
-        await _output.Writer.WriteAsync(result, Token).ConfigureAwait(false);
+        _counters.Completed(result.Outcome, Math.Max(0, result.Size));
+        if (result.Error is { IsFatalForRun: true } fatal) Fail(fatal);
+        await _output.Writer.WriteAsync(ItemOutput<TPart, TResult>.Of(result), Token).ConfigureAwait(false);
+    }
+
+    readonly PartWriter _parts;
+
+    /// <summary>Partial results go into the same ordered output as the outcomes.</summary>
+    sealed class PartWriter : IPartWriter<TPart>
+    {
+        readonly TransferEngine<TItem, TPart, TResult> _engine;
+        public PartWriter(TransferEngine<TItem, TPart, TResult> engine) => _engine = engine;
+        public ValueTask WriteAsync(TPart part, CancellationToken cancellationToken) => _engine._output.Writer.WriteAsync(ItemOutput<TPart, TResult>.Of(part), cancellationToken);
     }
 
     async Task ReportProgressAsync(IProgress<TransferProgress> progress)

@@ -91,13 +91,14 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
 
     /// <summary>Starts an upload run: add items (see DirectoryUploadPlan) as they are discovered, read results as
     /// they finish, await Completion for the summary.</summary>
-    public static TransferEngine<UploadItem, UploadResult> Start(S3Connection connection, UploadOptions options, CancellationToken cancellationToken) =>
+    public static TransferEngine<UploadItem, NoPart, UploadResult> Start(S3Connection connection, UploadOptions options, CancellationToken cancellationToken) =>
         Start(connection.Client, options, cancellationToken);
 
-    public static TransferEngine<UploadItem, UploadResult> Start(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken) =>
+    public static TransferEngine<UploadItem, NoPart, UploadResult> Start(IAmazonS3 s3, UploadOptions options, CancellationToken cancellationToken) =>
         options.Start(s3, budget => new DirectoryUpload(budget, options), cancellationToken);
 
     public override string Operation => "Upload";
+    public override string FallbackErrorId => ErrorIds.UploadFailed;
     public override long SizeOf(UploadItem item) => item.SkipReason is null ? item.Length : 0;
 
     /// <summary>Checks once, before any file is read, that the bucket exists and the credentials work; with Update or Add, lists at most one key under the prefix (an empty prefix needs no folder listings).</summary>
@@ -120,7 +121,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         var started = Stopwatch.StartNew();
         if (item.SkipReason is not null)
         {
-            yield return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Status = TransferStatus.Skipped, Reason = item.SkipReason };
+            yield return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Status = UploadStatus.Skipped, Reason = item.SkipReason };
             yield break;
         }
         UploadResult result;
@@ -135,7 +136,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         // A held member of a compressed archive: all its bytes, before anything is decided or sent.
         byte[]? held = item.StreamedData is { IsHeld: true } data ? await data.WholeAsync(cancellationToken).ConfigureAwait(false) : null;
         if (await CheckExistingAsync(item, gzip, held, cancellationToken).ConfigureAwait(false) is { } skipped) return skipped;
-        if (dryRun) return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, Status = TransferStatus.WouldUpload };
+        if (dryRun) return new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, Status = UploadStatus.WouldUpload };
         bool streamed = item.StreamedData is { IsHeld: false };
         if (item.Length >= _options.MultipartThreshold && (gzip || streamed)) return await UploadThroughStreamAsync(item, gzip, cancellationToken).ConfigureAwait(false);
         if (gzip) return await UploadGzippedAsync(item, held, cancellationToken).ConfigureAwait(false);
@@ -145,13 +146,25 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             size, SettingsFor(item), cancellationToken).ConfigureAwait(false);
     }
 
-    public override UploadResult Failed(UploadItem item, S3TurboException failure, TimeSpan elapsed) => new()
+    public override IEnumerable<UploadResult> Failed(UploadItem item, S3TurboException failure, TimeSpan elapsed) => new[]
     {
-        Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length,
-        Status = TransferStatus.Failed, Reason = failure.Message, Error = failure, Duration = elapsed,
+        new UploadResult
+        {
+            Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length,
+            Status = UploadStatus.Failed, Reason = failure.Message, Error = failure, Duration = elapsed,
+        },
     };
 
-    public override S3TurboException Classify(Exception exception, UploadItem item) => ErrorClassifier.Classify(exception, _options.BucketName, item.Key, item.Path);
+    /// <summary>A file's key; a skipped link to a directory keeps everything under its key. Only files sent or found
+    /// up to date are sources: a special file or a link skipped unread keeps its key but does not count as one.</summary>
+    public override void RecordMirrorSource(UploadResult result, Remove.MirrorSources sources)
+    {
+        if (result.Key.Length == 0) return;
+        if (result.Key.EndsWith("/", StringComparison.Ordinal)) sources.AddSubtree(result.Key);
+        else sources.AddKey(result.Key, readable: result.Status != UploadStatus.Skipped || result.Reason is UnchangedReason or ExistsReason);
+    }
+
+    public override S3TurboException Classify(Exception exception, UploadItem item) => ErrorClassifier.Classify(exception, FallbackErrorId, _options.BucketName, item.Key, item.Path);
 
     /// <summary>Add/Update modes: the destination folder's listing (one request per 1,000 keys, see
     /// FolderListingCache) decides whether the file needs sending; a HEAD only when the folder could not be listed,
@@ -167,7 +180,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         return skip ? new UploadResult
         {
             Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = existing.ETag,
-            Status = TransferStatus.Skipped, Reason = _options.Mode == TransferMode.Add ? ExistsReason : UnchangedReason,
+            Status = UploadStatus.Skipped, Reason = _options.Mode == TransferMode.Add ? ExistsReason : UnchangedReason,
         } : null;
     }
 
@@ -323,7 +336,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         {
             Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = response.ETag,
             Checksum = ReportedChecksum.Text(response.ChecksumCRC32, response.ChecksumCRC32C, response.ChecksumCRC64NVME, response.ChecksumSHA256),
-            Status = TransferStatus.Uploaded, Parts = 1,
+            Status = UploadStatus.Uploaded, Parts = 1,
         };
     }
 
@@ -382,7 +395,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             return new UploadResult
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = done.ETag, Checksum = done.Checksum,
-                StoredSize = gzip ? done.Size : null, ContentEncoding = gzip ? "gzip" : null, Status = TransferStatus.Uploaded, Parts = done.Parts,
+                StoredSize = gzip ? done.Size : null, ContentEncoding = gzip ? "gzip" : null, Status = UploadStatus.Uploaded, Parts = done.Parts,
             };
         }
         finally { _largeFiles.Release(); }
@@ -417,7 +430,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = completed.ETag,
                 Checksum = ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256),
-                Status = TransferStatus.Uploaded, Parts = partCount,
+                Status = UploadStatus.Uploaded, Parts = partCount,
             };
         }
         finally { _largeFiles.Release(); }

@@ -12,6 +12,7 @@ public sealed class DirectoryUploadPlan
     readonly bool _followSymlinks;
     readonly WildcardFilter _filter;
     readonly Action<string>? _notice;
+    readonly Shard? _shard;
     readonly List<FileSystemInfo> _lookahead = new();
     KeyMapper? _pipedKeys;
 
@@ -21,15 +22,19 @@ public sealed class DirectoryUploadPlan
     /// <param name="followSymlinks">Follow links to directories (loops are reported).</param>
     /// <param name="filter">-Include/-Exclude.</param>
     /// <param name="notice">Told where keys of piped items are relative to, once known.</param>
-    public DirectoryUploadPlan(string? keyPrefix, string? basePath, bool recurse, bool followSymlinks, WildcardFilter filter, Action<string>? notice = null)
+    /// <param name="shard">-ShardIndex/-ShardCount: only the files whose key falls in it (an entry without a key, a
+    /// path that failed, is reported by the worker whose shard the empty key falls in, so by exactly one).</param>
+    public DirectoryUploadPlan(string? keyPrefix, string? basePath, bool recurse, bool followSymlinks, WildcardFilter filter, Action<string>? notice = null, Shard? shard = null)
     {
-        _keyPrefix = keyPrefix; _recurse = recurse; _followSymlinks = followSymlinks; _filter = filter; _notice = notice;
+        _keyPrefix = keyPrefix; _recurse = recurse; _followSymlinks = followSymlinks; _filter = filter; _notice = notice; _shard = shard;
         if (basePath is not null) _pipedKeys = new KeyMapper(basePath, keyPrefix);
     }
 
     /// <summary>A resolved -Path/-LiteralPath: a directory (keys relative to it), a file (relative to its folder),
     /// or a path that does not exist (a PathNotFound item).</summary>
-    public IEnumerable<UploadItem> FromPath(string path, CancellationToken cancellationToken)
+    public IEnumerable<UploadItem> FromPath(string path, CancellationToken cancellationToken) => InShard(Resolve(path, cancellationToken));
+
+    IEnumerable<UploadItem> Resolve(string path, CancellationToken cancellationToken)
     {
         if (Directory.Exists(path)) return Walk(new DirectoryInfo(path), _pipedKeys ?? new KeyMapper(path, _keyPrefix), cancellationToken);
         if (File.Exists(path)) return FromInfo(new FileInfo(path), _pipedKeys ?? new KeyMapper(Path.GetDirectoryName(path)!, _keyPrefix), cancellationToken);
@@ -39,7 +44,7 @@ public sealed class DirectoryUploadPlan
     /// <summary>A piped file or directory (Get-ChildItem output).</summary>
     public IEnumerable<UploadItem> FromPiped(FileSystemInfo info, CancellationToken cancellationToken)
     {
-        if (_pipedKeys is not null) return FromInfo(info, _pipedKeys, cancellationToken);
+        if (_pipedKeys is not null) return InShard(FromInfo(info, _pipedKeys, cancellationToken));
         _lookahead.Add(info);
         return _lookahead.Count >= BasePathLookahead ? Flush(cancellationToken) : Array.Empty<UploadItem>();
     }
@@ -53,8 +58,10 @@ public sealed class DirectoryUploadPlan
         _notice?.Invoke($"Keys are relative to '{root}' (the common root of the piped items; use -BasePath to choose).");
         var held = _lookahead.ToArray();
         _lookahead.Clear();
-        return held.SelectMany(info => FromInfo(info, _pipedKeys, cancellationToken));
+        return InShard(held.SelectMany(info => FromInfo(info, _pipedKeys, cancellationToken)));
     }
+
+    IEnumerable<UploadItem> InShard(IEnumerable<UploadItem> items) => _shard is null ? items : items.Where(item => _shard.Accepts(item.Key));
 
     IEnumerable<UploadItem> FromInfo(FileSystemInfo info, KeyMapper keys, CancellationToken cancellationToken)
     {

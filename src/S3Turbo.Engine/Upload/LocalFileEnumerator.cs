@@ -81,7 +81,7 @@ public static class LocalFileEnumerator
         catch (S3TurboException ex) { return UploadItem.ForFailure(file.FullName, ex); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return UploadItem.ForFailure(file.FullName, ErrorClassifier.Classify(ex, "", null, file.FullName));
+            return UploadItem.ForFailure(file.FullName, ErrorClassifier.Classify(ex, ErrorIds.SourceUnreadable, "", null, file.FullName));
         }
     }
 

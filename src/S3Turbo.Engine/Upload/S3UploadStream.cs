@@ -59,7 +59,7 @@ public sealed class S3UploadStream : Stream
     static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(30);
     volatile bool _cancelledByCaller;
     readonly SemaphoreSlim _slots;
-    readonly Stack<byte[]> _freeBuffers = new();
+    readonly PartBuffers _buffers = new();
     readonly List<Task<PartETag>> _parts = new();
     readonly List<PartCheck> _partChecks = new();
     readonly UploadIntegrity _integrity;
@@ -71,7 +71,6 @@ public sealed class S3UploadStream : Stream
     byte[]? _current;
     int _filled;
     long _position;
-    long _allocatedBytes, _heldBytes, _peakHeldBytes;
     int _partNumber;
     Exception? _failure;
     UploadResult? _result;
@@ -112,12 +111,12 @@ public sealed class S3UploadStream : Stream
     public string BucketName => _options.BucketName;
     public string Key => _options.Key;
     /// <summary>Bytes of part buffers currently held (filling, queued or uploading).</summary>
-    public long BufferedBytes => Interlocked.Read(ref _heldBytes);
+    public long BufferedBytes => _buffers.Held;
     /// <summary>The most part-buffer bytes ever held at once; bounded by (MaxPartsInFlight + 1) × part size (plus the
     /// 64 KiB first buffer, for a moment).</summary>
-    public long PeakBufferedBytes => Interlocked.Read(ref _peakHeldBytes);
+    public long PeakBufferedBytes => _buffers.PeakHeld;
     /// <summary>Bytes of part buffers allocated over the stream's life (buffers are reused).</summary>
-    public long AllocatedBufferBytes => Interlocked.Read(ref _allocatedBytes);
+    public long AllocatedBufferBytes => _buffers.Allocated;
     public int PartsStarted => _partNumber;
     /// <summary>Set once the upload completed.</summary>
     public UploadResult? Result => _result;
@@ -177,7 +176,7 @@ public sealed class S3UploadStream : Stream
     {
         ThrowIfUnusable();
         _clock.Start();
-        _current ??= TakeBuffer(_partNumber == 0 ? Math.Min(FirstBufferBytes, PartSizeFor(1)) : PartSizeFor(_partNumber + 1));
+        _current ??= _buffers.Take(_partNumber == 0 ? Math.Min(FirstBufferBytes, PartSizeFor(1)) : PartSizeFor(_partNumber + 1));
         int n = Math.Min(data.Length, _current.Length - _filled);
         data[..n].CopyTo(_current.AsSpan(_filled));
         _filled += n;
@@ -199,41 +198,19 @@ public sealed class S3UploadStream : Stream
     {
         long partSize = PartSizeFor(_partNumber + 1);
         if (_current!.Length >= partSize) return false;
-        var larger = TakeBuffer(partSize);
+        var larger = _buffers.Take(partSize);
         _current.AsSpan(0, _filled).CopyTo(larger);
-        lock (_gate) _heldBytes -= _current.Length; // not pooled: only whole part buffers are reused
+        _buffers.Drop(_current); // not pooled: only whole part buffers are reused
         _current = larger;
         return true;
-    }
-
-    byte[] TakeBuffer(long size)
-    {
-        byte[] buffer;
-        lock (_gate)
-        {
-            while (_freeBuffers.TryPeek(out var free) && free.Length != size) _freeBuffers.Pop(); // outgrown: let the GC have it
-            if (!_freeBuffers.TryPop(out buffer!))
-            {
-                buffer = GC.AllocateUninitializedArray<byte>(checked((int)Math.Min(size, Array.MaxLength)));
-                _allocatedBytes += buffer.Length;
-            }
-            _heldBytes += buffer.Length;
-            _peakHeldBytes = Math.Max(_peakHeldBytes, _heldBytes);
-        }
-        return buffer;
     }
 
     /// <summary>Gives back the part buffer being filled, if any.</summary>
     void ReleaseCurrent()
     {
         if (_current is null) return;
-        ReturnBuffer(_current);
+        _buffers.Return(_current);
         _current = null;
-    }
-
-    void ReturnBuffer(byte[] buffer)
-    {
-        lock (_gate) { _heldBytes -= buffer.Length; _freeBuffers.Push(buffer); }
     }
 
     /// <summary>Hands the full buffer to a background part upload, first waiting for a slot (back-pressure).</summary>
@@ -270,7 +247,7 @@ public sealed class S3UploadStream : Stream
         }
         catch (Exception ex)
         {
-            ReturnBuffer(buffer);
+            _buffers.Return(buffer);
             Fail(ex);
             ThrowIfUnusable();
             throw;
@@ -303,12 +280,12 @@ public sealed class S3UploadStream : Stream
         catch (Exception ex)
         {
             Fail(ex is OperationCanceledException ? ex : new IOException(
-                $"Uploading part {partNumber} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex));
+                $"Uploading part {partNumber} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key).Message}", ex));
             throw;
         }
         finally
         {
-            ReturnBuffer(buffer);
+            _buffers.Return(buffer);
             _slots.Release();
         }
     }
@@ -343,7 +320,7 @@ public sealed class S3UploadStream : Stream
         {
             if (_cancelledByCaller)
                 throw new OperationCanceledException($"The upload to s3://{BucketName}/{Key} was cancelled; nothing was stored.", failure, _cancel.Token);
-            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(failure, BucketName, Key).Message}", failure);
+            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(failure, ErrorIds.UploadFailed, BucketName, Key).Message}", failure);
         }
         if (_result is not null) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} is already complete.");
     }
@@ -386,7 +363,7 @@ public sealed class S3UploadStream : Stream
                     // gateway, a retry that then finds the upload gone): the object under the key is ours if its ETag is
                     // the one these parts make. Otherwise this failure stands and nothing of ours is stored.
                     completed = await CompletedAnywayAsync(done).ConfigureAwait(false) ?? throw new IOException(
-                        $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, BucketName, Key).Message}", ex);
+                        $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key).Message}", ex);
                 }
                 await CheckStoredAsync(completed.VersionId, () => _integrity.CheckCompleted($"s3://{BucketName}/{Key}", _partChecks.Select(c => c.Crc32C).ToList(),
                     _partChecks.Select(c => c.Md5).ToList(), completed.ETag, completed.ChecksumCRC32C, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);
@@ -398,7 +375,7 @@ public sealed class S3UploadStream : Stream
             _result = new UploadResult
             {
                 BucketName = BucketName, Key = Key, Size = _position, ETag = etag, Checksum = checksum, Parts = parts,
-                Status = TransferStatus.Uploaded, Duration = _clock.Elapsed,
+                Status = UploadStatus.Uploaded, Duration = _clock.Elapsed,
             };
             DropBuffers();
             return _result;
@@ -472,7 +449,7 @@ public sealed class S3UploadStream : Stream
     /// <summary>The end of the upload, either way: buffers go to the GC and the scheduler leaves the client's events.</summary>
     void DropBuffers()
     {
-        lock (_gate) _freeBuffers.Clear();
+        _buffers.Clear();
         if (_ownsBudget) _budget.Dispose();
     }
 

@@ -46,7 +46,7 @@ public sealed class TarArchiveMembers
         FileStream? opened = null;
         S3TurboException? unreadable = null;
         try { opened = new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous); }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { unreadable = ErrorClassifier.Classify(ex, "", null, archive); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { unreadable = ErrorClassifier.Classify(ex, ErrorIds.SourceUnreadable, "", null, archive); }
         if (opened is null) { yield return UploadItem.ForFailure(archive, unreadable!); yield break; }
         using var file = opened;
         var (tar, compression) = Decompressing(file);

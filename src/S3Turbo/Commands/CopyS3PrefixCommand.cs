@@ -11,7 +11,7 @@ namespace S3Turbo.Commands;
 /// listing feeds throttled CopyObject (or multipart UploadPartCopy) requests.</summary>
 [Cmdlet(VerbsCommon.Copy, "S3Prefix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = UriSet)]
 [OutputType(typeof(TransferSummary), typeof(CopyResult))]
-public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResult>
+public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, NoPart, CopyResult>
 {
     const string UriSet = "Uri", PrefixSet = "Prefix", ObjectSet = "Object", ManifestSet = "Manifest", QueueSet = "Queue";
 
@@ -79,9 +79,7 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
 
     protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(_destination.BucketName, _destination.Key, new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
-    protected override void RecordMirrorSource(CopyResult result, MirrorSources sources) => sources.AddKey(result.DestinationKey);
-
-    protected override TransferEngine<CopyItem, CopyResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override TransferEngine<CopyItem, NoPart, CopyResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         (var engine, _copy) = PrefixCopy.Start(connection, new CopyOptions
         {
@@ -97,11 +95,11 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     S3Path ResolveDestination()
     {
         if (Destination is not null && (DestinationBucket is not null || DestinationPrefix is not null))
-            throw new S3TurboException("AmbiguousDestination", FailureKind.InvalidArgument,
+            throw new S3TurboException(ErrorIds.AmbiguousDestination, FailureKind.InvalidArgument,
                 "Give the destination either as -Destination s3://bucket/prefix/ or as -DestinationBucket (and -DestinationPrefix), not both.", Destination);
         if (Destination is not null) return S3Path.Parse(Destination, nameof(Destination));
         if (DestinationBucket is null)
-            throw new S3TurboException("NoDestination", FailureKind.InvalidArgument,
+            throw new S3TurboException(ErrorIds.NoDestination, FailureKind.InvalidArgument,
                 "No destination: give -Destination s3://bucket/prefix/ or -DestinationBucket (and -DestinationPrefix).", null);
         BucketNames.Validate(DestinationBucket);
         return new S3Path(DestinationBucket, DestinationPrefix ?? "");
@@ -111,22 +109,21 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
     {
         ObjectSet => new[] { Input(_copy!.PlanObjectAsync(SourceBucket, Key, SourcePrefix?.FirstOrDefault(), Size, ETag, StopToken)) },
         ManifestSet => new[] { ManifestInput(ManifestPath, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken)) },
-        QueueSet => new[] { QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, 64) },
+        QueueSet => new[] { QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, 64, PlanQueueTarget) },
         PrefixSet => (SourcePrefix is { Length: > 0 } given ? given : new[] { "" }).Select(prefix => PrefixInput(() => new S3Path(SourceBucket, prefix))),
         _ => Source.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Source)))),
     };
 
     /// <summary>An object event or work item is one object (its key mapped under -SourcePrefix as a piped object's
     /// is); a prefix or manifest item names the objects under or in it.</summary>
-    protected override IAsyncEnumerable<CopyItem> PlanQueueTarget(QueueTarget target) => target.Kind switch
+    IAsyncEnumerable<CopyItem> PlanQueueTarget(QueueTarget target) => target.Kind switch
     {
         QueueTargetKind.Prefix => _copy!.PlanPrefixAsync(target.BucketName, target.Key, StopToken),
-        QueueTargetKind.Manifest => QueueManifest(target.Key, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken)),
+        QueueTargetKind.Manifest => Run.QueueManifest(target.Key, e => _copy!.PlanObjectAsync(e.BucketName, e.Key, SourcePrefix?.FirstOrDefault(), e.Size, e.ETag, StopToken), StopToken),
         _ => _copy!.PlanObjectAsync(target.BucketName, target.Key, SourcePrefix?.FirstOrDefault(), target.Size, target.ETag, StopToken),
     };
 
-    protected override string SourceKeyOf(CopyItem item) => item.Source.BucketName + "/" + item.Source.Key;
-    protected override string? SettledKeyOf(CopyResult result) => result.SourceBucket + "/" + result.SourceKey;
+    protected override string? QueueOperation => ParameterSetName == QueueSet ? MyInvocation.MyCommand.Name : null;
 
     /// <summary>A source prefix; a URI that does not parse is that input's own error.</summary>
     TransferInput PrefixInput(Func<S3Path> parse)
@@ -138,7 +135,4 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, CopyResu
         return Input(_copy!.PlanPrefixAsync(source.BucketName, source.Key, StopToken),
             $"No objects under s3://{source.BucketName}/{KeyMapper.NormalizePrefix(source.Key)}{filtered}: nothing to copy from there.");
     }
-
-    protected override (string Target, string Action)? DescribeDryRun(CopyResult result) => result.Status == TransferStatus.WouldCopy
-        ? ($"s3://{result.SourceBucket}/{result.SourceKey} → s3://{result.DestinationBucket}/{result.DestinationKey} ({result.Size:N0} bytes)", "Copy") : null;
 }

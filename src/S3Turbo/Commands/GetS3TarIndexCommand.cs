@@ -9,7 +9,7 @@ namespace S3Turbo.Commands;
 /// <summary>Indexes tar archives stored in S3 (names, sizes, offsets) without downloading them where it can.</summary>
 [Cmdlet(VerbsCommon.Get, "S3TarIndex", DefaultParameterSetName = UriSet)]
 [OutputType(typeof(TarEntry), typeof(TarIndexSummary))]
-public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, object>
+public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, TarEntry, TarArchiveResult>
 {
     const string UriSet = "Uri", KeySet = "Key", PrefixSet = "Prefix", ManifestSet = "Manifest", QueueSet = "Queue";
 
@@ -51,7 +51,9 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
     protected override (string Target, string Action) DescribeRun() =>
         (OutFile ?? (DestinationBucket is null ? "the pipeline" : $"s3://{DestinationBucket}/{DestinationKey ?? DestinationPrefix}"), "Index tar archives");
 
-    protected override TransferEngine<TarArchiveItem, object> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override IRunOutput<TarEntry, TarArchiveResult>? Output => _output;
+
+    protected override TransferEngine<TarArchiveItem, TarEntry, TarArchiveResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         _archives = new WildcardFilter(Include, Exclude);
         (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
@@ -67,9 +69,9 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
     {
         int destinations = (OutFile is null ? 0 : 1) + (DestinationKey is null ? 0 : 1) + (DestinationPrefix is null ? 0 : 1);
         if (destinations > 1)
-            throw new S3TurboException("AmbiguousDestination", FailureKind.InvalidArgument, "Give one of -OutFile, -DestinationKey or -DestinationPrefix.", null);
+            throw new S3TurboException(ErrorIds.AmbiguousDestination, FailureKind.InvalidArgument, "Give one of -OutFile, -DestinationKey or -DestinationPrefix.", null);
         if ((DestinationKey is not null || DestinationPrefix is not null) == (DestinationBucket is null))
-            throw new S3TurboException("NoDestination", FailureKind.InvalidArgument,
+            throw new S3TurboException(ErrorIds.NoDestination, FailureKind.InvalidArgument,
                 DestinationBucket is null ? "-DestinationKey and -DestinationPrefix need -DestinationBucket." : "-DestinationBucket needs -DestinationKey or -DestinationPrefix.", DestinationBucket);
         if (ParameterSetName == QueueSet && (OutFile is not null || DestinationKey is not null))
             throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
@@ -102,7 +104,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
                 break;
             case QueueSet:
                 // Messages held at once: enough to keep every archive slot busy, few enough to leave work to other workers.
-                yield return QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, (MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight) + 2);
+                yield return QueueInput(QueueUrl, IdleTimeout, VisibilityTimeout, (MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight) + 2, PlanQueueTarget);
                 break;
             default:
                 foreach (var uri in Uri) yield return UriInput(uri);
@@ -122,52 +124,30 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, o
 
     /// <summary>An object event or work item names one archive (indexed when -Include/-Exclude accept it: a bucket's
     /// notifications may name every new object); a prefix or manifest item names the archives under or in it.</summary>
-    protected override IAsyncEnumerable<TarArchiveItem> PlanQueueTarget(QueueTarget target)
+    IAsyncEnumerable<TarArchiveItem> PlanQueueTarget(QueueTarget target)
     {
         var archives = _archives!;
         return target.Kind switch
         {
             QueueTargetKind.Prefix => _indexer!.PlanPrefixAsync(target.BucketName, KeyMapper.NormalizePrefix(target.Key), archives, StopToken),
-            QueueTargetKind.Manifest => QueueManifest(target.Key, e => archives.AcceptsKey(e.Key) ? _indexer!.PlanArchiveAsync(e.BucketName, e.Key, e.Size, e.ETag) : None()),
+            QueueTargetKind.Manifest => Run.QueueManifest(target.Key, e => archives.AcceptsKey(e.Key) ? _indexer!.PlanArchiveAsync(e.BucketName, e.Key, e.Size, e.ETag) : None(), StopToken),
             _ => archives.AcceptsKey(target.Key) ? _indexer!.PlanArchiveAsync(target.BucketName, target.Key, target.Size, target.ETag) : None(),
         };
     }
 
-    protected override string SourceKeyOf(TarArchiveItem item) => item.BucketName + "/" + item.Key;
-    protected override string? SettledKeyOf(object result) => result is TarArchiveResult archive ? archive.BucketName + "/" + archive.Key : null;
-    protected override Task WhenStoredAsync(object result) => _output is not null && result is TarArchiveResult archive ? _output.StoredAsync(archive) : Task.CompletedTask;
+    protected override string? QueueOperation => ParameterSetName == QueueSet ? MyInvocation.MyCommand.Name : null;
 
     static async IAsyncEnumerable<TarArchiveItem> None() { await Task.CompletedTask.ConfigureAwait(false); yield break; }
 
-    /// <summary>Indexing writes nothing but the index, so it has no dry run.</summary>
-    protected override (string Target, string Action)? DescribeDryRun(object result) => null;
-
-    /// <summary>Entries go to the index and, without one (or with -PassThru), to the pipeline; an archive's result
-    /// finishes its index and is reported.</summary>
-    protected override async ValueTask OnResultAsync(object result, CancellationToken cancellationToken)
-    {
-        if (_output is not null) await _output.AcceptAsync(result, cancellationToken).ConfigureAwait(false);
-        if (result is TarArchiveResult { Error: null } archive)
-            await WriteVerboseAsync($"{archive.Archive}: {archive.Entries} entries, read {archive.BytesRead:N0} of {archive.ArchiveBytes:N0} bytes ({archive.Compression}).").ConfigureAwait(false);
-    }
-
-    protected override bool ShouldOutput(object result) => result is TarEntry && (_output is null || PassThru);
+    /// <summary>Entries go to the index and, without one (or with -PassThru), to the pipeline; each archive is
+    /// reported in a verbose line.</summary>
+    protected override bool ShouldOutputPart(TarEntry part) => _output is null || PassThru;
+    protected override bool ShouldOutput(ITransferOutcome outcome) => false;
     protected override bool ShouldOutputSummary => _output is not null && !PassThru;
 
-    protected override async Task<TransferSummary> CompleteRunAsync(TransferSummary summary, CancellationToken cancellationToken)
+    protected override async ValueTask OnOutcomeAsync(ITransferOutcome outcome)
     {
-        if (_output is null) return summary;
-        await _output.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        return (TarIndexSummary)summary with { Outputs = _output.Written.ToArray() };
-    }
-
-    protected override string DescribeSummary(TransferSummary summary) => summary is TarIndexSummary tar
-        ? $"{tar.Archives} archives ({tar.ArchivesFailed} failed), {tar.Entries} entries; read {tar.BytesRead:N0} of {tar.ArchiveBytes:N0} bytes ({tar.PercentRead:N2}%) in {tar.Requests} requests."
-        : base.DescribeSummary(summary);
-
-    /// <summary>On stop or failure: every output not yet completed is dropped.</summary>
-    protected override async ValueTask AbandonRunAsync()
-    {
-        if (_output is not null) await _output.DisposeAsync().ConfigureAwait(false);
+        if (outcome is TarArchiveResult { Error: null } archive)
+            await WriteVerboseAsync($"{archive.Archive}: {archive.Entries} entries, read {archive.BytesRead:N0} of {archive.ArchiveBytes:N0} bytes ({archive.Compression}).").ConfigureAwait(false);
     }
 }

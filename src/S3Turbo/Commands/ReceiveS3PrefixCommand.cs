@@ -10,7 +10,7 @@ namespace S3Turbo.Commands;
 /// concurrent GETs, large objects as parallel ranged GETs into a temporary file that is verified, then renamed.</summary>
 [Cmdlet(VerbsCommunications.Receive, "S3Prefix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = InputSet)]
 [OutputType(typeof(TransferSummary), typeof(DownloadResult))]
-public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, DownloadResult>
+public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, NoPart, DownloadResult>
 {
     const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input", ManifestSet = "Manifest";
 
@@ -62,16 +62,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
 
     protected override MirrorTarget? MirrorTarget => Delete ? new LocalMirrorTarget(_destination, new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
-    /// <summary>The file's path relative to the destination (a folder marker's directory is not a file to keep).</summary>
-    protected override void RecordMirrorSource(DownloadResult result, MirrorSources sources)
-    {
-        if (result.Path.Length == 0 || result.Key.EndsWith("/", StringComparison.Ordinal)) return;
-        sources.AddKey(Mirror.LocalKey(_destination, result.Path));
-    }
-
-    protected override object? LocalRemovalResult(LocalExtra extra, TransferStatus status) => new DownloadResult { Path = extra.Path, Size = extra.Size, Status = status };
-
-    protected override TransferEngine<DownloadItem, DownloadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override TransferEngine<DownloadItem, NoPart, DownloadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         (var engine, _download) = PrefixDownload.Start(connection, new DownloadOptions
         {
@@ -95,11 +86,11 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
     TransferInput PlanPiped(PSObject input)
     {
         if (input.BaseObject is string uri) return PrefixInput(() => S3Path.Parse(uri, nameof(InputObject)));
-        if (PipedObject(input, out var invalid) is not { } piped) return Rejected(invalid!);
+        if (PipedInput.PipedObject(input, out var invalid) is not { } piped) return Rejected(invalid!);
         var (bucket, key) = piped;
-        long? size = long.TryParse(PropertyText(input, "Size"), out long s) ? s : null;
+        long? size = long.TryParse(PipedInput.PropertyText(input, "Size"), out long s) ? s : null;
         DateTime? lastModified = input.Properties["LastModified"]?.Value is { } lm && LanguagePrimitives.TryConvertTo<DateTime>(lm, out var time) ? time : null;
-        return Input(_download!.PlanObjectAsync(bucket, key, KeyPrefix, size, PropertyText(input, "ETag"), lastModified, StopToken));
+        return Input(_download!.PlanObjectAsync(bucket, key, KeyPrefix, size, PipedInput.PropertyText(input, "ETag"), lastModified, StopToken));
     }
 
     TransferInput PrefixInput(Func<S3Path> parse)
@@ -111,7 +102,4 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, Downlo
         return Input(_download!.PlanPrefixAsync(source.BucketName, source.Key, StopToken),
             $"No objects under s3://{source.BucketName}/{KeyMapper.NormalizePrefix(source.Key)}{filtered}: nothing to download.");
     }
-
-    protected override (string Target, string Action)? DescribeDryRun(DownloadResult result) => result.Status == TransferStatus.WouldDownload
-        ? ($"s3://{result.BucketName}/{result.Key} → {result.Path} ({result.Size:N0} bytes)", "Download") : null;
 }

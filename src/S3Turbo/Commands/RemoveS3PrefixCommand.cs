@@ -9,7 +9,7 @@ namespace S3Turbo.Commands;
 /// of up to 1,000 keys, several in flight.</summary>
 [Cmdlet(VerbsCommon.Remove, "S3Prefix", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
 [OutputType(typeof(TransferSummary), typeof(RemoveResult))]
-public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveResult>
+public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart, RemoveResult>
 {
     const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input", ManifestSet = "Manifest";
 
@@ -42,9 +42,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
     [Parameter] [ValidateRange(1, 1000)] public int PageSize { get; set; } = 1000;
 
     PrefixRemoval? _removal;
-    // Piped keys wait here until a batch is full, the bucket changes or the input ends.
-    string? _pendingBucket;
-    List<RemovalKey> _pending = new();
+    PipedBatches<RemovalKey, RemovalBatch>? _piped;
 
     protected override string ProgressActivity => "Remove-S3Prefix";
     protected override bool ConfirmedWithoutPrompt => Force;
@@ -62,13 +60,14 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         return (target, AllVersions ? "Remove every version of the objects" : "Remove the objects");
     }
 
-    protected override TransferEngine<RemovalBatch, RemoveResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override TransferEngine<RemovalBatch, NoPart, RemoveResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         (var engine, _removal) = PrefixRemoval.Start(connection, new RemoveOptions
         {
             AllVersions = AllVersions, BatchSize = BatchSize, PageSize = PageSize, Filter = new WildcardFilter(Include, Exclude),
             MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
+        _piped = _removal.PipedBatches();
         return engine;
     }
 
@@ -80,33 +79,26 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
     };
 
-    protected override IEnumerable<TransferInput> PlanEnd() => FlushPending();
+    protected override IEnumerable<TransferInput> PlanEnd() => Batches(() => _piped!.Flush() is { } last ? new[] { last } : Array.Empty<RemovalBatch>());
 
     /// <summary>A piped URI is a prefix like -Uri; a piped object (BucketName, Key, and VersionId and Size when
     /// present) joins the pending batch of its bucket.</summary>
     IEnumerable<TransferInput> PlanPiped(PSObject input)
     {
         if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
-        if (PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
+        if (PipedInput.PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
         var (bucket, key) = piped;
-        if (Shard?.Accepts(key) == false) return Array.Empty<TransferInput>();
-        var flushed = _pendingBucket is not null && _pendingBucket != bucket ? FlushPending().ToList() : new List<TransferInput>();
-        _pendingBucket = bucket;
-        long.TryParse(PropertyText(input, "Size"), out long size);
-        _pending.Add(new RemovalKey(key, PropertyText(input, "VersionId") is { Length: > 0 } version ? version : null, size, false));
-        if (_pending.Count >= BatchSize) flushed.AddRange(FlushPending());
-        return flushed;
+        if (!_removal!.InShard(key)) return Array.Empty<TransferInput>();
+        long.TryParse(PipedInput.PropertyText(input, "Size"), out long size);
+        var removal = new RemovalKey(key, PipedInput.PropertyText(input, "VersionId") is { Length: > 0 } version ? version : null, size, false);
+        return Batches(() => _piped!.Add(bucket, removal));
     }
 
-    IEnumerable<TransferInput> FlushPending()
+    /// <summary>The batches piped keys completed, as inputs; a batch the engine refuses (a bad bucket) is its own error.</summary>
+    IEnumerable<TransferInput> Batches(Func<IReadOnlyList<RemovalBatch>> batches)
     {
-        if (_pending.Count == 0 || _pendingBucket is null) yield break;
-        var (bucket, keys) = (_pendingBucket, _pending);
-        _pending = new List<RemovalKey>();
-        TransferInput input;
-        try { input = Input(new[] { _removal!.Batch(bucket, keys) }); }
-        catch (S3TurboException ex) { input = Rejected(ex); }
-        yield return input;
+        try { return batches().Select(batch => Input(new[] { batch })).ToList(); }
+        catch (S3TurboException ex) { return new[] { Rejected(ex) }; }
     }
 
     /// <summary>A prefix; the whole bucket (an empty prefix) only with -Force. A URI that does not parse is that input's own error.</summary>
@@ -123,8 +115,6 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, RemoveR
         return Input(_removal!.PlanPrefixAsync(target.BucketName, prefix, StopToken),
             $"No {(AllVersions ? "versions" : "objects")} under s3://{target.BucketName}/{prefix}{filtered}: nothing to remove.");
     }
-
-    protected override (string Target, string Action)? DescribeDryRun(RemoveResult result) => DescribeDryRemoval(result);
 
     protected override string DescribeSummary(TransferSummary summary) =>
         $"Remove: {summary.ItemsTransferred:N0} removed ({summary.BytesTransferred:N0} bytes), {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";

@@ -10,7 +10,7 @@ namespace S3Turbo.Commands;
 /// uploads read straight from disk, with Overwrite/Add/Update modes.</summary>
 [Cmdlet(VerbsCommunications.Send, "S3Directory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(TransferSummary), typeof(UploadResult))]
-public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, UploadResult>
+public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, NoPart, UploadResult>
 {
     const string PathSet = "Path", LiteralPathSet = "LiteralPath", InputObjectSet = "InputObject";
 
@@ -52,24 +52,15 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
 
     protected override MirrorTarget? MirrorTarget => Delete ? new S3MirrorTarget(BucketName, KeyPrefix ?? "", new WildcardFilter(Include, Exclude), MaxDelete) : null;
 
-    /// <summary>A file's key; a skipped link to a directory keeps everything under its key. Only files sent or found
-    /// up to date are sources: a special file or a link skipped unread keeps its key but does not count as one.</summary>
-    protected override void RecordMirrorSource(UploadResult result, MirrorSources sources)
-    {
-        if (result.Key.Length == 0) return;
-        if (result.Key.EndsWith("/", StringComparison.Ordinal)) sources.AddSubtree(result.Key);
-        else sources.AddKey(result.Key, readable: result.Status != TransferStatus.Skipped || result.Reason is DirectoryUpload.UnchangedReason or DirectoryUpload.ExistsReason);
-    }
-
-    protected override TransferEngine<UploadItem, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override TransferEngine<UploadItem, NoPart, UploadResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         _plan = new DirectoryUploadPlan(KeyPrefix, BasePath is null ? null : GetUnresolvedProviderPathFromPSPath(BasePath), Recurse, FollowSymlink,
-            new WildcardFilter(Include, Exclude), TryWriteVerbose);
+            new WildcardFilter(Include, Exclude), TryWriteVerbose, Shard);
         if (Tar) _tar = new TarArchiveMembers(KeyPrefix, new WildcardFilter(Include, Exclude), MultipartThreshold, Shard);
         return DirectoryUpload.Start(connection, new UploadOptions
         {
             BucketName = BucketName, KeyPrefix = KeyPrefix ?? "", Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
-            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress,
+            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress, Shard = Shard,
             // -GzipContentType alone implies -Gzip: naming what to compress is asking for compression.
             GzipContentTypes = GzipContentType is { Length: > 0 } types ? types : Gzip ? UploadOptions.DefaultGzipContentTypes : null,
         }, StopToken);
@@ -79,19 +70,15 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
     {
         if (ParameterSetName == InputObjectSet)
         {
-            if (InputObject is not null) yield return _tar is not null ? Input(_tar.ReadAsync(InputObject.FullName, StopToken)) : Input(InShard(_plan!.FromPiped(InputObject, StopToken)));
+            if (InputObject is not null) yield return _tar is not null ? Input(_tar.ReadAsync(InputObject.FullName, StopToken)) : Input(_plan!.FromPiped(InputObject, StopToken));
             yield break;
         }
         foreach (var path in ParameterSetName == PathSet ? Path : LiteralPath)
             foreach (var resolved in Resolve(path))
-                yield return _tar is not null ? Input(_tar.ReadAsync(resolved, StopToken)) : Input(InShard(_plan!.FromPath(resolved, StopToken)));
+                yield return _tar is not null ? Input(_tar.ReadAsync(resolved, StopToken)) : Input(_plan!.FromPath(resolved, StopToken));
     }
 
-    protected override IEnumerable<TransferInput> PlanEnd() { if (_tar is null) yield return Input(InShard(_plan!.Flush(StopToken))); }
-
-    /// <summary>-ShardIndex/-ShardCount: the files whose key is in this run's shard; an entry without a key (a path
-    /// that failed) is reported by the worker whose shard the empty key falls in, so by exactly one.</summary>
-    IEnumerable<UploadItem> InShard(IEnumerable<UploadItem> items) => Shard is null ? items : items.Where(item => Shard.Accepts(item.Key));
+    protected override IEnumerable<TransferInput> PlanEnd() { if (_tar is null) yield return Input(_plan!.Flush(StopToken)); }
 
     /// <summary>Wildcards expand to every match; a path that cannot be resolved is passed on as it is, to be reported
     /// as PathNotFound and counted with the rest.</summary>
@@ -107,12 +94,9 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, Upl
         }
     }
 
-    protected override (string Target, string Action)? DescribeDryRun(UploadResult result) =>
-        result.Status == TransferStatus.WouldUpload ? ($"{result.Path} → s3://{result.BucketName}/{result.Key} ({result.Size:N0} bytes)", "Upload") : null;
-
-    protected override async ValueTask OnResultAsync(UploadResult result, CancellationToken cancellationToken)
+    protected override async ValueTask OnOutcomeAsync(ITransferOutcome outcome)
     {
-        if (result.Status == TransferStatus.Skipped && result.Reason is not (DirectoryUpload.UnchangedReason or DirectoryUpload.ExistsReason))
+        if (outcome is UploadResult { Status: UploadStatus.Skipped } result && result.Reason is not (DirectoryUpload.UnchangedReason or DirectoryUpload.ExistsReason))
             await WriteWarningAsync($"Skipped '{result.Path}': {result.Reason}.").ConfigureAwait(false);
     }
 }

@@ -9,7 +9,7 @@ namespace S3Turbo.Commands;
 /// Copy-S3Prefix -QueueUrl): one per object of a streamed listing, a manifest or the pipeline, ten to a request.</summary>
 [Cmdlet(VerbsCommunications.Send, "S3WorkItem", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = InputSet)]
 [OutputType(typeof(TransferSummary), typeof(WorkItemResult))]
-public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkItemResult>
+public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, NoPart, WorkItemResult>
 {
     const string UriSet = "Uri", PrefixSet = "Prefix", InputSet = "Input", ManifestSet = "Manifest";
 
@@ -43,19 +43,19 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
 
     WorkItemSending? _sending;
-    WildcardFilter? _filter;
-    readonly List<QueueTarget> _pending = new();
+    PipedBatches<QueueTarget, WorkItemBatch>? _piped;
 
     protected override string ProgressActivity => "Send-S3WorkItem";
     protected override (string Target, string Action) DescribeRun() => (QueueUrl, "Send work items");
 
-    protected override TransferEngine<WorkItemBatch, WorkItemResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
+    protected override TransferEngine<WorkItemBatch, NoPart, WorkItemResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
     {
         (var engine, _sending) = WorkItemSending.Start(connection, new WorkItemSendOptions
         {
-            QueueUrl = QueueUrl, Operation = Operation, Filter = _filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
+            QueueUrl = QueueUrl, Operation = Operation, Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
             WhatIf = whatIf, Progress = progress, Shard = Shard,
         }, StopToken);
+        _piped = _sending.PipedBatches();
         return engine;
     }
 
@@ -68,29 +68,20 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
         _ => Uri.Select(uri => PrefixInput(() => S3Path.Parse(uri, nameof(Uri)))),
     };
 
-    protected override IEnumerable<TransferInput> PlanEnd() => FlushPending();
+    protected override IEnumerable<TransferInput> PlanEnd() => _piped!.Flush() is { } last ? new[] { Input(new[] { last }) } : Array.Empty<TransferInput>();
 
     /// <summary>A piped URI is a prefix like -Uri; a piped object (BucketName, Key, and Size and ETag when present)
     /// joins the pending batch.</summary>
     IEnumerable<TransferInput> PlanPiped(PSObject input)
     {
         if (input.BaseObject is string uri) return new[] { PrefixInput(() => S3Path.Parse(uri, nameof(InputObject))) };
-        if (PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
+        if (PipedInput.PipedObject(input, out var invalid) is not { } piped) return new[] { Rejected(invalid!) };
         var (bucket, key) = piped;
-        try { BucketNames.Validate(bucket); }
+        long? size = long.TryParse(PipedInput.PropertyText(input, "Size"), out long known) ? known : null;
+        QueueTarget? target;
+        try { target = _sending!.Piped(bucket, key, size, PipedInput.PropertyText(input, "ETag")); }
         catch (S3TurboException invalidBucket) { return new[] { Rejected(invalidBucket) }; }
-        if (Shard?.Accepts(key) == false || !_filter!.AcceptsKey(key)) return Array.Empty<TransferInput>();
-        long? size = long.TryParse(PropertyText(input, "Size"), out long known) ? known : null;
-        _pending.Add(new QueueTarget(QueueTargetKind.Object, bucket, key, size, PropertyText(input, "ETag"), Operation));
-        return _pending.Count >= WorkItemSending.BatchSize ? FlushPending() : Array.Empty<TransferInput>();
-    }
-
-    IEnumerable<TransferInput> FlushPending()
-    {
-        if (_pending.Count == 0) return Array.Empty<TransferInput>();
-        var batch = new WorkItemBatch(_pending.ToList());
-        _pending.Clear();
-        return new[] { Input(new[] { batch }) };
+        return target is null ? Array.Empty<TransferInput>() : _piped!.Add("", target).Select(batch => Input(new[] { batch })).ToList();
     }
 
     TransferInput One(QueueTarget target)
@@ -110,9 +101,6 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, WorkIt
         string filtered = Include is null && Exclude is null ? "" : " that -Include/-Exclude accept";
         return Input(_sending!.PlanPrefixAsync(source.BucketName, prefix, StopToken), $"No objects under s3://{source.BucketName}/{prefix}{filtered}: no work items sent.");
     }
-
-    protected override (string Target, string Action)? DescribeDryRun(WorkItemResult result) => result.Status == TransferStatus.WouldSend
-        ? ($"{(result.Kind == "Manifest" ? result.Key : $"s3://{result.BucketName}/{result.Key}")} → {QueueUrl}", "Send work item") : null;
 
     protected override string DescribeSummary(TransferSummary summary) =>
         $"Send-S3WorkItem: {summary.ItemsTransferred:N0} work items sent, {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";

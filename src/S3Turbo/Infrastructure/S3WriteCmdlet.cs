@@ -6,7 +6,7 @@ namespace S3Turbo.Infrastructure;
 
 /// <summary>The object-setting parameters of every cmdlet that writes objects (content type, metadata, headers,
 /// storage class, ACL, encryption, tags). Two bases declare them, because a cmdlet has one base class: this one
-/// (New-S3UploadStream) and <see cref="WriteTransferCmdlet{TItem,TResult}"/> (the bulk cmdlets that write); the
+/// (New-S3UploadStream) and <see cref="WriteTransferCmdlet{TItem,TPart,TResult}"/> (the bulk cmdlets that write); the
 /// bulk cmdlets that only read or remove do not offer them.</summary>
 public interface IObjectSettingParameters
 {
