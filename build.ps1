@@ -43,6 +43,15 @@ function Invoke-Build {
         Get-ChildItem $out -File | Where-Object Name -NotIn 'S3Turbo.dll', 'S3Turbo.Contracts.dll', 'S3Turbo.Format.ps1xml' | Move-Item -Destination $dependencies
     }
     Remove-Item "$moduleDir/desktop/S3Turbo.Format.ps1xml"
+    # Packages whose .NET 10 build is much faster than the one an net8.0 assembly gets (System.IO.Hashing: vectorized
+    # CRCs), in dependencies/net10.0/; the loader prefers them on .NET 10 (PowerShell 7.6). Taken from the NuGet cache
+    # at the version the build restored.
+    $net10Dir = New-Item -ItemType Directory "$moduleDir/dependencies/net10.0"
+    $hashing = [System.Reflection.AssemblyName]::GetAssemblyName("$moduleDir/dependencies/System.IO.Hashing.dll").Version
+    $hashingVersion = ([xml](Get-Content "$root/Directory.Packages.props" -Raw)).Project.ItemGroup.PackageVersion | Where-Object Include -eq 'System.IO.Hashing' | ForEach-Object Version
+    $nugetCache = ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    Copy-Item (Join-Path $nugetCache "system.io.hashing/$hashingVersion/lib/net10.0/System.IO.Hashing.dll") $net10Dir
+    if ([System.Reflection.AssemblyName]::GetAssemblyName("$net10Dir/System.IO.Hashing.dll").Version -ne $hashing) { throw "System.IO.Hashing's net10.0 build is not the version the module references ($hashing)." }
     # The same dependencies precompiled (ReadyToRun) for PowerShell 7.6 on linux-x64, in dependencies/linux-x64/;
     # the loader prefers them on that platform. See tools/ReadyToRun/S3Turbo.ReadyToRun.csproj.
     $precompiled = Join-Path ([IO.Path]::GetTempPath()) "s3turbo-r2r-$PID"

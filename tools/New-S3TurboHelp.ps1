@@ -26,11 +26,15 @@ $json = Invoke-Pwsh -NoProfile -NonInteractive -Command {
         $parameters = foreach ($p in $command.Parameters.Values) {
             if ($p.Name -in $common) { continue }
             $attrs = $p.ParameterSets.GetEnumerator() | ForEach-Object { [pscustomobject]@{ Set = $_.Key; Mandatory = $_.Value.IsMandatory; Position = $_.Value.Position; ByValue = $_.Value.ValueFromPipeline; ByName = $_.Value.ValueFromPipelineByPropertyName } }
+            # A nullable parameter ([ChecksumAlgorithm?]) is documented as its underlying type, with an enum's names.
+            $type = [Nullable]::GetUnderlyingType($p.ParameterType) ?? $p.ParameterType
+            $values = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | ForEach-Object ValidValues)
+            if (-not $values.Count -and $type.IsEnum) { $values = [Enum]::GetNames($type) }
             [pscustomobject]@{
-                Name = $p.Name; Type = $p.ParameterType.FullName; TypeName = $p.ParameterType.Name; Aliases = @($p.Aliases)
+                Name = $p.Name; Type = $type.FullName; TypeName = $type.Name; Aliases = @($p.Aliases)
                 IsSwitch = $p.SwitchParameter; Sets = @($attrs)
                 Globbing = [bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
-                ValidValues = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | ForEach-Object ValidValues)
+                ValidValues = $values
             }
         }
         [pscustomobject]@{

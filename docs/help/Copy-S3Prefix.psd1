@@ -7,11 +7,13 @@ As a queue-fed worker (-QueueUrl), it copies the objects that the messages of an
 
 Objects up to -MultipartCopyThreshold (default 5 GiB, S3's single-copy limit) are copied with one CopyObject each; larger ones with a multipart upload whose ranged UploadPartCopy parts run in parallel. Every copy is pinned to the ETag that was listed (If-Match), so an object overwritten during the run fails with SourceChanged instead of being copied unseen.
 
+Proof: each copy keeps its source's checksum: CopyObject carries it over, and a multipart copy is declared FULL_OBJECT with the source's CRC algorithm (or -ChecksumAlgorithm's when the source has none), so the store computes the copy's own. CopyResult.Verification says how the copy was proven: "ETag" when the copy has its source's ETag (a whole copy, or parts that follow the source's); else the checksums of source and copy compared ("CRC64NVME", one HEAD each), and a copy that differs is deleted and reported as ChecksumMismatch; "unverified: ..." with the reason when neither is possible (a source without a whole-object checksum whose part layout cannot be followed).
+
 The destination key is -DestinationPrefix plus the source key minus -SourcePrefix. Prefixes are folders: "raw/2024" and "raw/2024/" both mean raw/2024/. A copy onto the same prefix, or into or out of its own subtree in the same bucket, is refused (CopyOntoItself, DestinationInsideSource) before anything is copied.
 
 What is kept: with -MetadataDirective Copy (default) user metadata, Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires, the storage class and (unless -CopyTags $false or -Tag) the tags, on both the single and the multipart path; the multipart path reads them with a HEAD and GetObjectTagging and sets them on the new upload, with the source's SSE-S3/SSE-KMS settings. -MetadataDirective Replace takes -ContentType (else guessed from the key's extension), -Metadata, -Header, -CacheControl and -ContentEncoding instead. -StorageClass, -CannedAcl, -ServerSideEncryption, -KmsKeyId and -Tag apply with either directive. On the single-copy path S3 applies the destination bucket's default encryption unless -ServerSideEncryption is given.
 
-Modes: Update (default) skips an object whose destination has the same size and ETag; Add skips one whose destination key exists; Overwrite always copies. For Add and Update the destination prefix is listed alongside the source (one LIST per 1,000 keys, not one HEAD per object). Multipart copies mirror the source's part layout when the store reports it (HEAD with partNumber=1), so copies of multipart objects get the source's ETag and Update recognises them.
+Modes: Update (default) skips an object whose destination has the same size and content, proven by equal ETags, else by equal checksums (one HEAD of each: for ETags that are no MD5s, and copies whose parts differ from their source's); Add skips one whose destination key exists; Overwrite always copies. For Add and Update the destination prefix is listed alongside the source (one LIST per 1,000 keys, not one HEAD per object). Multipart copies mirror the source's part layout when the store reports it (HEAD with partNumber=1), so copies of multipart objects get the source's ETag and Update recognises them.
 
 Concurrency is adaptive by default (it grows while throughput grows and backs off on 503 SlowDown); -MaxConcurrency fixes it and -MaxRequestsPerSecond caps the request rate for buckets shared with other work. Ctrl+C or -ErrorAction Stop aborts every multipart copy the run started.
 '@
@@ -28,7 +30,7 @@ Concurrency is adaptive by default (it grows while throughput grows and backs of
         DestinationPrefix      = 'The destination prefix (with -DestinationBucket). Default: the bucket root.'
         Include                = 'Wildcard patterns matched against the key relative to the source prefix and its last segment; only matching objects are copied.'
         Exclude                = 'Wildcard patterns matched like -Include; matching objects are not copied.'
-        Mode                   = 'Update (default): skip when the destination has the same size and ETag. Add: skip when the destination key exists. Overwrite: always copy.'
+        Mode                   = 'Update (default): skip when the destination has the same size and its ETag or its checksum proves the same content. Add: skip when the destination key exists. Overwrite: always copy.'
         MetadataDirective      = 'Copy (default) keeps the source''s metadata and system headers; Replace sets them from -ContentType, -Metadata, -Header, -CacheControl and -ContentEncoding.'
         CopyTags               = 'Keep the source''s tags (default $true, as S3''s CopyObject does). -CopyTags $false writes the copies without tags; -Tag replaces them.'
         MultipartCopyThreshold = 'Objects larger than this are copied as multipart UploadPartCopy (default and maximum 5 GiB, minimum 5 MiB).'
@@ -48,7 +50,7 @@ Concurrency is adaptive by default (it grows while throughput grows and backs of
         ServerSideEncryption   = 'Server-side encryption of the copies: AES256, aws:kms or aws:kms:dsse.'
         KmsKeyId               = 'The KMS key for aws:kms encryption of the copies.'
         Tag                    = 'Tags for every copy, as a hashtable; they replace the source''s tags.'
-        PassThru               = 'Write one S3Turbo.CopyResult per object (source, destination, size, ETag, status, parts, duration) instead of the summary.'
+        PassThru               = 'Write one S3Turbo.CopyResult per object (source, destination, size, ETag, status, parts, Verification, duration) instead of the summary.'
         WhatIf                 = 'List the copies that would be made (after the Add/Update checks, which only read) and copy nothing.'
         Confirm                = 'Ask once before the run starts.'
     }

@@ -5,11 +5,11 @@ New-S3UploadStream returns an S3Turbo.S3UploadStream: a System.IO.Stream that is
 
 Dispose(), Close() or Complete() finish the upload: the last part is sent and CompleteMultipartUpload lists every part's ETag and checksum in order. Data smaller than one part goes up as one PutObject.
 
-Verification. Every part (and a single PutObject) is sent with a CRC32C of its bytes computed here with the CPU's CRC instruction (about 0.25 CPU s/GiB), and is checked when the store answers, strongest proof first:
-- AWS S3 and stores that support its flexible checksums verify the CRC32C themselves, refuse a mismatch (BadDigest) and report it back; the reported value must equal the one sent. The object then carries the CRC32C (composite, "-N" for multipart), which is compared too, and later downloads can check it.
-- Over plain http the AWS SDK also signs each body's SHA-256 (SigV4 requires it there) and the store must check that hash before it accepts the body. Stores that ignore checksums are verified this way: Ceph 18 "Reef" accepts any x-amz-checksum-* value and reports none (measured), but refuses a body whose SHA-256 does not match.
-- Over https the body is sent unsigned (TLS protects it, as the AWS CLI does). Should the store answer without a checksum, the ETag it reports is compared with an MD5 of the part computed here (about 2 CPU s/GiB), and later parts of the upload are SHA-256-signed instead, which the store checks.
--AlwaysCompareMd5 adds the MD5 comparison of every part and of the whole object in every case. A part the store does not hold exactly fails the upload, which is then aborted; an object whose final check fails is deleted again. SSE-KMS objects have ETags that are not MD5s: only the first two proofs apply to them. With -RequestChecksumCalculation WhenRequired no CRC32C is sent and every body is SHA-256-signed.
+Verification. Every part (and a single PutObject) is sent with its checksum in a header (-ChecksumAlgorithm, CRC64NVME by default, computed here as the bytes are buffered: about 0.1 CPU s/GiB on PowerShell 7.6), and the upload is declared FULL_OBJECT: the parts' CRCs are combined into the whole object's, which CompleteMultipartUpload carries, so the store refuses an object that is not the bytes written and keeps that checksum for later downloads and Update runs. What proves each body, strongest first:
+- A store that verifies checksums (AWS S3, Ceph 20) refuses a body whose bytes changed on the way (BadDigest) before storing it. Whether it does is asked once per store and bucket, with a two-byte part sent with a wrong checksum to an upload that is then aborted.
+- On a store that does not (Ceph 18, moto), each body's MD5 is also computed here and compared with the ETag the store answers, and the whole object's ETag with the MD5 of the part MD5s (about 1.4 CPU s/GiB, paid only there).
+- Over plain http the AWS SDK also signs each body's SHA-256 (SigV4 requires it there), which every store checks. Over https the body is sent unsigned, as the AWS CLI sends it (TLS protects it on the way).
+-AlwaysCompareMd5 adds the MD5 comparison in every case. A part the store does not hold exactly fails the upload, which is then aborted; an object whose final check fails is deleted again. SSE-KMS objects have ETags that are not MD5s: only the checksum and the payload hash prove them. With -ChecksumAlgorithm None (or -RequestChecksumCalculation WhenRequired) no checksum is sent, and the MD5 and payload hash prove each body.
 
 Abort(), a part that fails beyond the AWS SDK's retries, or Ctrl+C while piping aborts the multipart upload: no partial object and no orphaned parts are left. A failed part's error surfaces from the next Write or from Complete/Dispose as an IOException naming the bucket, key and part.
 
@@ -26,7 +26,7 @@ Part size: -PartSize (default 8 MiB, at least 5 MiB) is the first part's size. W
         ExpectedSize     = 'The total size, when known in advance: the part size is then chosen so the object fits in 10,000 parts.'
         Encoding         = 'The text encoding for string input (default UTF-8 without a byte-order mark).'
         NoNewline        = 'Write piped strings without a newline after each.'
-        AlwaysCompareMd5 = 'Also compare every part''s ETag, and the object''s, with an MD5 of the bytes written (about 2 CPU s/GiB), even where the store already proved them by their CRC32C or SHA-256 (see Verification in the description).'
+        AlwaysCompareMd5 = 'Also compare every part''s ETag, and the object''s, with an MD5 of the bytes written (about 1.4 CPU s/GiB), even where the store already proved them by their checksums (see Verification in the description).'
         ContentType      = 'The Content-Type of the object (default: guessed from the key''s extension).'
         Metadata         = 'User metadata (x-amz-meta-*) as a hashtable.'
         Header           = 'Extra HTTP headers as a hashtable.'

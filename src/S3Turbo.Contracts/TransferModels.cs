@@ -86,7 +86,8 @@ public sealed record UploadResult : ITransferOutcome
     /// <summary>"gzip" for an object compressed on the way (-Gzip).</summary>
     public string? ContentEncoding { get; init; }
     public string? ETag { get; init; }
-    /// <summary>The checksum S3 reported (e.g. "CRC32:AAAAAA=="), when the store returns one.</summary>
+    /// <summary>The object's checksum as "ALGORITHM:value" (e.g. "CRC64NVME:AAAAAAAAAAA="): the one the store reported,
+    /// else the one sent (-ChecksumAlgorithm); null with -ChecksumAlgorithm None.</summary>
     public string? Checksum { get; init; }
     public UploadStatus Status { get; init; }
     /// <summary>Why it was skipped or failed.</summary>
@@ -112,6 +113,9 @@ public sealed record CopyResult : ITransferOutcome
     public string DestinationKey { get; init; } = "";
     public long Size { get; init; }
     public string? ETag { get; init; }
+    /// <summary>What proved the copy holds its source's bytes: "ETag" (the same ETag), a checksum's name (the same
+    /// whole-object checksum), or why nothing could ("unverified: …").</summary>
+    public string? Verification { get; init; }
     public CopyStatus Status { get; init; }
     public string? Reason { get; init; }
     public int Parts { get; init; }
@@ -134,8 +138,9 @@ public sealed record DownloadResult : ITransferOutcome
     public string Path { get; init; } = "";
     public long Size { get; init; }
     public string? ETag { get; init; }
-    /// <summary>What proved the bytes: "MD5" (a single-part ETag), "MD5 of parts" (a multipart ETag), or why
-    /// nothing could ("size only: …").</summary>
+    /// <summary>What proved the bytes, strongest first: the store's whole-object checksum ("CRC64NVME", "CRC32C",
+    /// "CRC32", "SHA256"), its parts' checksums ("CRC32C of parts"), the ETag ("MD5", "MD5 of parts"), or why nothing
+    /// could ("size only: …").</summary>
     public string? Verification { get; init; }
     /// <summary>The modification time the file was given (the object's x-amz-meta-mtime, else its LastModified).</summary>
     public DateTime? LastWriteTimeUtc { get; init; }

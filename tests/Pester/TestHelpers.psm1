@@ -51,6 +51,42 @@ function Get-TestObjectBytes([string] $Bucket, [string] $Key) {
     } finally { $response.Dispose() }
 }
 
+# The checksum the store keeps for an object (a HEAD with checksum mode): Algorithm, Value and Type (FULL_OBJECT or
+# COMPOSITE), or $null when it keeps none.
+function Get-TestStoredChecksum([string] $Bucket, [string] $Key) {
+    $request = [Amazon.S3.Model.GetObjectMetadataRequest]@{ BucketName = $Bucket; Key = $Key; ChecksumMode = 'ENABLED' }
+    $head = Wait-Task ((Get-TestS3Client).GetObjectMetadataAsync($request))
+    foreach ($algorithm in 'CRC64NVME', 'CRC32C', 'CRC32', 'SHA256') {
+        $value = $head."Checksum$algorithm"
+        if ($value) { return [pscustomobject]@{ Algorithm = $algorithm; Value = $value; Type = "$($head.ChecksumType)" } }
+    }
+    $null
+}
+
+# The CRC64NVME of some bytes as S3 writes it (base64 of the big-endian value), computed here with
+# System.IO.Hashing, independently of the module.
+function Get-TestCrc64Nvme([byte[]] $Bytes) {
+    if (-not ('System.IO.Hashing.Crc64' -as [type])) { Add-Type -Path (Join-Path $moduleDir 'dependencies/System.IO.Hashing.dll') }
+    $crc = [System.IO.Hashing.Crc64]::new([System.IO.Hashing.Crc64ParameterSet]::Nvme)
+    $crc.Append($Bytes)
+    $value = [byte[]]::new(8)
+    [System.Buffers.Binary.BinaryPrimitives]::WriteUInt64BigEndian($value, $crc.GetCurrentHashAsUInt64())
+    [Convert]::ToBase64String($value)
+}
+
+# Whether the test store keeps the checksums sent with an upload (Ceph 20, AWS; not Ceph 18): asked once per run.
+function Test-StoreKeepsChecksums {
+    if ($null -eq $script:storeKeepsChecksums) {
+        $bucket = New-TestBucket
+        try {
+            $put = [Amazon.S3.Model.PutObjectRequest]@{ BucketName = $bucket; Key = 'probe'; ContentBody = 'probe'; ChecksumAlgorithm = 'CRC32C'; UseChunkEncoding = $false }
+            $null = Wait-Task ((Get-TestS3Client).PutObjectAsync($put))
+            $script:storeKeepsChecksums = $null -ne (Get-TestStoredChecksum $bucket 'probe')
+        } finally { Remove-TestBucket $bucket }
+    }
+    $script:storeKeepsChecksums
+}
+
 function Get-TestOpenUploads([string] $Bucket) {
     @((Wait-Task ((Get-TestS3Client).ListMultipartUploadsAsync($Bucket))).MultipartUploads | Where-Object { $_ })
 }

@@ -4,8 +4,8 @@ using S3Turbo.Engine.Download;
 
 namespace S3Turbo.Engine.Tests;
 
-/// <summary>PrefixDownload against the real server: verification of objects S3Turbo did not upload, bytes changed on
-/// the way (the fault proxy flips one), and bodies that break off midway. The cmdlet's runs are in
+/// <summary>PrefixDownload against the real server: key mapping, verification of objects S3Turbo did not upload, and
+/// bodies that break off midway (bytes changed on the way: RunProofTests). The cmdlet's runs are in
 /// tests/Pester/Receive-S3Prefix.Tests.ps1.</summary>
 public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
 {
@@ -44,19 +44,8 @@ public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
         Assert.Equal(ErrorIds.InvalidLocalName, Assert.Throws<S3TurboException>(() => LocalPaths.Map(root, new string('n', 256), "s3://b/k")).ErrorId);
     }
 
-    async Task<(TransferSummary Summary, List<DownloadResult> Results)> DownloadAsync(IAmazonS3 s3, string prefix, DownloadOptions options)
-    {
-        var (engine, download) = PrefixDownload.Start(s3, options, default);
-        using var _ = engine;
-        await engine.PrepareAsync(default);
-        var results = new List<DownloadResult>();
-        var reader = Task.Run(async () => { await foreach (var r in engine.Results.Outcomes()) results.Add(r); });
-        await engine.AddAllAsync(download.PlanPrefixAsync(_s3.Bucket, prefix, default), default);
-        engine.CompleteAdding();
-        var summary = await engine.Completion;
-        await reader;
-        return (summary, results);
-    }
+    Task<(TransferSummary Summary, List<DownloadResult> Results)> DownloadAsync(IAmazonS3 s3, string prefix, DownloadOptions options) =>
+        Runs.DownloadAsync(s3, options, _s3.Bucket, prefix);
 
     /// <summary>A multipart upload the way other tools make one: 5 MiB parts, no S3Turbo metadata.</summary>
     async Task<byte[]> PutMultipartAsync(string key, int size, int partSize)
@@ -87,25 +76,6 @@ public class DownloadTests : IClassFixture<BucketFixture>, IDisposable
         Assert.Equal(DownloadStatus.Downloaded, result.Status);
         Assert.Equal("MD5 of parts", result.Verification);
         Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_work, "other", "tool.bin")));
-    }
-
-    [Theory]
-    [InlineData(300_000)]          // one GET
-    [InlineData(20 * 1024 * 1024)] // ranged GETs
-    public async Task A_byte_changed_on_the_way_fails_the_object_and_writes_no_file(int size)
-    {
-        var data = TempDir.Random(size, seed: 9);
-        await _s3.S3.PutObjectAsync(new PutObjectRequest { BucketName = _s3.Bucket, Key = $"corrupt{size}/x.bin", InputStream = new MemoryStream(data) });
-        await using var proxy = new FaultProxy(TestS3.Endpoint);
-        proxy.Rules = new[] { new FaultRule(FaultKind.CorruptResponseBody, 1.0, "GET", "x.bin") { AfterBytes = 100_000 } };
-        var into = Path.Combine(_work, "corrupt" + size);
-        var (summary, results) = await DownloadAsync(TestS3.ClientThrough(proxy), $"corrupt{size}/", new DownloadOptions { Destination = into });
-        Assert.True(proxy.Injected(FaultKind.CorruptResponseBody) > 0);
-        var result = Assert.Single(results);
-        Assert.Equal(DownloadStatus.Failed, result.Status);
-        Assert.Equal(1, summary.ItemsFailed);
-        Assert.Equal(ErrorIds.ChecksumMismatch, result.Error!.ErrorId);
-        Assert.Empty(Directory.GetFiles(into, "*", SearchOption.AllDirectories));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public class ErrorClassifierTests
     [InlineData("SignatureDoesNotMatch", 403, "InvalidCredentials", true)]
     [InlineData("InvalidAccessKeyId", 403, "InvalidCredentials", true)]
     [InlineData("AccessDenied", 403, "AccessDenied", false)]
-    [InlineData("XAmzContentSHA256Mismatch", 400, "ChecksumNotSupportedByStore", true)]
+    [InlineData("XAmzContentSHA256Mismatch", 400, "ChecksumMismatch", false)]
     [InlineData("SlowDown", 503, "Throttled", false)]
     [InlineData("BadDigest", 400, "ChecksumMismatch", false)]
     public void Service_errors_get_stable_ids_and_run_fatality(string code, int status, string errorId, bool fatal)
@@ -18,6 +18,6 @@ public class ErrorClassifierTests
         var classified = ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, "bucket", "key");
         Assert.Equal(errorId, classified.ErrorId);
         Assert.Equal(fatal, classified.IsFatalForRun);
-        if (errorId == "ChecksumNotSupportedByStore") Assert.Contains("-RequestChecksumCalculation WhenRequired", classified.Message);
+        if (errorId == "ChecksumMismatch") Assert.Contains("changed on the way; nothing was stored", classified.Message);
     }
 }

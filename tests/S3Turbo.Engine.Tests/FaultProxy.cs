@@ -69,6 +69,23 @@ public sealed class FaultProxy : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
     }
     public IReadOnlyList<FaultRule> Rules { get => _rules; set => _rules = value; }
+
+    // To play a store unlike the one behind the proxy (every request still reaches the real server):
+    /// <summary>Remove the checksums from responses (x-amz-checksum-* headers and Checksum* XML elements) and the
+    /// part count a HEAD of part 1 gives, as a store that keeps no checksums (Ceph 18).</summary>
+    public bool StripChecksums { get; set; }
+    /// <summary>Answer GetObjectAttributes with 501 NotImplemented, as a store that cannot tell part sizes.</summary>
+    public bool RefuseObjectAttributes { get; set; }
+    /// <summary>Answer a request carrying a checksum header (x-amz-checksum-crc64nvme …, not x-amz-checksum-mode)
+    /// with 400 InvalidArgument, as a store that refuses them.</summary>
+    public bool RefuseChecksumHeaders { get; set; }
+    /// <summary>Show the client ETags that are not MD5s: each one replaced by another stable value of the same shape
+    /// (in headers and XML bodies), as SSE-KMS objects and directory buckets have; the ETags the client sends back
+    /// (If-Match, copy conditions, CompleteMultipartUpload's part list) are mapped back to the real ones.</summary>
+    public bool OpaqueETags { get; set; }
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _realETags = new(StringComparer.Ordinal);
+    /// <summary>The secret key of the requests' credentials, to sign a request anew after the proxy changed it.</summary>
+    public string SecretKey { get; set; } = TestS3.SecretKey;
     /// <summary>Response bytes per second per connection; 0 for no cap.</summary>
     public long ResponseBytesPerSecond { get; set; }
     public long ResetAfterResponseBytes { get; set; } = 64 * 1024;
@@ -114,6 +131,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
     (FaultKind Kind, FaultRule? Rule) Decide(string method, string target, string[] headers)
     {
+        if (Environment.GetEnvironmentVariable("FAULTPROXY_DEBUG") is { } debug) File.AppendAllText(debug, $"{method} {target}\n  {string.Join("\n  ", headers)}\n");
         lock (_gate)
         {
             _requests++;
@@ -155,13 +173,36 @@ public sealed class FaultProxy : IAsyncDisposable
                     case FaultKind.SlowDown503 or FaultKind.InternalError500:
                         await DrainBodyAsync(clientStream, lines, extra.Length);
                         var (status, code) = kind == FaultKind.SlowDown503 ? ("503 Slow Down", "SlowDown") : ("500 Internal Server Error", "InternalError");
-                        var body = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected by FaultProxy</Message></Error>";
-                        await clientStream.WriteAsync(Encoding.ASCII.GetBytes(
-                            $"HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
+                        await AnswerAsync(clientStream, status, code);
                         return;
                     case FaultKind.Delay:
                         await Task.Delay(rule!.Delay, _stop.Token);
                         break;
+                }
+                string target = requestLine.Length > 1 ? requestLine[1] : "";
+                if (RefuseChecksumHeaders && lines.Any(IsChecksumHeader))
+                {
+                    await DrainBodyAsync(clientStream, lines, extra.Length);
+                    await AnswerAsync(clientStream, "400 Bad Request", "InvalidArgument");
+                    return;
+                }
+                if (RefuseObjectAttributes && (target.Contains("?attributes", StringComparison.Ordinal) || target.Contains("&attributes", StringComparison.Ordinal)))
+                {
+                    await DrainBodyAsync(clientStream, lines, extra.Length);
+                    await AnswerAsync(clientStream, "501 Not Implemented", "NotImplemented");
+                    return;
+                }
+                if (OpaqueETags)
+                {
+                    // The ETags sent back are the real ones again, and the request is signed anew (If-Match and the
+                    // body's SHA-256 are signed): the proxy knows the test's secret key.
+                    var mapped = lines.Select(l => IsConditionHeader(l) ? MapETags(l, toReal: true) : l).ToArray();
+                    byte[]? body = null;
+                    if (requestLine[0] == "POST" && target.Contains("uploadId=", StringComparison.Ordinal))
+                        body = Encoding.UTF8.GetBytes(MapETags(Encoding.UTF8.GetString(await ReadBodyAsync(clientStream, lines, extra)), toReal: true));
+                    if (!mapped.SequenceEqual(lines) || (body is not null && !body.AsSpan().SequenceEqual(extra)))
+                        lines = RequestSigner.Resign(requestLine[0], target, mapped, body, SecretKey);
+                    if (body is not null) extra = body;
                 }
                 await server.ConnectAsync(_target, _stop.Token);
                 var serverStream = server.GetStream();
@@ -174,6 +215,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 if (corruptAt is long at && at < extra.Length) { extra[at] ^= 0xFF; corruptAt = null; }
                 else if (corruptAt is not null) corruptAt -= extra.Length;
                 if (extra.Length > 0) await serverStream.WriteAsync(extra, _stop.Token);
+                if (StripChecksums || OpaqueETags)
+                {
+                    await ForwardRewrittenAsync(clientStream, serverStream, requestLine[0], target, kind == FaultKind.CorruptResponseBody ? rule!.AfterBytes : null);
+                    return;
+                }
                 long? cutAfter = kind == FaultKind.ResetMidResponse ? rule!.AfterBytes : null;
                 var up = Pump(clientStream, serverStream, isResponse: false, null, client, server, corruptAt);
                 long? corruptDown = kind == FaultKind.CorruptResponseBody ? rule!.AfterBytes : null;
@@ -217,7 +263,112 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    async Task Pump(Stream from, Stream to, bool isResponse, long? cutAfter, TcpClient client, TcpClient server, long? corruptAt = null)
+    async Task AnswerAsync(Stream client, string status, string code)
+    {
+        var body = $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected by FaultProxy</Message></Error>";
+        await client.WriteAsync(Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
+    }
+
+    static bool IsChecksumHeader(string line) =>
+        (line.StartsWith("x-amz-checksum-", StringComparison.OrdinalIgnoreCase) && !line.StartsWith("x-amz-checksum-mode", StringComparison.OrdinalIgnoreCase))
+        || line.StartsWith("x-amz-sdk-checksum-algorithm", StringComparison.OrdinalIgnoreCase);
+
+    static bool IsConditionHeader(string line) =>
+        line.StartsWith("If-Match:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("If-None-Match:", StringComparison.OrdinalIgnoreCase)
+        || line.StartsWith("x-amz-copy-source-if-match:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("x-amz-copy-source-if-none-match:", StringComparison.OrdinalIgnoreCase);
+
+    static readonly System.Text.RegularExpressions.Regex Hex32 = new("[0-9a-f]{32}");
+    static readonly System.Text.RegularExpressions.Regex XmlETag = new("(?<=<ETag>(?:&quot;|&#34;|\")?)[0-9a-f]{32}");
+    static readonly System.Text.RegularExpressions.Regex XmlChecksum = new("<Checksum(CRC64NVME|CRC32C|CRC32|SHA1|SHA256|Type)>[^<]*</Checksum\\1>");
+
+    /// <summary>Real ETags to their stable stand-ins (toReal false), or back.</summary>
+    string MapETags(string text, bool toReal) => (toReal ? Hex32 : XmlETag).Replace(text, m => toReal
+        ? _realETags.GetValueOrDefault(m.Value, m.Value)
+        : StandIn(m.Value));
+
+    string StandIn(string real)
+    {
+        var standIn = Convert.ToHexString(MD5.HashData(Encoding.ASCII.GetBytes("opaque:" + real))).ToLowerInvariant();
+        _realETags[standIn] = real;
+        return standIn;
+    }
+
+    /// <summary>The whole request body (Content-Length), of which <paramref name="extra"/> was read with the head.</summary>
+    async Task<byte[]> ReadBodyAsync(Stream stream, string[] lines, byte[] extra)
+    {
+        var lengthLine = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        if (lengthLine is null || !int.TryParse(lengthLine["Content-Length:".Length..].Trim(), out int length) || length <= extra.Length) return extra;
+        var body = new byte[length];
+        extra.CopyTo(body, 0);
+        await stream.ReadExactlyAsync(body.AsMemory(extra.Length), _stop.Token);
+        return body;
+    }
+
+    /// <summary>Passes the request body on and the response back, with its checksums stripped and/or its ETags
+    /// replaced: headers always, and an XML body (listings, CompleteMultipartUpload, GetObjectAttributes, CopyObject,
+    /// errors) read whole, de-chunked and re-sent with its new length. Object bodies pass as they are.</summary>
+    async Task ForwardRewrittenAsync(Stream client, Stream server, string method, string target, long? corruptAt)
+    {
+        var up = client.CopyToAsync(server, _stop.Token);
+        var (head, extra) = await ReadHeadAsync(server);
+        if (head is null) return;
+        var headers = head.Split("\r\n")[..^1].ToList();
+        if (StripChecksums)
+            headers.RemoveAll(l => l.StartsWith("x-amz-checksum-", StringComparison.OrdinalIgnoreCase) || l.StartsWith("x-amz-mp-parts-count", StringComparison.OrdinalIgnoreCase));
+        if (OpaqueETags)
+            headers = headers.Select(l => l.StartsWith("ETag:", StringComparison.OrdinalIgnoreCase) ? l[..5] + Hex32.Replace(l[5..], m => StandIn(m.Value)) : l).ToList();
+        bool xml = headers.Any(l => l.StartsWith("Content-Type:", StringComparison.OrdinalIgnoreCase) && l.Contains("xml", StringComparison.OrdinalIgnoreCase));
+        bool objectBody = !target.Contains('?') || target.Contains("partNumber=", StringComparison.Ordinal);
+        int status = int.Parse(headers[0].Split(' ')[1]);
+        if (method == "HEAD" || !xml || (objectBody && status < 300))
+        {
+            var rewritten = Encoding.ASCII.GetBytes(string.Join("\r\n", headers) + "\r\n\r\n");
+            await client.WriteAsync(rewritten, _stop.Token);
+            // A CorruptResponseBody rule flips its byte counted from the start of the rewritten response.
+            long? inBody = corruptAt - rewritten.Length;
+            if (inBody is long at && at >= 0 && at < extra.Length) { extra[at] ^= 0xFF; inBody = null; }
+            await client.WriteAsync(extra, _stop.Token);
+            await Pump(server, client, isResponse: true, null, null, null, inBody is long later && later >= extra.Length ? later - extra.Length : null);
+            return;
+        }
+        using var raw = new MemoryStream();
+        raw.Write(extra);
+        await server.CopyToAsync(raw, _stop.Token);
+        var bytes = raw.ToArray();
+        if (headers.Any(l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase) && l.Contains("chunked", StringComparison.OrdinalIgnoreCase)))
+            bytes = Dechunk(bytes);
+        var body = Encoding.UTF8.GetString(bytes);
+        if (StripChecksums) body = XmlChecksum.Replace(body, "");
+        if (OpaqueETags) body = MapETags(body, toReal: false);
+        var encoded = Encoding.UTF8.GetBytes(body);
+        headers.RemoveAll(l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase) || l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        headers.Add($"Content-Length: {encoded.Length}");
+        await client.WriteAsync(Encoding.ASCII.GetBytes(string.Join("\r\n", headers) + "\r\n\r\n"), _stop.Token);
+        await client.WriteAsync(encoded, _stop.Token);
+        await client.FlushAsync(_stop.Token);
+        _ = up;
+    }
+
+    static byte[] Dechunk(byte[] chunked)
+    {
+        using var body = new MemoryStream();
+        int at = 0;
+        while (at < chunked.Length)
+        {
+            int lineEnd = chunked.AsSpan(at).IndexOf("\r\n"u8);
+            if (lineEnd < 0) break;
+            var sizeText = Encoding.ASCII.GetString(chunked, at, lineEnd).Split(';')[0].Trim();
+            int size = Convert.ToInt32(sizeText, 16);
+            at += lineEnd + 2;
+            if (size == 0) break;
+            body.Write(chunked, at, size);
+            at += size + 2;
+        }
+        return body.ToArray();
+    }
+
+    async Task Pump(Stream from, Stream to, bool isResponse, long? cutAfter, TcpClient? client, TcpClient? server, long? corruptAt = null)
     {
         var buffer = new byte[16 * 1024];
         long sent = 0;
@@ -248,8 +399,9 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    static void Reset(TcpClient connection)
+    static void Reset(TcpClient? connection)
     {
+        if (connection is null) return;
         try
         {
             connection.Client.LingerState = new LingerOption(true, 0); // close with RST, as a dropped link looks
@@ -282,4 +434,46 @@ public sealed class TrustingHttpClientFactory : Amazon.Runtime.HttpClientFactory
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
             MaxConnectionsPerServer = 64,
         });
+}
+
+/// <summary>SigV4 signing of a request the proxy changed (a header or its body), with the credential scope, date and
+/// signed headers of the client's own signature: what the client would have signed had it sent those bytes.</summary>
+static class RequestSigner
+{
+    public static string[] Resign(string method, string target, string[] lines, byte[]? body, string secretKey)
+    {
+        var headers = lines.Skip(1).Where(l => l.Length > 0).ToList();
+        string Value(string name) => headers.First(l => l.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))[(name.Length + 1)..].Trim();
+        var authorization = Value("Authorization");
+        var credential = Between(authorization, "Credential=", ",");
+        var signedHeaders = Between(authorization, "SignedHeaders=", ",");
+        var scope = credential[(credential.IndexOf('/') + 1)..];
+        var payloadHash = Value("x-amz-content-sha256");
+        if (body is not null && !payloadHash.StartsWith("UNSIGNED", StringComparison.Ordinal) && !payloadHash.StartsWith("STREAMING", StringComparison.Ordinal))
+        {
+            payloadHash = Convert.ToHexString(SHA256.HashData(body)).ToLowerInvariant();
+            headers = headers.Select(l => l.StartsWith("x-amz-content-sha256:", StringComparison.OrdinalIgnoreCase) ? "x-amz-content-sha256: " + payloadHash
+                : l.StartsWith("Content-MD5:", StringComparison.OrdinalIgnoreCase) ? "Content-MD5: " + Convert.ToBase64String(MD5.HashData(body)) : l).ToList();
+        }
+        int question = target.IndexOf('?');
+        string path = question < 0 ? target : target[..question];
+        string query = question < 0 ? "" : string.Join("&", target[(question + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Contains('=') ? p : p + "=").OrderBy(p => p.Split('=')[0], StringComparer.Ordinal).ThenBy(p => p, StringComparer.Ordinal));
+        var canonicalHeaders = string.Concat(signedHeaders.Split(';').Select(name => name + ":" + string.Join(" ", Value(name).Split(' ', StringSplitOptions.RemoveEmptyEntries)) + "\n"));
+        var canonical = $"{method}\n{path}\n{query}\n{canonicalHeaders}\n{signedHeaders}\n{payloadHash}";
+        var date = Value("X-Amz-Date");
+        var toSign = $"AWS4-HMAC-SHA256\n{date}\n{scope}\n{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant()}";
+        byte[] key = Encoding.UTF8.GetBytes("AWS4" + secretKey);
+        foreach (var part in scope.Split('/')) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        var signature = Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign))).ToLowerInvariant();
+        var signed = authorization[..(authorization.IndexOf("Signature=", StringComparison.Ordinal) + "Signature=".Length)] + signature;
+        return new[] { lines[0] }.Concat(headers.Select(l => l.StartsWith("Authorization:", StringComparison.OrdinalIgnoreCase) ? "Authorization: " + signed : l)).Append("").ToArray();
+    }
+
+    static string Between(string text, string start, string end)
+    {
+        int from = text.IndexOf(start, StringComparison.Ordinal) + start.Length;
+        int to = text.IndexOf(end, from, StringComparison.Ordinal);
+        return (to < 0 ? text[from..] : text[from..to]).Trim();
+    }
 }

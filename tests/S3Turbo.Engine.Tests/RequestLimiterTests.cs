@@ -60,22 +60,25 @@ public class RateCapTests
         using var budget = new RequestBudget(TestS3.Client(), fixedConcurrency: 32, maxRequestsPerSecond: 20, timeProvider: clock);
         var started = System.Threading.Channels.Channel.CreateUnbounded<int>();
         var requests = Enumerable.Range(0, 50).Select(i => budget.RunAsync(_ => { started.Writer.TryWrite(i); return Task.FromResult(0); }, 0, default)).ToArray();
-        // A tenth of a second's worth (2) may go at once; then 20 per second of the clock, 2 per tenth, never more.
-        await TakeAsync(started.Reader, 2);
+        // A tenth of a second's worth (2) may go at once; then at most 20 per second of the clock. The clock moves in
+        // steps of 10 ms, each once the starts it released have been seen (or a moment has passed in which a waiter
+        // may only now be setting its timer), so the count is checked at every step, never by timing.
+        await started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(started.Reader.TryRead(out _), "only the burst goes before the clock moves");
-        for (int tenth = 1; tenth <= 24; tenth++)
+        int count = 2;
+        var elapsed = TimeSpan.Zero;
+        while (count < 50)
         {
-            clock.Advance(TimeSpan.FromMilliseconds(100));
-            await TakeAsync(started.Reader, 2);
+            Assert.True(elapsed < TimeSpan.FromSeconds(10), $"{count} of 50 requests after {elapsed.TotalSeconds:F2} s of the clock");
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+            elapsed += TimeSpan.FromMilliseconds(10);
+            try { await started.Reader.WaitToReadAsync().AsTask().WaitAsync(TimeSpan.FromMilliseconds(20)); } catch (TimeoutException) { }
+            while (started.Reader.TryRead(out _)) count++;
+            Assert.True(count <= 2 + 20 * elapsed.TotalSeconds + 1e-9, $"{count} requests within {elapsed.TotalSeconds:F2} s of the clock exceed 20/s");
         }
         await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(started.Reader.TryRead(out _), "exactly 50 requests");
-    }
-
-    /// <summary>The next <paramref name="count"/> starts, as the clock releases them (the guard only stops a broken test).</summary>
-    static async Task TakeAsync(System.Threading.Channels.ChannelReader<int> started, int count)
-    {
-        for (int i = 0; i < count; i++) await started.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -22,6 +22,16 @@ public static class TestS3
 
     public static IAmazonS3 Client() => S3ClientFactory.Create(Options());
 
+    /// <summary>moto's server, the second S3 implementation on every machine (build.ps1 starts it for the queue
+    /// tests): it keeps the checksums it is sent without verifying them, so uploads to it are proven by MD5.</summary>
+    public static string MotoEndpoint => Environment.GetEnvironmentVariable("S3TURBO_TEST_MOTO_ENDPOINT") ?? "http://127.0.0.1:5055";
+
+    public static IAmazonS3 MotoClient(string? endpoint = null) => S3ClientFactory.Create(new S3ConnectionOptions
+    {
+        Credentials = new Amazon.Runtime.BasicAWSCredentials("testing", "testing"), EndpointUrl = endpoint ?? MotoEndpoint, Region = "us-east-1",
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+    });
+
     /// <summary>A client through a fault proxy (its requests judged, counted or delayed there).</summary>
     public static IAmazonS3 ClientThrough(FaultProxy proxy, int maxRetries = 8) => S3ClientFactory.Create(new S3ConnectionOptions
     {
@@ -31,9 +41,12 @@ public static class TestS3
 }
 
 /// <summary>A bucket of its own for one test class; emptied (objects and open multipart uploads) and deleted after.</summary>
-public sealed class BucketFixture : IAsyncLifetime
+public class BucketFixture : IAsyncLifetime
 {
-    public IAmazonS3 S3 { get; } = TestS3.Client();
+    public BucketFixture() : this(TestS3.Client()) { }
+    protected BucketFixture(IAmazonS3 s3) => S3 = s3;
+
+    public IAmazonS3 S3 { get; }
     public string Bucket { get; } = "xunit-" + Guid.NewGuid().ToString("N")[..12];
 
     public async Task InitializeAsync() => await S3.PutBucketAsync(Bucket);
@@ -64,11 +77,46 @@ public sealed class BucketFixture : IAsyncLifetime
         return memory.ToArray();
     }
 
+    /// <summary>Whether the test store refuses a body whose checksum is wrong (Ceph 20 and AWS do; Ceph 18 and moto
+    /// do not, and uploads are then proven by MD5), asked as the engine asks it.</summary>
+    public async Task<bool> StoreVerifiesChecksumsAsync()
+    {
+        var proof = new UploadProof(S3, ChecksumAlgorithm.CRC64NVME);
+        using var budget = new RequestBudget(S3, 2);
+        await proof.ProbeAsync(budget, Bucket, "probe/verifies", default);
+        return proof.StoreVerifiesChecksums;
+    }
+
+    /// <summary>The checksum the store keeps for an object (HEAD with checksum mode), or null.</summary>
+    public async Task<StoredChecksum?> StoredChecksumAsync(string key)
+    {
+        using var budget = new RequestBudget(S3, 2);
+        return (await StoredContent.HeadAsync(budget, Bucket, key, null, default)).Checksum;
+    }
+
+    /// <summary>Whether the store keeps checksums at all (Ceph 18 does not): a small PutObject with a CRC64NVME
+    /// header, then a HEAD for it.</summary>
+    public async Task<bool> StoreKeepsChecksumsAsync()
+    {
+        var put = new PutObjectRequest { BucketName = Bucket, Key = "probe/keeps", InputStream = new MemoryStream(new byte[] { 1, 2, 3 }), UseChunkEncoding = false };
+        new UploadProof(S3, ChecksumAlgorithm.CRC64NVME).Prepare(put, new byte[] { 1, 2, 3 });
+        await S3.PutObjectAsync(put);
+        bool keeps = await StoredChecksumAsync("probe/keeps") is not null;
+        await S3.DeleteObjectAsync(Bucket, "probe/keeps");
+        return keeps;
+    }
+
     public async Task<bool> ExistsAsync(string key)
     {
         try { await S3.GetObjectMetadataAsync(Bucket, key); return true; }
         catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
     }
+}
+
+/// <summary>A bucket on moto's S3 (see TestS3.MotoEndpoint).</summary>
+public sealed class MotoBucketFixture : BucketFixture
+{
+    public MotoBucketFixture() : base(TestS3.MotoClient()) { }
 }
 
 /// <summary>A temporary directory, deleted after the test.</summary>
@@ -115,4 +163,46 @@ public static class EngineResults
     {
         await foreach (var output in results.ReadAllAsync()) yield return output.Outcome!;
     }
+}
+
+/// <summary>A whole run of an engine as the cmdlets make one: prepared (preflight, checksum probe), fed, drained;
+/// its summary and every outcome.</summary>
+public static class Runs
+{
+    public static async Task<(TransferSummary Summary, List<TResult> Results)> RunAsync<TItem, TResult>(
+        TransferEngine<TItem, NoPart, TResult> engine, Func<CancellationToken, Task> feed, CancellationToken cancellationToken = default)
+        where TItem : Transfer.TransferItem where TResult : class, ITransferOutcome
+    {
+        using var _ = engine;
+        var results = new List<TResult>();
+        var reader = Task.Run(async () => { await foreach (var r in engine.Results.Outcomes()) results.Add(r); });
+        await engine.PrepareAsync(cancellationToken);
+        await feed(cancellationToken);
+        engine.CompleteAdding();
+        var summary = await engine.Completion;
+        await reader;
+        return (summary, results);
+    }
+
+    public static Task<(TransferSummary Summary, List<UploadResult> Results)> UploadAsync(IAmazonS3 s3, Upload.UploadOptions options, IEnumerable<Upload.UploadItem> items, CancellationToken cancellationToken = default)
+    {
+        var engine = Upload.DirectoryUpload.Start(s3, options, cancellationToken);
+        return RunAsync(engine, ct => engine.AddAllAsync(items, ct), cancellationToken);
+    }
+
+    public static Task<(TransferSummary Summary, List<DownloadResult> Results)> DownloadAsync(IAmazonS3 s3, Download.DownloadOptions options, string bucket, string prefix, CancellationToken cancellationToken = default)
+    {
+        var (engine, download) = Download.PrefixDownload.Start(s3, options, cancellationToken);
+        return RunAsync(engine, ct => engine.AddAllAsync(download.PlanPrefixAsync(bucket, prefix, ct), ct), cancellationToken);
+    }
+
+    public static Task<(TransferSummary Summary, List<CopyResult> Results)> CopyAsync(IAmazonS3 s3, Copy.CopyOptions options, string bucket, string prefix, CancellationToken cancellationToken = default)
+    {
+        var (engine, copy) = Copy.PrefixCopy.Start(s3, options, cancellationToken);
+        return RunAsync(engine, ct => engine.AddAllAsync(copy.PlanPrefixAsync(bucket, prefix, ct), ct), cancellationToken);
+    }
+
+    /// <summary>The files of a directory tree as upload items keyed under <paramref name="prefix"/>.</summary>
+    public static IEnumerable<Upload.UploadItem> Tree(string root, string prefix) =>
+        Upload.LocalFileEnumerator.Enumerate(root, recurse: true, followSymlinks: false, new WildcardFilter(null, null), new KeyMapper(root, prefix), default);
 }

@@ -129,6 +129,11 @@ static class NetFrameworkInstancePolyfills
         public bool IsCompletedSuccessfully => task.Status == TaskStatus.RanToCompletion;
     }
 
+    extension(IncrementalHash hash)
+    {
+        public void AppendData(ReadOnlySpan<byte> data) => hash.AppendData(data.ToArray());
+    }
+
     extension(FileSystemInfo info)
     {
         /// <summary>Non-null for a reparse point (symbolic link or junction). .NET Framework cannot read the target.</summary>

@@ -23,11 +23,10 @@ public static class S3ClientFactory
             // request in flight then fails at once instead of being retried after its backoff.
             ThrottleRetries = false,
         };
-        if (options.ChecksumCalculation == ChecksumCalculation.WhenRequired)
-        {
-            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
-            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
-        }
+        // The SDK adds no checksum of its own and checks none unless asked: S3Turbo asks where it wants one (each
+        // upload carries the checksum it computed, a GET asks for the store's with checksum mode; see Proof/).
+        config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+        config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
         if (options.UsesCustomEndpoint)
         {
             ValidateEndpoint(options.EndpointUrl!);

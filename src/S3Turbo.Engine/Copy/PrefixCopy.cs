@@ -155,19 +155,44 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         var source = item.Source;
         if (source.Size < 0 || source.ETag is null) source = item.Source = await ObjectHeads.CompleteAsync(_budget, source, cancellationToken).ConfigureAwait(false);
         if (!item.ExistingKnown && _options.Mode != TransferMode.Overwrite) item.Existing = await HeadDestinationAsync(item.DestinationKey, cancellationToken).ConfigureAwait(false);
-        var skip = SkipReason(item);
+        var skip = await SkipReasonAsync(item, cancellationToken).ConfigureAwait(false);
         yield return skip is not null ? Result(item, CopyStatus.Skipped, started) with { ETag = item.Existing!.ETag, Reason = skip }
             : dryRun ? Result(item, CopyStatus.WouldCopy, started)
             : source.Size > _options.MultipartCopyThreshold ? await CopyMultipartAsync(item, started, cancellationToken).ConfigureAwait(false)
             : await CopySingleAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
 
-    string? SkipReason(CopyItem item) => _options.Mode switch
+    /// <summary>Add: the destination exists. Update: it is the source's content, by proof: the same size and ETag
+    /// (no request), or, when the ETags differ (other part sizes, SSE-KMS), the same whole-object checksum (a HEAD of
+    /// each with checksum mode).</summary>
+    async Task<string?> SkipReasonAsync(CopyItem item, CancellationToken cancellationToken)
     {
-        TransferMode.Add when item.Existing is not null => "exists",
-        TransferMode.Update when item.Existing is { } e && e.Size == item.Source.Size && EtagsEqual(e.ETag, item.Source.ETag) => "unchanged",
-        _ => null,
-    };
+        if (_options.Mode == TransferMode.Add) return item.Existing is not null ? "exists" : null;
+        if (_options.Mode != TransferMode.Update || item.Existing is not { } existing || existing.Size != item.Source.Size) return null;
+        if (EtagsEqual(existing.ETag, item.Source.ETag)) return "unchanged";
+        var (source, _) = await StoredContent.HeadAsync(_budget, item.Source.BucketName, item.Source.Key, item.Source.ETag, cancellationToken).ConfigureAwait(false);
+        if (source is not { IsComposite: false }) return null;
+        var (destination, _) = await StoredContent.HeadAsync(_budget, _options.DestinationBucket, item.DestinationKey, null, cancellationToken).ConfigureAwait(false);
+        return destination == source ? "unchanged" : null;
+    }
+
+    /// <summary>What proves a copy holds its source's bytes: the same ETag (an MD5 or MD5 of parts computed by the
+    /// store from the bytes it wrote), else the same whole-object checksum (a HEAD of each). A copy that provably
+    /// differs is deleted and reported as ChecksumMismatch.</summary>
+    async Task<string> VerifyCopyAsync(CopyItem item, string? copyETag, StoredChecksum? sourceChecksum, CancellationToken cancellationToken)
+    {
+        if (EtagsEqual(copyETag, item.Source.ETag)) return "ETag";
+        sourceChecksum ??= (await StoredContent.HeadAsync(_budget, item.Source.BucketName, item.Source.Key, null, cancellationToken).ConfigureAwait(false)).Checksum;
+        if (sourceChecksum is not { IsComposite: false }) return "unverified: the ETags differ and the source keeps no whole-object checksum";
+        var (copied, head) = await StoredContent.HeadAsync(_budget, _options.DestinationBucket, item.DestinationKey, null, cancellationToken).ConfigureAwait(false);
+        if (copied is null || copied.Algorithm != sourceChecksum.Algorithm) return "unverified: the copy keeps no checksum of the source's algorithm";
+        if (copied.Value == sourceChecksum.Value) return sourceChecksum.Algorithm.ToString();
+        var delete = new DeleteObjectRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey, VersionId = string.IsNullOrEmpty(head.VersionId) ? null : head.VersionId };
+        try { await _budget.RunAsync(ct => _s3.DeleteObjectAsync(delete, ct), 0, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception) { /* the mismatch is the error reported */ }
+        throw new S3TurboException(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+            $"The copy of s3://{item.Source.BucketName}/{item.Source.Key} holds {copied}, its source {sourceChecksum}: the copy was deleted.", $"s3://{item.Source.BucketName}/{item.Source.Key}");
+    }
 
     static bool EtagsEqual(string? a, string? b) => a is not null && b is not null && a.Trim('"') == b.Trim('"');
 
@@ -199,14 +224,17 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         if (_options.Settings.StorageClass is null && source.StorageClass is { Length: > 0 } sc) request.StorageClass = S3StorageClass.FindValue(sc);
         if (_options.Settings.Tags.Count > 0) request.TaggingDirective = TaggingDirective.REPLACE;
         else if (!_options.CopyTags) { request.TaggingDirective = TaggingDirective.REPLACE; request.TagSet = new List<Tag>(); }
+        // The copy gets a whole-object checksum (stores that copy the source's keep that one instead).
+        request.ChecksumAlgorithm = Checksums.ToSdk(_options.Settings.Checksum);
         var response = await _budget.RunAsync(ct => _s3.CopyObjectAsync(request, ct), source.Size, cancellationToken).ConfigureAwait(false);
+        var verification = await VerifyCopyAsync(item, response.ETag, null, cancellationToken).ConfigureAwait(false);
         // Stores differ in how they honour the tagging directive: when the tags are not simply carried over, set them.
         var wantedTags = _options.Settings.Tags.Count > 0 ? ObjectTagging.ToTags(_options.Settings.Tags)
             : !_options.CopyTags ? new List<Tag>()
             : _options.MetadataDirective == MetadataDirective.Replace ? await ObjectTagging.GetAsync(_budget, source.BucketName, source.Key, cancellationToken).ConfigureAwait(false)
             : null;
         if (wantedTags is not null) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wantedTags, cancellationToken).ConfigureAwait(false);
-        return Result(item, CopyStatus.Copied, started) with { ETag = response.ETag, Parts = 1 };
+        return Result(item, CopyStatus.Copied, started) with { ETag = response.ETag, Parts = 1, Verification = verification };
     }
 
     /// <summary>UploadPartCopy does not carry metadata, tags or encryption over, so they are read from the source
@@ -218,9 +246,12 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         await _largeObjects.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+            var (sourceChecksum, head) = await StoredContent.HeadAsync(_budget, source.BucketName, source.Key, source.ETag, cancellationToken).ConfigureAwait(false);
+            // The copy keeps the source's algorithm when it has a whole-object CRC, else gets the run's: FULL_OBJECT.
+            var algorithm = sourceChecksum is { IsComposite: false } && Checksums.IsCrc(sourceChecksum.Algorithm) ? sourceChecksum.Algorithm
+                : Checksums.IsCrc(_options.Settings.Checksum) ? _options.Settings.Checksum : ChecksumAlgorithm.None;
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.DestinationBucket, Key = item.DestinationKey };
+            if (algorithm != ChecksumAlgorithm.None) { initiate.ChecksumAlgorithm = Checksums.ToSdk(algorithm); initiate.ChecksumType = ChecksumType.FULL_OBJECT; }
             bool replace = _options.MetadataDirective == MetadataDirective.Replace;
             if (!replace)
             {
@@ -245,8 +276,9 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
                     ETagToMatch = new List<string> { source.ETag! },
                 }, length);
             }, cancellationToken).ConfigureAwait(false);
+            var verification = await VerifyCopyAsync(item, completed.ETag, sourceChecksum, cancellationToken).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } wanted) await ObjectTagging.SetAsync(_budget, _options.DestinationBucket, item.DestinationKey, wanted, cancellationToken).ConfigureAwait(false);
-            return Result(item, CopyStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount };
+            return Result(item, CopyStatus.Copied, started) with { ETag = completed.ETag, Parts = partCount, Verification = verification };
         }
         finally { _largeObjects.Release(); }
     }

@@ -166,28 +166,21 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             : await DownloadAsync(item, started, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Add: the file exists. Update: it has the object's size and its content is proven the same: the MD5
-    /// of the file (or of its parts, with the part size the object records or its part 1 tells) equals the ETag.
-    /// Times are not proof (a change within the same second keeps the listed time), so they are not asked.</summary>
+    /// <summary>Add: the file exists. Update: it has the object's size and its content is proven the same
+    /// (ContentProof: the listed ETag as the file's MD5, else the store's checksum against the file's). Times are not
+    /// proof (a change within the same second keeps the listed time), so they are not asked.</summary>
     async Task<string?> SkipReasonAsync(DownloadItem item, CancellationToken cancellationToken)
     {
         if (_options.Mode == TransferMode.Overwrite) return null;
         var local = new FileInfo(item.Path);
         if (!local.Exists) return null;
         if (_options.Mode == TransferMode.Add) return "exists";
-        if (local.Length != item.Source.Size || item.Source.ETag is not { } etag) return null;
-        long? partSize = null;
-        if (ETagCalculator.PartCountOf(etag) > 1)
-        {
-            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = item.Source.BucketName, Key = item.Source.Key }, ct), 0, cancellationToken).ConfigureAwait(false);
-            partSize = long.TryParse(head.Metadata[Upload.DirectoryUpload.PartSizeMetadataKey], NumberStyles.None, CultureInfo.InvariantCulture, out var recorded) && recorded > 0
-                ? recorded : await ObjectHeads.PartSizeAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
-            if (partSize is null) return null;
-        }
-        return await ETagCalculator.MatchesAsync(item.Path, local.Length, etag, partSize, cancellationToken).ConfigureAwait(false) ? "unchanged" : null;
+        if (local.Length != item.Source.Size) return null;
+        return await ContentProof.SameAsync(_budget, item.Source.BucketName, item.Source.Key, item.Source.Size, item.Source.ETag, item.Path, 0, cancellationToken).ConfigureAwait(false)
+            is not null ? "unchanged" : null;
     }
 
-    /// <summary>What the fetch learned: the object's time and how its bytes can be checked.</summary>
+    /// <summary>What the fetch learned: the object's time and what proves its bytes.</summary>
     sealed class Fetched
     {
         /// <summary>x-amz-meta-mtime, when the object carries one.</summary>
@@ -196,6 +189,15 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         public DateTime? ResponseTime;
         public long? RecordedPartSize;
         public bool Encrypted;
+        /// <summary>The checksum the store keeps for the object, when it keeps one.</summary>
+        public StoredChecksum? Checksum;
+        /// <summary>A whole GET whose checksum the SDK checked as the body was read (it throws at the end otherwise).</summary>
+        public bool CheckedWhileRead;
+        /// <summary>The whole object's checksum computed from the bytes as they were written (the ranges' CRCs combined).</summary>
+        public string? ComputedChecksum;
+        /// <summary>Each part's checksum computed while writing, for a composite checksum.</summary>
+        public IReadOnlyList<string>? ComputedPartChecksums;
+        public IReadOnlyList<StoredPart>? Parts;
         /// <summary>The ETag computed from the bytes as they were written, when the ranges allowed it.</summary>
         public string? ComputedETag;
         public int Requests;
@@ -231,8 +233,25 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         }
     }
 
-    /// <summary>One GET, written sequentially; resumed from where it stopped if the body breaks off.</summary>
+    /// <summary>One GET with checksum mode, written sequentially: a store that keeps a whole-object checksum sends it
+    /// with the body, and the SDK checks it as the body is read (one CRC pass, no MD5). Otherwise the MD5 is computed
+    /// while writing, for the ETag. Resumed from where it stopped if the body breaks off. When the SDK's check fails,
+    /// the object is fetched once more without it, and VerifyAsync judges the bytes against the checksum and the ETag
+    /// (a store can keep a wrong checksum: moto's for multipart objects).</summary>
     async Task<Fetched> FetchWholeAsync(DownloadItem item, string temporary, CancellationToken cancellationToken)
+    {
+        try { return await FetchWholeAsync(item, temporary, checksumMode: true, cancellationToken).ConfigureAwait(false); }
+        catch (Amazon.Runtime.AmazonClientException ex) when (IsChecksumFailure(ex))
+        {
+            TryDelete(temporary);
+            var (checksum, _) = await StoredContent.HeadAsync(_budget, item.Source.BucketName, item.Source.Key, item.Source.ETag, cancellationToken).ConfigureAwait(false);
+            var again = await FetchWholeAsync(item, temporary, checksumMode: false, cancellationToken).ConfigureAwait(false);
+            again.Checksum = checksum;
+            return again;
+        }
+    }
+
+    async Task<Fetched> FetchWholeAsync(DownloadItem item, string temporary, bool checksumMode, CancellationToken cancellationToken)
     {
         var source = item.Source;
         var fetched = new Fetched();
@@ -240,28 +259,52 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         using var file = WriteLocal(() => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
         Md5Parts? hasher = null;
         long done = 0;
+        bool resumed = false;
         await _budget.RunResumableAsync(async ct =>
         {
             fetched.Requests++;
             var request = new GetObjectRequest { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag };
-            if (done > 0) request.ByteRange = new ByteRange(done, source.Size - 1);
+            if (done > 0) { request.ByteRange = new ByteRange(done, source.Size - 1); resumed = true; }
+            else if (checksumMode) request.ChecksumMode = ChecksumMode.ENABLED;
             using var response = await _s3.GetObjectAsync(request, ct).ConfigureAwait(false);
             if (done == 0)
             {
                 Learn(fetched, response.Metadata, response.ServerSideEncryptionMethod, response.ServerSideEncryptionCustomerMethod);
                 fetched.ResponseTime = response.LastModified?.ToUniversalTime();
-                hasher = Md5Parts.For(source.ETag, source.Size, fetched.RecordedPartSize, fetched.Encrypted);
+                fetched.Checksum = StoredContent.From(response);
+                fetched.CheckedWhileRead = checksumMode && fetched.Checksum is { IsComposite: false };
+                if (!fetched.CheckedWhileRead) hasher = Md5Parts.For(source.ETag, source.Size, fetched.RecordedPartSize, fetched.Encrypted);
             }
-            await CopyAsync(item, response.ResponseStream, file, source.Size - done, hasher, n => done += n, ct).ConfigureAwait(false);
+            // The response then disposes the inner stream only: an MD5Stream disposed checks itself (an empty body's too).
+            var body = response.ResponseStream = WithoutSdkMd5(response.ResponseStream);
+            await CopyAsync(item, body, file, source.Size - done, hasher, null, n => done += n, ct).ConfigureAwait(false);
+            // One more read, which must find the end: that is when the SDK compares the checksum it computed.
+            if (await body.ReadAsync(new byte[1], ct).ConfigureAwait(false) != 0)
+                throw new IOException($"The body of {item.Uri} is longer than its {source.Size:N0} bytes.");
         }, source.Size, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
         WriteLocal(() => file.Flush());
+        // A body resumed by a ranged GET was not all seen by the SDK's check: VerifyAsync reads the file for it.
+        if (resumed) fetched.CheckedWhileRead = false;
         fetched.ComputedETag = hasher?.ETag();
         return fetched;
     }
 
-    /// <summary>Parallel ranged GETs into a preallocated file. The ranges follow the object's own parts when their
-    /// size is known (S3Turbo records it; S3 tells it for part 1), so each range's MD5 is a part MD5 and the ETag is
-    /// checked without reading the file again.</summary>
+    /// <summary>The body without the MD5 the SDK computes of every whole GET whose ETag looks like one (and compares at
+    /// its end): a second MD5 where this download computes its own, a needless one (1.4 CPU s/GiB) where the checksum
+    /// proves the bytes, and a false failure where a 32-digit ETag is no MD5 (directory buckets' random ETags). The
+    /// SDK's checksum validation, one layer down, stays.</summary>
+    static Stream WithoutSdkMd5(Stream body) =>
+        body is Amazon.Runtime.Internal.Util.MD5Stream md5 ? md5.SearchWrappedStream(inner => inner is not Amazon.Runtime.Internal.Util.MD5Stream) ?? body : body;
+
+    /// <summary>The SDK checks a whole GET against the checksum the store sent, and says so only in its message.</summary>
+    static bool IsChecksumFailure(Amazon.Runtime.AmazonClientException client) =>
+        client.Message.Contains("hash not equal", StringComparison.OrdinalIgnoreCase) || client.Message.Contains("checksum", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Parallel ranged GETs into a preallocated file, each range hashed as it is written. What is hashed is
+    /// chosen from the HEAD (with checksum mode): a whole-object CRC is computed per range and the ranges' CRCs
+    /// combined (no second pass, no MD5); a composite checksum is checked part by part, the ranges following the
+    /// parts GetObjectAttributes lists; otherwise the ranges follow the object's parts when their sizes are known
+    /// (recorded by S3Turbo, part 1's size, GetObjectAttributes), so each range's MD5 is a part MD5 for the ETag.</summary>
     async Task<Fetched> FetchRangesAsync(DownloadItem item, string temporary, CancellationToken cancellationToken)
     {
         var source = item.Source;
@@ -269,37 +312,54 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         try
         {
             var fetched = new Fetched();
-            var head = await _budget.RunAsync(ct => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                { BucketName = source.BucketName, Key = source.Key, EtagToMatch = source.ETag }, ct), 0, cancellationToken).ConfigureAwait(false);
+            var (checksum, head) = await StoredContent.HeadAsync(_budget, source.BucketName, source.Key, source.ETag, cancellationToken).ConfigureAwait(false);
             Learn(fetched, head.Metadata, head.ServerSideEncryptionMethod, head.ServerSideEncryptionCustomerMethod);
             fetched.ResponseTime = head.LastModified?.ToUniversalTime();
-            long? partSize = fetched.RecordedPartSize ?? await ObjectHeads.PartSizeAsync(_budget, source, cancellationToken).ConfigureAwait(false);
+            fetched.Checksum = checksum;
             int etagParts = ETagCalculator.PartCountOf(source.ETag);
-            bool aligned = !fetched.Encrypted && partSize is long p && etagParts > 1 && PartSizing.PartCount(source.Size, p) == etagParts;
-            long rangeSize = aligned ? partSize!.Value : PartSizing.ChoosePartSize(source.Size, _options.PartSize);
-            int ranges = PartSizing.PartCount(source.Size, rangeSize);
+            bool wholeCrc = checksum is { IsComposite: false } && Checksums.IsCrc(checksum.Algorithm);
+            IReadOnlyList<StoredPart>? parts = null;
+            if (!wholeCrc && etagParts > 1)
+            {
+                parts = await StoredContent.PartsAsync(_budget, source.BucketName, source.Key, source.Size, etagParts, cancellationToken).ConfigureAwait(false);
+                if (parts is null && (fetched.RecordedPartSize ?? await ObjectHeads.PartSizeAsync(_budget, source, cancellationToken).ConfigureAwait(false)) is long partSize
+                    && PartSizing.PartCount(source.Size, partSize) == etagParts)
+                    parts = StoredContent.Uniform(source.Size, partSize);
+            }
+            bool partChecksums = checksum is { IsComposite: true } && parts is not null && parts.All(p => p.Checksum is not null);
+            bool md5Parts = !wholeCrc && !partChecksums && !fetched.Encrypted && parts is not null;
+            var ranges = wholeCrc || parts is null
+                ? StoredContent.Uniform(source.Size, PartSizing.ChoosePartSize(source.Size, _options.PartSize))
+                : parts;
+            fetched.Parts = parts;
             using (WriteLocal(() => CreatePreallocated(temporary, source.Size))) { }
-            var digests = new byte[ranges][];
+            var crcs = new (ulong Crc, long Length)[ranges.Count];
+            var partSums = new string[ranges.Count];
+            var digests = new byte[ranges.Count][];
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await Task.WhenAll(Enumerable.Range(0, ranges).Select(async index =>
+            await Task.WhenAll(ranges.Select(async (range, index) =>
             {
                 try
                 {
-                    long first = index * rangeSize, length = Math.Min(rangeSize, source.Size - first);
-                    var hasher = aligned ? new Md5Parts(long.MaxValue) : null;
-                    await FetchRangeAsync(item, temporary, first, length, hasher, failed.Token).ConfigureAwait(false);
-                    if (hasher is not null) digests[index] = hasher.Digests()[0];
+                    var md5 = md5Parts ? new Md5Parts(long.MaxValue) : null;
+                    var sum = wholeCrc || partChecksums ? RunningChecksum.Create(checksum!.Algorithm) : null;
+                    await FetchRangeAsync(item, temporary, range.Offset, range.Size, md5, sum, failed.Token).ConfigureAwait(false);
+                    if (md5 is not null) digests[index] = md5.Digests()[0];
+                    if (sum is not null && wholeCrc) crcs[index] = (sum.CrcValue(), range.Size);
+                    if (sum is not null && partChecksums) partSums[index] = sum.Base64();
                 }
                 catch { failed.Cancel(); throw; }
             })).ConfigureAwait(false);
-            fetched.Requests = ranges;
-            if (aligned) fetched.ComputedETag = Md5Parts.Combine(digests);
+            fetched.Requests = ranges.Count;
+            if (wholeCrc) fetched.ComputedChecksum = Convert.ToBase64String(Checksums.Crc.ToBytes(checksum!.Algorithm, Checksums.Crc.Combine(checksum.Algorithm, crcs)));
+            if (partChecksums) fetched.ComputedPartChecksums = partSums;
+            if (md5Parts) fetched.ComputedETag = Md5Parts.Combine(digests);
             return fetched;
         }
         finally { _largeObjects.Release(); }
     }
 
-    async Task FetchRangeAsync(DownloadItem item, string temporary, long first, long length, Md5Parts? hasher, CancellationToken cancellationToken)
+    async Task FetchRangeAsync(DownloadItem item, string temporary, long first, long length, Md5Parts? hasher, RunningChecksum? checksum, CancellationToken cancellationToken)
     {
         long done = 0;
         await _budget.RunResumableAsync(async ct =>
@@ -315,7 +375,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 stream.Position = first + done;
                 return stream;
             });
-            await CopyAsync(item, response.ResponseStream, file, length - done, hasher, n => done += n, ct).ConfigureAwait(false);
+            await CopyAsync(item, response.ResponseStream, file, length - done, hasher, checksum, n => done += n, ct).ConfigureAwait(false);
             WriteLocal(() => file.Flush());
         }, length, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
     }
@@ -330,7 +390,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     }
 
     /// <summary>Copies exactly <paramref name="length"/> bytes of a response body into the file, hashing them.</summary>
-    async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, Action<int> advanced, CancellationToken cancellationToken)
+    async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, RunningChecksum? checksum, Action<int> advanced, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(CopyBufferSize, Math.Max(length, 1)));
         try
@@ -348,6 +408,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 try { file.Write(buffer, 0, filled); }
                 catch (IOException ex) { throw new LocalWriteException(ex); }
                 hasher?.Append(buffer, 0, filled);
+                checksum?.Append(buffer.AsSpan(0, filled));
                 advanced(filled); // only what is in the file counts: a resumed GET starts after it
                 filled = 0;
             }
@@ -355,25 +416,75 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 
+    /// <summary>The proof of the bytes, strongest first: the store's whole-object checksum (checked by the SDK as a
+    /// whole GET was read, or the ranges' CRCs combined), its parts' checksums (a composite), the ETag as the MD5 of the
+    /// content or of its parts (computed while writing, or by reading the file once more), else size only. A mismatch
+    /// writes nothing: ChecksumMismatch. A store whose checksum disagrees with its own MD5 ETag (moto's multipart
+    /// checksums) is caught by that ETag: when the bytes match the ETag, the store's checksum was wrong, not the bytes.</summary>
+    async Task<string> VerifyAsync(DownloadItem item, string temporary, Fetched fetched, CancellationToken cancellationToken)
+    {
+        if (fetched.Checksum is { } stored)
+        {
+            if (fetched.CheckedWhileRead) return stored.Algorithm.ToString();
+            string? computed = fetched.ComputedChecksum;
+            if (!stored.IsComposite)
+            {
+                computed ??= await ContentProof.FileChecksumAsync(stored.Algorithm, temporary, 0, item.Source.Size, cancellationToken).ConfigureAwait(false);
+                if (computed == stored.Value) return stored.Algorithm.ToString();
+                return await CrossCheckAsync(item, temporary, fetched, $"{stored} (computed {stored.Algorithm}:{computed})", cancellationToken).ConfigureAwait(false);
+            }
+            if (fetched.ComputedPartChecksums is { } partSums && fetched.Parts is { } parts)
+            {
+                for (int i = 0; i < parts.Count; i++)
+                    if (partSums[i] != parts[i].Checksum)
+                        return await CrossCheckAsync(item, temporary, fetched, $"part {parts[i].Number}'s {stored.Algorithm} {parts[i].Checksum} (computed {partSums[i]})", cancellationToken).ConfigureAwait(false);
+                return $"{stored.Algorithm} of parts";
+            }
+        }
+        return await VerifyETagAsync(item, temporary, fetched, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The store's checksum disagrees with the bytes: they are good only if they prove the ETag.</summary>
+    async Task<string> CrossCheckAsync(DownloadItem item, string temporary, Fetched fetched, string disagreement, CancellationToken cancellationToken)
+    {
+        string byETag;
+        try { byETag = await VerifyETagAsync(item, temporary, fetched, cancellationToken).ConfigureAwait(false); }
+        catch (S3TurboException ex) when (ex.ErrorId == ErrorIds.ChecksumMismatch)
+        {
+            throw new S3TurboException(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+                $"The bytes received for {item.Uri} do not match its checksum {disagreement}, nor its ETag: the file was not written.", item.Uri, ex);
+        }
+        if (byETag.StartsWith("size only", StringComparison.Ordinal))
+            throw new S3TurboException(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
+                $"The bytes received for {item.Uri} do not match its checksum {disagreement}: the file was not written.", item.Uri);
+        return $"{byETag} (the store's checksum {disagreement.Split(' ')[0]} disagrees with its own ETag)";
+    }
+
     /// <summary>The bytes against the ETag: the MD5s computed while writing when there are any, else by reading the
     /// file once more (a large single-part object, or ranges that do not follow unknown parts).</summary>
-    async Task<string> VerifyAsync(DownloadItem item, string temporary, Fetched fetched, CancellationToken cancellationToken)
+    async Task<string> VerifyETagAsync(DownloadItem item, string temporary, Fetched fetched, CancellationToken cancellationToken)
     {
         var expected = ETagCalculator.Normalize(item.Source.ETag);
         int parts = ETagCalculator.PartCountOf(expected);
         string kind = parts > 1 ? "MD5 of parts" : "MD5";
-        if (fetched.Encrypted) return "size only: the ETag of an SSE-KMS or SSE-C object is not an MD5";
-        if (parts == 1 && expected.Length != 32) return "size only: the store's ETag is not an MD5";
-        if (parts < 1) return "size only: the store's ETag is not an MD5";
+        if (fetched.Encrypted) return "size only: the ETag of an SSE-KMS or SSE-C object is not an MD5, and the store keeps no checksum";
+        if (parts == 1 && expected.Length != 32) return "size only: the store's ETag is not an MD5, and it keeps no checksum";
+        if (parts < 1) return "size only: the store's ETag is not an MD5, and it keeps no checksum";
         if (fetched.ComputedETag is { } computed)
         {
             if (computed != expected) throw Mismatch(item, computed, expected);
             return kind;
         }
+        if (fetched.Parts is { } known && parts > 1)
+        {
+            var byParts = await ETagCalculator.ComputeAsync(temporary, 0, known.Select(p => p.Size).ToList(), cancellationToken).ConfigureAwait(false);
+            if (byParts != expected) throw Mismatch(item, byParts, expected);
+            return kind;
+        }
         if (await ETagCalculator.MatchesAsync(temporary, item.Source.Size, expected, fetched.RecordedPartSize, cancellationToken).ConfigureAwait(false)) return kind;
         if (parts == 1 || fetched.RecordedPartSize is not null)
             throw Mismatch(item, await ETagCalculator.ComputeAsync(temporary, item.Source.Size, parts == 1 ? null : fetched.RecordedPartSize, cancellationToken).ConfigureAwait(false), expected);
-        return "size only: the object's part sizes are unknown";
+        return "size only: the object's part sizes are unknown, and the store keeps no checksum";
     }
 
     static S3TurboException Mismatch(DownloadItem item, string computed, string expected) => new(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
@@ -469,9 +580,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         }
         if (ex is UnauthorizedAccessException denied)
             return new S3TurboException(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"'{item.Path}' cannot be written: {denied.Message}", item.Path, denied);
-        // The SDK checks a whole GET against the MD5 or the checksum the store sent, and says so only in its message.
-        if (ex is Amazon.Runtime.AmazonClientException client
-            && (client.Message.Contains("hash not equal", StringComparison.OrdinalIgnoreCase) || client.Message.Contains("checksum", StringComparison.OrdinalIgnoreCase)))
+        if (ex is Amazon.Runtime.AmazonClientException client && IsChecksumFailure(client))
             return new S3TurboException(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
                 $"The bytes received for {item.Uri} do not match what the store sent with them ({client.Message}): the file was not written.", item.Uri, ex);
         if (ex is AmazonS3Exception { ErrorCode: "NoSuchKey" } or AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })

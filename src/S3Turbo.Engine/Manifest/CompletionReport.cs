@@ -129,7 +129,8 @@ public sealed class CompletionReport : IDisposable
         }
         await _budget!.RunAsync(ct => _budget.Client.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = _bucket, Key = key, FilePath = file, ContentType = contentType, UseChunkEncoding = false, // as every upload: see DirectoryUpload.PutAsync
+            // As every upload: never aws-chunked (see UploadProof), with a whole-object checksum (the SDK computes it).
+            BucketName = _bucket, Key = key, FilePath = file, ContentType = contentType, UseChunkEncoding = false, ChecksumAlgorithm = Amazon.S3.ChecksumAlgorithm.CRC64NVME,
         }, ct), new FileInfo(file).Length, cancellationToken).ConfigureAwait(false);
     }
 

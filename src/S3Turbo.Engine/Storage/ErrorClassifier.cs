@@ -62,12 +62,8 @@ public static class ErrorClassifier
                 new(ErrorIds.InvalidCredentials, FailureKind.Authentication,
                     $"The store rejected the credentials ({code}) for {where}. Check the access key, secret key and session token.", bucket, s3) { IsFatalForRun = true },
             "AccessDenied" or "AllAccessDisabled" => new(ErrorIds.AccessDenied, FailureKind.PermissionDenied, $"Access denied to {where}.", target, s3),
-            "XAmzContentSHA256Mismatch" =>
-                new(ErrorIds.ChecksumNotSupportedByStore, FailureKind.NotSupported,
-                    $"The store found that the body it received for {where} does not match the SHA-256 signed into the request ({code}): " +
-                    "either the bytes were changed on the way (a faulty proxy or link; nothing was stored), or the store does not understand " +
-                    "the SDK's aws-chunked trailing checksums (then retry with -RequestChecksumCalculation WhenRequired).", target, s3) { IsFatalForRun = true },
-            "BadDigest" or "InvalidDigest" =>
+            // S3Turbo never sends aws-chunked bodies, so a signed SHA-256 that does not match means changed bytes too.
+            "BadDigest" or "InvalidDigest" or "XAmzContentSHA256Mismatch" or "XAmzContentChecksumMismatch" =>
                 new(ErrorIds.ChecksumMismatch, FailureKind.InvalidData,
                     $"The store refused the body it received for {where}: it does not match the checksum sent with it ({code}), so the bytes changed on the way; nothing was stored.", target, s3),
             "InvalidBucketName" => new(ErrorIds.InvalidBucketName, FailureKind.InvalidArgument, $"'{bucket}' is not a valid bucket name.", bucket, s3) { IsFatalForRun = true },

@@ -26,6 +26,9 @@ public sealed class KeyMapper
         return prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
     }
 
+    /// <summary>The "folder" a key is in, with its trailing '/' ("" for a key at the bucket's top).</summary>
+    public static string FolderOf(string key) => key[..(key.LastIndexOf('/') + 1)];
+
     /// <summary>The key for a file, or an S3TurboException when the file is outside the base path or the key
     /// is longer than S3 allows.</summary>
     public string KeyFor(string fullPath)

@@ -36,16 +36,38 @@ public sealed class MultipartUploadSession
         }
     }
 
-    /// <summary>Uploads parts 1..partCount; <paramref name="createPart"/> returns a request whose InputStream the
-    /// caller owns until the part is done (it is disposed here) and the part's length.</summary>
-    public Task<CompleteMultipartUploadResponse> RunPartsAsync(int partCount, Func<int, CancellationToken, (UploadPartRequest Request, long Bytes)> createPart,
-        Action? beforeComplete, CancellationToken cancellationToken) =>
-        RunAsync(partCount, async (partNumber, ct) =>
+    /// <summary>Uploads parts 1..partCount and completes the upload, each part and the whole object proven by
+    /// <paramref name="proof"/> (each part's checksum is computed from its stream before it is sent; the whole
+    /// object's checksum goes with CompleteMultipartUpload). <paramref name="createPart"/> returns a request whose
+    /// seekable InputStream is disposed here, and the part's length. An object that completes but fails its check
+    /// is deleted again. Returns the store's answer and the object's checksum as "ALGORITHM:value" (the store's, else
+    /// the one the parts give; null when checksums are off).</summary>
+    public async Task<(CompleteMultipartUploadResponse Completed, string? Checksum)> RunPartsAsync(int partCount, Func<int, CancellationToken, (UploadPartRequest Request, long Bytes)> createPart,
+        UploadProof proof, Action? beforeComplete, CancellationToken cancellationToken)
+    {
+        var sent = new SentBody[partCount];
+        var completed = await RunAsync(partCount, async (partNumber, ct) =>
         {
+            await Task.Yield(); // each part's checksum is read on its own thread, not one after another on the scheduling loop
             var (request, bytes) = createPart(partNumber, ct);
             using var body = request.InputStream;
-            return new PartETag(await UploadPartAsync(partNumber, request, bytes, ct).ConfigureAwait(false)) { PartNumber = partNumber };
-        }, beforeComplete, cancellationToken);
+            var measured = sent[partNumber - 1] = proof.Prepare(request, body);
+            var response = await UploadPartAsync(partNumber, request, bytes, ct).ConfigureAwait(false);
+            proof.Check($"Part {partNumber} of s3://{Bucket}/{Key}", measured, response.ETag,
+                StoredChecksum.From(response.ChecksumCRC64NVME, response.ChecksumCRC32C, response.ChecksumCRC32, response.ChecksumSHA256, null), response.ServerSideEncryptionMethod);
+            return UploadProof.PartOf(partNumber, response, measured);
+        }, beforeComplete, request => proof.Complete(request, sent), cancellationToken).ConfigureAwait(false);
+        var answered = StoredChecksum.From(completed.ChecksumCRC64NVME, completed.ChecksumCRC32C, completed.ChecksumCRC32, completed.ChecksumSHA256, completed.ChecksumType?.Value);
+        try { proof.CheckCompleted($"s3://{Bucket}/{Key}", sent, completed.ETag, answered, completed.ServerSideEncryptionMethod); }
+        catch (IOException)
+        {
+            var delete = new DeleteObjectRequest { BucketName = Bucket, Key = Key, VersionId = string.IsNullOrEmpty(completed.VersionId) ? null : completed.VersionId };
+            try { await _budget.RunAsync(ct => _s3.DeleteObjectAsync(delete, ct), 0, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception) { /* the check's failure is the one reported */ }
+            throw;
+        }
+        return (completed, answered?.ToString() ?? (proof.WholeChecksum(sent) is { } whole ? $"{proof.Algorithm}:{whole}" : null));
+    }
 
     /// <summary>Uploads one part (the request's InputStream must be seekable: it is rewound for each attempt). The
     /// response's ETag and checksums go into CompleteMultipartUpload (new PartETag(response)).</summary>
@@ -63,10 +85,12 @@ public sealed class MultipartUploadSession
         return await _budget.RunAsync(c => { body.Position = 0; return _s3.UploadPartAsync(request, c); }, bytes, cancellationToken, requestToken ?? cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Completes the upload with the parts in order.</summary>
-    public Task<CompleteMultipartUploadResponse> CompleteAsync(IEnumerable<PartETag> parts, CancellationToken cancellationToken)
+    /// <summary>Completes the upload with the parts in order; <paramref name="prepare"/> adds what proves the whole
+    /// object (its checksum, see UploadProof.Complete).</summary>
+    public Task<CompleteMultipartUploadResponse> CompleteAsync(IEnumerable<PartETag> parts, Action<CompleteMultipartUploadRequest>? prepare, CancellationToken cancellationToken)
     {
         var complete = new CompleteMultipartUploadRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, PartETags = parts.OrderBy(p => p.PartNumber).ToList() };
+        prepare?.Invoke(complete);
         return _budget.RunAsync(ct => _s3.CompleteMultipartUploadAsync(complete, ct), 0, cancellationToken);
     }
 
@@ -78,11 +102,16 @@ public sealed class MultipartUploadSession
             var (request, bytes) = createPart(partNumber);
             request.DestinationBucket = Bucket; request.DestinationKey = Key; request.UploadId = UploadId; request.PartNumber = partNumber;
             var response = await _budget.RunAsync(c => _s3.CopyPartAsync(request, c), bytes, ct).ConfigureAwait(false);
-            return new PartETag(partNumber, response.ETag);
-        }, null, cancellationToken);
+            // An upload declared with a checksum needs each part's in CompleteMultipartUpload.
+            return new PartETag(partNumber, response.ETag)
+            {
+                ChecksumCRC64NVME = response.ChecksumCRC64NVME, ChecksumCRC32C = response.ChecksumCRC32C,
+                ChecksumCRC32 = response.ChecksumCRC32, ChecksumSHA256 = response.ChecksumSHA256,
+            };
+        }, null, null, cancellationToken);
 
     async Task<CompleteMultipartUploadResponse> RunAsync(int partCount, Func<int, CancellationToken, Task<PartETag>> runPart,
-        Action? beforeComplete, CancellationToken cancellationToken)
+        Action? beforeComplete, Action<CompleteMultipartUploadRequest>? prepareComplete, CancellationToken cancellationToken)
     {
         if (UploadId is null) throw new InvalidOperationException("StartAsync must succeed before parts are sent.");
         using var siblings = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -107,7 +136,7 @@ public sealed class MultipartUploadSession
             }
             if (failure is not null) throw failure;
             beforeComplete?.Invoke();
-            return await CompleteAsync(done, cancellationToken).ConfigureAwait(false);
+            return await CompleteAsync(done, prepareComplete, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

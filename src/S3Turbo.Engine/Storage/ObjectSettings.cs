@@ -18,6 +18,8 @@ public sealed record ObjectSettings
     public string? ServerSideEncryption { get; init; }
     public string? KmsKeyId { get; init; }
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>The checksum the object is written with (-ChecksumAlgorithm): its whole object's, kept by the store.</summary>
+    public ChecksumAlgorithm Checksum { get; init; } = ChecksumAlgorithm.CRC64NVME;
 
     public string ContentTypeFor(string path) =>
         ContentType ?? Amazon.S3.Util.AmazonS3Util.MimeTypeFromExtension(Path.GetExtension(path));

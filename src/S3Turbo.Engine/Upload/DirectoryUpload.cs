@@ -78,6 +78,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
     readonly SemaphoreSlim _largeFiles;
     readonly FolderListingCache _listings;
     readonly WildcardFilter? _gzipTypes;
+    readonly UploadProof _proof;
 
     DirectoryUpload(RequestBudget budget, UploadOptions options)
     {
@@ -87,6 +88,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         _options = options;
         _largeFiles = new SemaphoreSlim(options.MaxLargeFilesInFlight);
         if (options.GzipContentTypes is not null) _gzipTypes = new WildcardFilter(options.GzipContentTypes, null);
+        _proof = new UploadProof(_s3, options.Settings.Checksum);
     }
 
     /// <summary>Starts an upload run: add items (see DirectoryUploadPlan) as they are discovered, read results as
@@ -105,6 +107,8 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
     public override async Task PrepareAsync(CancellationToken cancellationToken)
     {
         await Preflight.CheckBucketAsync(_budget, _options.BucketName, cancellationToken).ConfigureAwait(false);
+        if (!_options.WhatIf)
+            await _proof.ProbeAsync(_budget, _options.BucketName, KeyMapper.NormalizePrefix(_options.KeyPrefix) + ".s3turbo-checksum-probe", cancellationToken).ConfigureAwait(false);
         if (_options.Mode != TransferMode.Overwrite && _options.KeyPrefix is { } prefix)
             await _listings.PrimeAsync(KeyMapper.NormalizePrefix(prefix), cancellationToken).ConfigureAwait(false);
     }
@@ -141,9 +145,32 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         if (item.Length >= _options.MultipartThreshold && (gzip || streamed)) return await UploadThroughStreamAsync(item, gzip, cancellationToken).ConfigureAwait(false);
         if (gzip) return await UploadGzippedAsync(item, held, cancellationToken).ConfigureAwait(false);
         if (item.Length >= _options.MultipartThreshold) return await UploadMultipartAsync(item, cancellationToken).ConfigureAwait(false);
+        if (held is not null) return await PutAsync(item, held, held.Length, SettingsFor(item), cancellationToken).ConfigureAwait(false);
+        return await PutFileAsync(item, SettingsFor(item), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>At or below this size a file is read once into a pooled buffer, checksummed and sent from it; larger
+    /// ones are read for their checksum, then read again by the request (from the page cache).</summary>
+    const int SmallFileBytes = 256 * 1024;
+
+    async Task<UploadResult> PutFileAsync(UploadItem item, ObjectSettings settings, CancellationToken cancellationToken)
+    {
         long size = item.Length;
-        return await PutAsync(item, () => held is not null ? new MemoryStream(held, false) : size == 0 ? new MemoryStream(Array.Empty<byte>(), false) : item.OpenSegment(0, size),
-            size, SettingsFor(item), cancellationToken).ConfigureAwait(false);
+        if (size > SmallFileBytes) return await PutStreamAsync(item, () => item.OpenSegment(0, size), size, settings, cancellationToken).ConfigureAwait(false);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(size, 1));
+        try
+        {
+            if (size > 0)
+            {
+                using var segment = item.OpenSegment(0, size);
+                int done = 0, read;
+                while (done < size && (read = segment.Read(buffer, done, (int)size - done)) > 0) done += read;
+                if (done != size) throw new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData, $"'{item.Path}' changed while it was being uploaded (it is shorter than it was); it was not stored.", item.Path);
+            }
+            else item.EnsureUnchanged(); // nothing to read, so the check is made here
+            return await PutAsync(item, buffer, (int)size, settings, cancellationToken).ConfigureAwait(false);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
     }
 
     public override IEnumerable<UploadResult> Failed(UploadItem item, S3TurboException failure, TimeSpan elapsed) => new[]
@@ -189,9 +216,12 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         var compare = _options.Compare;
         if (gzip)
         {
-            // Compressing the same bytes the same way gives the same object: a single-part one is judged by its listing.
-            if (compare == UploadComparison.Checksum && ETagCalculator.PartCountOf(existing.ETag) == 1)
-                return await GzipMatchesAsync(item, held, existing, cancellationToken).ConfigureAwait(false);
+            // Compressing the same bytes the same way gives the same object: a single-part one is proven by its listing.
+            // Else (a multipart object, an ETag that is no MD5, another runtime's compression) the source's MD5 recorded
+            // with the object decides, for one HEAD.
+            if (compare == UploadComparison.Checksum && ETagCalculator.PartCountOf(existing.ETag) == 1
+                && await GzipMatchesAsync(item, held, existing, cancellationToken).ConfigureAwait(false))
+                return true;
             if (await HeadOnceAsync(existing, item.Key, cancellationToken).ConfigureAwait(false) is not { ContentEncoding: "gzip" } head || head.SourceSize != item.Length) return false;
             return compare switch
             {
@@ -202,16 +232,25 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         }
         if (existing.Size != item.Length) return false;
         if (compare == UploadComparison.Size) return true;
-        if (compare == UploadComparison.ModifiedTime || ETagCalculator.PartCountOf(existing.ETag) > 1)
+        if (compare == UploadComparison.ModifiedTime)
         {
             if (await HeadOnceAsync(existing, item.Key, cancellationToken).ConfigureAwait(false) is not { } head || head.Size != item.Length) return false;
-            if (compare == UploadComparison.ModifiedTime && head.ModifiedTime is { } time) return SameTime(time, item.ModifiedTimeUtc);
-            existing = head; // no recorded time: compared by checksum, with the part size the HEAD gave
+            if (head.ModifiedTime is { } time) return SameTime(time, item.ModifiedTimeUtc);
+            // no recorded time: compared by content
         }
-        if (existing.ETag is null || item.StreamedData is { IsHeld: false }) return false; // a streamed member cannot be read twice
-        if (held is not null)
-            return ETagCalculator.PartCountOf(existing.ETag) == 1 && Hex(MD5.HashData(held)) == ETagCalculator.Normalize(existing.ETag);
-        return await ETagCalculator.MatchesAsync(item.SourceFile, item.SourceOffset, item.Length, existing.ETag, existing.RecordedPartSize, cancellationToken).ConfigureAwait(false);
+        if (item.StreamedData is { IsHeld: false }) return false; // a streamed member cannot be read twice
+        if (held is not null) return await HeldMatchesAsync(item, held, existing, cancellationToken).ConfigureAwait(false);
+        // By proof, never by guess (ContentProof): the listed ETag as an MD5, else the store's checksum.
+        return await ContentProof.SameAsync(_budget, _options.BucketName, item.Key, item.Length, existing.ETag, item.SourceFile, item.SourceOffset, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>A held member of a compressed archive (its bytes in memory) against the object: its MD5 against a
+    /// single-part ETag, else its checksum against the store's whole-object checksum.</summary>
+    async Task<bool> HeldMatchesAsync(UploadItem item, byte[] held, Existing existing, CancellationToken cancellationToken)
+    {
+        if (ETagCalculator.PartCountOf(existing.ETag) == 1 && Hex(MD5.HashData(held)) == ETagCalculator.Normalize(existing.ETag)) return true;
+        var (checksum, head) = await StoredContent.HeadAsync(_budget, _options.BucketName, item.Key, null, cancellationToken).ConfigureAwait(false);
+        return head.ContentLength == held.Length && checksum is { IsComposite: false } && RunningChecksum.Of(checksum.Algorithm, held) == checksum.Value;
     }
 
     /// <summary>Recorded times are kept to 100 ns; another writer's (rclone's nanoseconds) may round by a tick.</summary>
@@ -318,24 +357,49 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 
-    async Task<UploadResult> PutAsync(UploadItem item, Func<Stream> body, long size, ObjectSettings settings, CancellationToken cancellationToken)
+    /// <summary>One PutObject of bytes in memory, proven by <see cref="UploadProof"/>.</summary>
+    Task<UploadResult> PutAsync(UploadItem item, byte[] body, int length, ObjectSettings settings, CancellationToken cancellationToken) =>
+        PutRequestAsync(item, length, settings, request =>
+        {
+            request.InputStream = new MemoryStream(body, 0, length, writable: false);
+            return _proof.Prepare(request, body.AsSpan(0, length));
+        }, cancellationToken);
+
+    /// <summary>One PutObject of a seekable stream (a file's range, read for its checksum first).</summary>
+    Task<UploadResult> PutStreamAsync(UploadItem item, Func<Stream> open, long size, ObjectSettings settings, CancellationToken cancellationToken) =>
+        PutRequestAsync(item, size, settings, request =>
+        {
+            request.InputStream = open();
+            return _proof.Prepare(request, request.InputStream);
+        }, cancellationToken);
+
+    async Task<UploadResult> PutRequestAsync(UploadItem item, long size, ObjectSettings settings, Func<PutObjectRequest, SentBody> prepare, CancellationToken cancellationToken)
     {
+        SentBody? sent = null;
         var response = await _budget.RunAsync(async ct =>
         {
-            // A fresh stream per attempt owner; the SDK rewinds it for its own retries.
-            using var stream = body();
-            // Never aws-chunked: Ceph 18 keeps that transfer encoding as the object's Content-Encoding (its length and checksum go in headers).
-            var request = new PutObjectRequest { BucketName = _options.BucketName, Key = item.Key, InputStream = stream, AutoCloseStream = false, UseChunkEncoding = false };
-            request.Headers.ContentLength = size;
+            var request = new PutObjectRequest { BucketName = _options.BucketName, Key = item.Key, AutoCloseStream = false };
             settings.ApplyTo(request, item.Path);
-            var put = await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
-            if (item.Length == 0 && item.StreamedData is null) item.EnsureUnchanged(); // nothing was read, so check here
-            return put;
+            sent = prepare(request);
+            // The SDK rewinds the stream for its own retries; it is disposed after the last one.
+            using var stream = request.InputStream;
+            request.Headers.ContentLength = size;
+            return await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
         }, size, cancellationToken).ConfigureAwait(false);
+        var stored = StoredChecksum.From(response.ChecksumCRC64NVME, response.ChecksumCRC32C, response.ChecksumCRC32, response.ChecksumSHA256, response.ChecksumType?.Value);
+        try { _proof.Check($"s3://{_options.BucketName}/{item.Key}", sent!, response.ETag, stored, response.ServerSideEncryptionMethod); }
+        catch (IOException)
+        {
+            // The store holds other bytes than were sent (a store that does not verify checksums): not left there.
+            var delete = new DeleteObjectRequest { BucketName = _options.BucketName, Key = item.Key, VersionId = string.IsNullOrEmpty(response.VersionId) ? null : response.VersionId };
+            try { await _budget.RunAsync(ct => _s3.DeleteObjectAsync(delete, ct), 0, CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception) { /* the check's failure is the one reported */ }
+            throw;
+        }
         return new UploadResult
         {
             Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = item.Length, ETag = response.ETag,
-            Checksum = ReportedChecksum.Text(response.ChecksumCRC32, response.ChecksumCRC32C, response.ChecksumCRC64NVME, response.ChecksumSHA256),
+            Checksum = stored?.ToString() ?? (sent!.Checksum is { } c ? $"{c.Algorithm}:{c.Base64()}" : null),
             Status = UploadStatus.Uploaded, Parts = 1,
         };
     }
@@ -355,7 +419,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             var settings = SettingsFor(item, gzip: true, sourceMd5: Hex(md5.GetHashAndReset()));
             var bytes = compressed.GetBuffer();
             int length = (int)compressed.Length;
-            var result = await PutAsync(item, () => new MemoryStream(bytes, 0, length, false), length, settings, cancellationToken).ConfigureAwait(false);
+            var result = await PutAsync(item, bytes, length, settings, cancellationToken).ConfigureAwait(false);
             return result with { StoredSize = length, ContentEncoding = "gzip" };
         }
         finally { if (large) _largeFiles.Release(); }
@@ -410,10 +474,11 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         try
         {
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = item.Key };
+            _proof.Initiate(initiate);
             SettingsFor(item, partSize: partSize).ApplyTo(initiate, item.Path);
             var upload = new MultipartUploadSession(_budget, _options.BucketName, item.Key);
             await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
-            var completed = await upload.RunPartsAsync(partCount, (partNumber, ct) =>
+            var (completed, checksum) = await upload.RunPartsAsync(partCount, (partNumber, ct) =>
             {
                 long offset = (partNumber - 1) * partSize;
                 long length = Math.Min(partSize, size - offset);
@@ -422,15 +487,13 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
                     InputStream = item.OpenSegment(offset, length),
                     PartSize = length,
                     IsLastPart = partNumber == partCount,
-                    UseChunkEncoding = false,
                 }, length);
-            }, beforeComplete: item.EnsureUnchanged, cancellationToken).ConfigureAwait(false);
+            }, _proof, beforeComplete: item.EnsureUnchanged, cancellationToken).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_budget, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = completed.ETag,
-                Checksum = ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256),
-                Status = UploadStatus.Uploaded, Parts = partCount,
+                Checksum = checksum, Status = UploadStatus.Uploaded, Parts = partCount,
             };
         }
         finally { _largeFiles.Release(); }

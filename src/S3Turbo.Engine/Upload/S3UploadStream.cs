@@ -20,8 +20,8 @@ public sealed class UploadStreamOptions
     /// <summary>When known, the part size is chosen up front so the stream fits in 10,000 parts.</summary>
     public long? ExpectedSize { get; init; }
     public ObjectSettings Settings { get; init; } = new();
-    /// <summary>Also compare every ETag with an MD5 of the bytes written (about 2 CPU s/GiB), even where the store
-    /// already proved them by their CRC32C or the SigV4 payload hash (see UploadIntegrity).</summary>
+    /// <summary>Also compare every ETag with an MD5 of the bytes written (about 1.4 CPU s/GiB), even where the store
+    /// already proved them by their checksum (see UploadProof).</summary>
     public bool AlwaysCompareMd5 { get; init; }
 
     public void Validate()
@@ -43,8 +43,9 @@ public sealed class UploadStreamOptions
 /// faster than the network waits instead of growing memory: peak buffer memory is (MaxPartsInFlight + 1) × the
 /// part size. Data smaller than one part goes up as one PutObject. Dispose/Close/Complete finish the upload;
 /// Abort, a part that fails beyond the SDK's retries, or a stop aborts it, so no partial object and no orphaned
-/// parts are left. Every part is verified as it is answered (UploadIntegrity: the CRC32C sent with it, the SigV4
-/// payload hash, or an MD5 where nothing else proves it), and the object as a whole once it is complete.</summary>
+/// parts are left. Every part goes with its checksum (UploadProof: CRC64NVME by default, which the store verifies, or
+/// an MD5 compared with its ETag where the store does not), and the object as a whole is complete only with the
+/// whole object's checksum (FULL_OBJECT: the parts' CRCs combined), which the store checks before it makes the object.</summary>
 public sealed class S3UploadStream : Stream
 {
     readonly IAmazonS3 _s3;
@@ -61,8 +62,8 @@ public sealed class S3UploadStream : Stream
     readonly SemaphoreSlim _slots;
     readonly PartBuffers _buffers = new();
     readonly List<Task<PartETag>> _parts = new();
-    readonly List<PartCheck> _partChecks = new();
-    readonly UploadIntegrity _integrity;
+    readonly List<PartSent> _partsSent = new();
+    readonly UploadProof _proof;
     readonly Stopwatch _clock = new();
     readonly object _gate = new();
     readonly long _basePartSize;
@@ -104,7 +105,7 @@ public sealed class S3UploadStream : Stream
         _options = options;
         _basePartSize = options.ExpectedSize is long expected ? PartSizing.ChoosePartSize(expected, options.PartSize) : options.PartSize;
         _slots = new SemaphoreSlim(options.MaxPartsInFlight);
-        _integrity = new UploadIntegrity(_s3, options.AlwaysCompareMd5);
+        _proof = new UploadProof(_s3, options.Settings.Checksum, options.AlwaysCompareMd5);
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
@@ -224,8 +225,10 @@ public sealed class S3UploadStream : Stream
         {
             if (_multipart is null)
             {
+                await ProbeAsync().ConfigureAwait(false);
                 _multipart = new MultipartUploadSession(_budget, BucketName, Key);
-                var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key, ChecksumAlgorithm = _integrity.MultipartAlgorithm };
+                var initiate = new InitiateMultipartUploadRequest { BucketName = BucketName, Key = Key };
+                _proof.Initiate(initiate);
                 _options.Settings.ApplyTo(initiate, Key);
                 // Published before the request is made: the request can reach the store before StartAsync returns its
                 // task, and an abort from another thread (a stop) that found no start to wait for returned with the upload
@@ -253,29 +256,29 @@ public sealed class S3UploadStream : Stream
             throw;
         }
         int partNumber = ++_partNumber;
-        var check = new PartCheck();
-        _partChecks.Add(check);
-        lock (_gate) _parts.Add(Task.Run(() => UploadPartAsync(partNumber, buffer, length, check)));
+        var sent = new PartSent();
+        _partsSent.Add(sent);
+        lock (_gate) _parts.Add(Task.Run(() => UploadPartAsync(partNumber, buffer, length, sent)));
     }
 
-    /// <summary>What one part's checks learned, for the whole-object check (each part task writes its own).</summary>
-    sealed class PartCheck { public uint? Crc32C; public byte[]? Md5; }
+    /// <summary>Once per store and bucket: whether it verifies checksums (UploadProof), before the first request.</summary>
+    Task ProbeAsync() => _proof.ProbeAsync(_budget, BucketName, KeyMapper.FolderOf(Key) + ".s3turbo-checksum-probe", _cancel.Token);
 
-    async Task<PartETag> UploadPartAsync(int partNumber, byte[] buffer, int length, PartCheck check)
+    /// <summary>What one part was sent with, for the whole object's checksum and check (each part task sets its own).</summary>
+    sealed class PartSent { public SentBody? Body; }
+
+    async Task<PartETag> UploadPartAsync(int partNumber, byte[] buffer, int length, PartSent sent)
     {
         try
         {
             // The part's bytes are sent from the buffer they were written into: no copy is made for the request.
-            check.Crc32C = _integrity.ChecksumOf(buffer.AsSpan(0, length));
             using var body = new MemoryStream(buffer, 0, length, writable: false);
             var request = new UploadPartRequest { InputStream = body, PartSize = length };
-            var sent = _integrity.Prepare(request, check.Crc32C);
+            var measured = sent.Body = _proof.Prepare(request, buffer.AsSpan(0, length));
             var response = await _multipart!.UploadPartAsync(partNumber, request, length, _cancel.Token, _sentParts.Token).ConfigureAwait(false);
-            check.Md5 = _integrity.Check($"Part {partNumber} of s3://{BucketName}/{Key}", sent, response.ETag, response.ChecksumCRC32C,
-                response.ServerSideEncryptionMethod, () => MD5.HashData(buffer.AsSpan(0, length)));
-            var part = new PartETag(response) { PartNumber = partNumber };
-            if (check.Crc32C is uint crc) part.ChecksumCRC32C = Crc32C.ToBase64(crc); // what the upload declared, echoed or not
-            return part;
+            _proof.Check($"Part {partNumber} of s3://{BucketName}/{Key}", measured, response.ETag,
+                StoredChecksum.From(response.ChecksumCRC64NVME, response.ChecksumCRC32C, response.ChecksumCRC32, response.ChecksumSHA256, null), response.ServerSideEncryptionMethod);
+            return UploadProof.PartOf(partNumber, response, measured);
         }
         catch (Exception ex)
         {
@@ -340,14 +343,14 @@ public sealed class S3UploadStream : Stream
             {
                 var body = _current ?? Array.Empty<byte>();
                 int length = _filled;
-                var crc = _integrity.ChecksumOf(body.AsSpan(0, length));
+                await ProbeAsync().ConfigureAwait(false);
                 var request = new PutObjectRequest { BucketName = BucketName, Key = Key, InputStream = new MemoryStream(body, 0, length, writable: false), AutoCloseStream = true };
                 _options.Settings.ApplyTo(request, Key);
-                var sent = _integrity.Prepare(request, crc);
+                var sent = _proof.Prepare(request, body.AsSpan(0, length));
                 var put = await _budget.RunAsync(ct => { request.InputStream.Position = 0; return _s3.PutObjectAsync(request, ct); }, length, _cancel.Token).ConfigureAwait(false);
-                await CheckStoredAsync(put.VersionId, () => _integrity.Check($"s3://{BucketName}/{Key}", sent, put.ETag, put.ChecksumCRC32C, put.ServerSideEncryptionMethod,
-                    () => MD5.HashData(body.AsSpan(0, length)))).ConfigureAwait(false);
-                (etag, checksum, parts) = (put.ETag, ReportedChecksum.Text(put.ChecksumCRC32, put.ChecksumCRC32C, put.ChecksumCRC64NVME, put.ChecksumSHA256), 1);
+                var stored = StoredChecksum.From(put.ChecksumCRC64NVME, put.ChecksumCRC32C, put.ChecksumCRC32, put.ChecksumSHA256, put.ChecksumType?.Value);
+                await CheckStoredAsync(put.VersionId, () => _proof.Check($"s3://{BucketName}/{Key}", sent, put.ETag, stored, put.ServerSideEncryptionMethod)).ConfigureAwait(false);
+                (etag, checksum, parts) = (put.ETag, (stored?.ToString() ?? (sent.Checksum is { } c ? $"{c.Algorithm}:{c.Base64()}" : null)), 1);
                 ReleaseCurrent();
             }
             else
@@ -356,7 +359,8 @@ public sealed class S3UploadStream : Stream
                 else ReleaseCurrent();
                 var done = await WaitForPartsAsync().ConfigureAwait(false);
                 CompleteMultipartUploadResponse completed;
-                try { completed = await _multipart.CompleteAsync(done, _cancel.Token).ConfigureAwait(false); }
+                var bodies = _partsSent.Select(p => p.Body!).ToList();
+                try { completed = await _multipart.CompleteAsync(done, request => _proof.Complete(request, bodies), _cancel.Token).ConfigureAwait(false); }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_cancel.IsCancellationRequested)
                 {
                     // The answer may be lost while the store completed the upload (a connection dropped by a restarting
@@ -365,9 +369,9 @@ public sealed class S3UploadStream : Stream
                     completed = await CompletedAnywayAsync(done).ConfigureAwait(false) ?? throw new IOException(
                         $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key).Message}", ex);
                 }
-                await CheckStoredAsync(completed.VersionId, () => _integrity.CheckCompleted($"s3://{BucketName}/{Key}", _partChecks.Select(c => c.Crc32C).ToList(),
-                    _partChecks.Select(c => c.Md5).ToList(), completed.ETag, completed.ChecksumCRC32C, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);
-                (etag, checksum, parts) = (completed.ETag, ReportedChecksum.Text(completed.ChecksumCRC32, completed.ChecksumCRC32C, completed.ChecksumCRC64NVME, completed.ChecksumSHA256), done.Length);
+                var whole = StoredChecksum.From(completed.ChecksumCRC64NVME, completed.ChecksumCRC32C, completed.ChecksumCRC32, completed.ChecksumSHA256, completed.ChecksumType?.Value);
+                await CheckStoredAsync(completed.VersionId, () => _proof.CheckCompleted($"s3://{BucketName}/{Key}", bodies, completed.ETag, whole, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);
+                (etag, checksum, parts) = (completed.ETag, whole?.ToString() ?? (_proof.WholeChecksum(bodies) is { } sum ? $"{_proof.Algorithm}:{sum}" : null), done.Length);
                 if (_options.Settings.Tags.Count > 0)
                     await ObjectTagging.SetAsync(_budget, BucketName, Key, ObjectTagging.ToTags(_options.Settings.Tags), _cancel.Token).ConfigureAwait(false);
             }

@@ -67,10 +67,15 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
     {
         readonly string _directory;
         readonly string? _precompiledDirectory;
+        readonly string? _net10Directory;
 
         public DependencyLoadContext(string directory) : base("S3Turbo")
         {
             _directory = directory;
+            // dependencies/net10.0/ holds the .NET 10 builds of packages whose build for older targets is much slower:
+            // System.IO.Hashing's is table-driven (0.4 GB/s a core for CRC64NVME), its .NET 10 one vectorized (13 GB/s).
+            string net10 = Path.Combine(directory, "net10.0");
+            _net10Directory = Environment.Version.Major >= 10 && Directory.Exists(net10) ? net10 : null;
             // dependencies/<rid>/ holds the same assemblies with ReadyToRun code made for .NET 10 on this platform
             // (build.ps1, tools/ReadyToRun): a first call JITs far fewer methods. Older runtimes (PowerShell 7.4 and
             // 7.5) and other platforms load the IL beside it; a newer runtime that cannot use the code JITs the IL
@@ -86,6 +91,8 @@ public sealed class DependencyLoader : IModuleAssemblyInitializer
             string file = name.Name + ".dll";
             if (_precompiledDirectory is not null && File.Exists(Path.Combine(_precompiledDirectory, file)))
                 return LoadFromAssemblyPath(Path.Combine(_precompiledDirectory, file));
+            if (_net10Directory is not null && File.Exists(Path.Combine(_net10Directory, file)))
+                return LoadFromAssemblyPath(Path.Combine(_net10Directory, file));
             string path = Path.Combine(_directory, file);
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }

@@ -20,6 +20,8 @@ public interface IObjectSettingParameters
     string? ServerSideEncryption { get; }
     string? KmsKeyId { get; }
     Hashtable? Tag { get; }
+    ChecksumAlgorithm? ChecksumAlgorithm { get; }
+    ChecksumCalculation RequestChecksumCalculation { get; }
 }
 
 public static class ObjectSettingParameters
@@ -29,6 +31,9 @@ public static class ObjectSettingParameters
         ContentType = p.ContentType, Metadata = ToDictionary(p.Metadata), Headers = ToDictionary(p.Header), CacheControl = p.CacheControl,
         ContentEncoding = p.ContentEncoding, StorageClass = p.StorageClass, CannedAcl = p.CannedAcl,
         ServerSideEncryption = p.ServerSideEncryption, KmsKeyId = p.KmsKeyId, Tags = ToDictionary(p.Tag),
+        // -RequestChecksumCalculation WhenRequired (for stores that refuse checksum headers) means no checksum, unless
+        // -ChecksumAlgorithm names one.
+        Checksum = p.ChecksumAlgorithm ?? (p.RequestChecksumCalculation == ChecksumCalculation.WhenRequired ? S3Turbo.ChecksumAlgorithm.None : S3Turbo.ChecksumAlgorithm.CRC64NVME),
     };
 
     static IReadOnlyDictionary<string, string> ToDictionary(Hashtable? table) =>
@@ -51,6 +56,7 @@ public abstract class S3WriteCmdlet : S3Cmdlet, IObjectSettingParameters
     [Parameter] [ValidateSet("AES256", "aws:kms", "aws:kms:dsse")] public string? ServerSideEncryption { get; set; }
     [Parameter] public string? KmsKeyId { get; set; }
     [Parameter] public Hashtable? Tag { get; set; }
+    [Parameter] public ChecksumAlgorithm? ChecksumAlgorithm { get; set; }
 
     protected ObjectSettings BuildObjectSettings() => ObjectSettingParameters.Build(this);
 }

@@ -19,6 +19,7 @@ public abstract class WriteTransferCmdlet<TItem, TPart, TResult> : TransferCmdle
     [Parameter] [ValidateSet("AES256", "aws:kms", "aws:kms:dsse")] public string? ServerSideEncryption { get; set; }
     [Parameter] public string? KmsKeyId { get; set; }
     [Parameter] public Hashtable? Tag { get; set; }
+    [Parameter] public ChecksumAlgorithm? ChecksumAlgorithm { get; set; }
 
     protected ObjectSettings BuildObjectSettings() => ObjectSettingParameters.Build(this);
 }

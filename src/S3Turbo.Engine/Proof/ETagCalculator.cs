@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace S3Turbo.Engine.Storage;
+namespace S3Turbo.Engine.Proof;
 
 /// <summary>Reproduces S3 ETags locally, so Update mode can tell whether a file already matches its object:
 /// a single-part ETag is the MD5 of the content; a multipart ETag is the MD5 of the concatenated binary part
@@ -49,6 +49,10 @@ public static class ETagCalculator
     public static Task<string> ComputeAsync(string path, long size, long? partSize, CancellationToken cancellationToken) =>
         ComputeAsync(path, 0, size, partSize, cancellationToken);
 
+    /// <summary>The multipart ETag of [offset, offset+sum) of a file cut into parts of the given sizes.</summary>
+    public static Task<string> ComputeAsync(string path, long offset, IReadOnlyList<long> partSizes, CancellationToken cancellationToken) =>
+        HashAsync(path, offset, partSizes.Sum(), new Md5Parts(partSizes), cancellationToken);
+
     /// <summary>At or below this size a file is hashed by one synchronous read into a pooled buffer: an
     /// asynchronous FileStream costs a thread-pool hop and a 64 KiB buffer per file, which dominated a re-run over
     /// 200,000 small files (33 s against 12 s, measured).</summary>
@@ -57,12 +61,16 @@ public static class ETagCalculator
     public static async Task<string> ComputeAsync(string path, long offset, long size, long? partSize, CancellationToken cancellationToken)
     {
         if (size <= SmallFileBytes) return ComputeSmall(path, offset, (int)size, partSize, cancellationToken);
+        return await HashAsync(path, offset, size, new Md5Parts(partSize ?? long.MaxValue), cancellationToken).ConfigureAwait(false);
+    }
+
+    static async Task<string> HashAsync(string path, long offset, long size, Md5Parts hasher, CancellationToken cancellationToken)
+    {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         file.Position = offset;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            var hasher = new Md5Parts(partSize ?? long.MaxValue);
             for (long left = size; left > 0;)
             {
                 int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
@@ -100,26 +108,22 @@ public static class ETagCalculator
     }
 }
 
-/// <summary>The whole-object checksum a store reported, as "ALGORITHM:value" (the strongest one given).</summary>
-public static class ReportedChecksum
-{
-    public static string? Text(string? crc32, string? crc32c, string? crc64, string? sha256) =>
-        crc64 is { Length: > 0 } ? "CRC64NVME:" + crc64
-        : crc32 is { Length: > 0 } ? "CRC32:" + crc32
-        : crc32c is { Length: > 0 } ? "CRC32C:" + crc32c
-        : sha256 is { Length: > 0 } ? "SHA256:" + sha256 : null;
-}
-
 /// <summary>MD5s of consecutive parts of a byte sequence (one part when partSize is long.MaxValue), and the ETag S3
 /// derives from them.</summary>
 public sealed class Md5Parts
 {
     readonly long _partSize;
+    readonly IReadOnlyList<long>? _partSizes; // parts of uneven sizes (GetObjectAttributes told them)
     readonly List<byte[]> _digests = new();
     IncrementalHash _current = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
     long _inPart;
 
     public Md5Parts(long partSize) => _partSize = partSize;
+
+    /// <summary>Parts of the given sizes, in order (their ETag has "-N" even for one part).</summary>
+    public Md5Parts(IReadOnlyList<long> partSizes) { _partSizes = partSizes; _partSize = partSizes.Count > 0 ? partSizes[0] : long.MaxValue; }
+
+    long CurrentPartSize => _partSizes is null ? _partSize : _digests.Count < _partSizes.Count ? _partSizes[_digests.Count] : long.MaxValue;
 
     /// <summary>The hasher that reproduces this ETag while reading sequentially, or null when that is not possible
     /// (an encrypted object, or a multipart ETag whose part size is unknown).</summary>
@@ -135,12 +139,13 @@ public sealed class Md5Parts
     {
         while (count > 0)
         {
-            int take = (int)Math.Min(count, _partSize - _inPart);
+            long partSize = CurrentPartSize;
+            int take = (int)Math.Min(count, partSize - _inPart);
             _current.AppendData(buffer, offset, take);
             _inPart += take;
             offset += take;
             count -= take;
-            if (_inPart == _partSize) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
+            if (_inPart == partSize) { _digests.Add(_current.GetHashAndReset()); _inPart = 0; }
         }
     }
 
@@ -151,7 +156,7 @@ public sealed class Md5Parts
     }
 
     /// <summary>A single part's MD5 in hex, or the MD5 of the part MD5s with "-N".</summary>
-    public string ETag() => _partSize == long.MaxValue ? Convert.ToHexString(Digests()[0]).ToLowerInvariant() : Combine(Digests());
+    public string ETag() => _partSize == long.MaxValue && _partSizes is null ? Convert.ToHexString(Digests()[0]).ToLowerInvariant() : Combine(Digests());
 
     public static string Combine(IReadOnlyList<byte[]> digests)
     {
