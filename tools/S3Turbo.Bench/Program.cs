@@ -14,6 +14,8 @@ using S3Turbo.Bench;
 //   get-ceiling <endpoint> <bucket> <prefix> <concurrency,...>
 //   put-ceiling <endpoint> <bucket> <prefix> <local-directory> <concurrency,...>
 //   seed <endpoint> <bucket> <prefix> <count>   (count empty objects, 64 PUTs at a time: what a removal bench removes)
+//   put-uneven <endpoint> <bucket> <key> <checksum|none>   (a multipart object of uneven parts, see ProofFixtures)
+//   hash-cost <file>   (CPU seconds per GiB of CRC64NVME and MD5 over the file's bytes in memory)
 // Keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 switch (args.FirstOrDefault())
 {
@@ -64,7 +66,17 @@ switch (args.FirstOrDefault())
             await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = args[2], Key = $"{args[3]}d{i % 10}/o{i:D6}", ContentBody = "" }, ct));
         return 0;
     }
+    case "put-uneven":
+        await ProofFixtures.PutUnevenAsync(new AmazonS3Client(new AmazonS3Config
+        {
+            ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+        }), args[2], args[3], args[4] == "checksum");
+        return 0;
+    case "hash-cost":
+        ProofFixtures.HashCost(args[1]);
+        return 0;
     default:
-        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | transferutility-download-dir | transferutility-download | get-single | copy-ceiling | get-ceiling | put-ceiling | seed (see Program.cs)");
+        Console.Error.WriteLine("usage: proxy | transferutility-dir | transferutility-file | transferutility-download-dir | transferutility-download | get-single | copy-ceiling | get-ceiling | put-ceiling | seed | put-uneven | hash-cost (see Program.cs)");
         return 2;
 }

@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove')
+param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -246,9 +246,9 @@ if ($scenarios -contains 'resync') {
 }
 # ---- server-side copy: a source bucket seeded once (directly, not through the proxy), copied into $bucket ----
 $sourceBucket = 's3turbo-bench-src'
-function Initialize-CopySource([string] $Prefix, [string] $Directory, [long] $Count) {
+function Initialize-CopySource([string] $Prefix, [string] $Directory, [long] $Count, [string] $Options = '') {
     try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
-    & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command "Import-Module $manifest; `$ProgressPreference = 'SilentlyContinue'; `$null = Send-S3Directory -Path $Directory -Recurse -BucketName $sourceBucket -KeyPrefix $Prefix -EndpointUrl $env:S3TURBO_TEST_ENDPOINT -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
+    & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command "Import-Module $manifest; `$ProgressPreference = 'SilentlyContinue'; `$null = Send-S3Directory -Path $Directory -Recurse -BucketName $sourceBucket -KeyPrefix $Prefix $Options -EndpointUrl $env:S3TURBO_TEST_ENDPOINT -AccessKey $env:S3TURBO_TEST_ACCESS_KEY -SecretKey $env:S3TURBO_TEST_SECRET_KEY -WarningAction SilentlyContinue"
 }
 $boto3 = "/usr/bin/python3 $root/tools/bench/boto3_copy_pool.py $endpoint"
 foreach ($kind in 'copy-small', 'copy-large') {
@@ -551,6 +551,49 @@ if ($scenarios -contains 'queue') {
     }
 }
 
+# ---- proof (issue 31): what proves each object, and what it costs, through the same 20 ms RTT proxy ----
+$proofChecks = @()
+if ($scenarios -contains 'proof') {
+    $large = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    # The same 1 GiB twice: as S3Turbo writes it (a FULL_OBJECT CRC64NVME) and without a checksum (-ChecksumAlgorithm
+    # None: the ETag, MD5 of parts, is all that proves it), so the two downloads differ only in their proof.
+    Initialize-CopySource 'proof-crc/' $large 1
+    Initialize-CopySource 'proof-md5/' $large 1 '-ChecksumAlgorithm None'
+    # An object a streaming uploader wrote in uneven parts, with the CRC64NVME current SDKs send, and one without.
+    & dotnet $benchTool put-uneven $env:S3TURBO_TEST_ENDPOINT $sourceBucket proof-uneven/with-checksum.bin checksum
+    & dotnet $benchTool put-uneven $env:S3TURBO_TEST_ENDPOINT $sourceBucket proof-uneven/no-checksum.bin none
+    $into = Join-Path $data 'proof-into'
+    Write-Host "`n== proof: downloads and Update re-runs, 20 ms RTT proxy =="
+    $receive = { param($prefix, $dir) "$pwsh -Command `"$s3t; \`$r = @(Receive-S3Prefix s3://$sourceBucket/$prefix $dir -PassThru $s3tConn); \`$r | ForEach-Object { '{0}: {1} ({2}) verification={3}' -f \`$_.Key, \`$_.Status, \`$_.Reason, \`$_.Verification }; 'bytes=' + (\`$r | Measure-Object Size -Sum).Sum`"" }
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    $runResults['proof'] = @(
+        Measure-Run 'S3Turbo Receive-S3Prefix, 1 GiB with its CRC64NVME' (& $receive 'proof-crc/' "$into/crc") 1GB
+        Measure-Run 'S3Turbo Receive-S3Prefix, the same 1 GiB without a checksum' (& $receive 'proof-md5/' "$into/md5") 1GB
+        Measure-Run 'for reference: CRC64NVME and MD5 of 1 GiB in memory (S3Turbo.Bench hash-cost)' "dotnet $benchTool hash-cost $large"
+        Measure-Run 'S3Turbo Receive-S3Prefix, objects of uneven parts' (& $receive 'proof-uneven/' "$into/uneven") 54000000
+        Measure-Run 'S3Turbo Receive-S3Prefix, the same again (Update)' (& $receive 'proof-uneven/' "$into/uneven")
+        Measure-Run 'S3Turbo Send-S3Directory of the downloaded files onto their objects (Update)' "$pwsh -Command `"$s3t; Send-S3Directory $into/uneven -Recurse -BucketName $sourceBucket -KeyPrefix proof-uneven/ -PassThru $s3tConn | ForEach-Object { '{0}: {1} ({2})' -f \`$_.Key, \`$_.Status, \`$_.Reason }`""
+    )
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    # The proof cases of the engine's tests, run against the same proxy (the fault proxy in front of it strips
+    # checksums, refuses GetObjectAttributes, shows ETags that are no MD5s, flips bytes; moto is the second store).
+    $proofResults = Join-Path $root 'output/bench-proof'
+    Remove-Item $proofResults -Recurse -Force -ErrorAction SilentlyContinue
+    $filter = 'FullyQualifiedName~RunProofTests|FullyQualifiedName~StreamProofTests|FullyQualifiedName~MotoProofTests'
+    $saved = $env:S3TURBO_TEST_ENDPOINT
+    try {
+        $env:S3TURBO_TEST_ENDPOINT = $endpoint
+        & dotnet test "$root/tests/S3Turbo.Engine.Tests" -c Release --nologo --filter $filter --logger 'trx;LogFileName=proof.trx' --results-directory $proofResults *> /tmp/s3turbo-bench-proof.log
+    } finally { $env:S3TURBO_TEST_ENDPOINT = $saved }
+    $trx = Get-ChildItem $proofResults -Filter proof.trx -Recurse | Select-Object -First 1
+    if ($trx) {
+        $proofChecks = @(([xml](Get-Content $trx.FullName -Raw)).TestRun.Results.UnitTestResult | ForEach-Object {
+            [pscustomobject]@{ Test = $_.testName -replace '^S3Turbo\.Engine\.Tests\.', ''; Outcome = $_.outcome; Seconds = [math]::Round([timespan]::Parse($_.duration).TotalSeconds, 2) } } | Sort-Object Test)
+    }
+    Write-Host "proof checks: $(@($proofChecks | Where-Object Outcome -eq 'Passed').Count) passed, $(@($proofChecks | Where-Object Outcome -ne 'Passed').Count) not"
+}
+
 $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)'
     'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 64 MiB read-ahead in 8 MiB GETs, 64 MiB cap)'
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
@@ -559,7 +602,8 @@ $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB fil
     'remove' = 'Removing 10,000 objects under a prefix (Remove-S3Prefix defaults: DeleteObjects batches of 1,000)'
     'resync-unchanged' = 'Re-run over 200,000 files of 1 KiB, nothing changed (Send-S3Directory defaults: Update, -Compare Checksum)'
     'resync-changed' = 'Re-run over 200,000 files of 1 KiB, 10% changed (20,000 files with new bytes of the same size and a new time)'
-    'download-small' = 'Download: 2,000 objects of 4 KiB (Receive-S3Prefix defaults)'; 'download-large' = 'Download: one 1 GiB object (Receive-S3Prefix defaults: ranges follow the object''s 32 MiB parts, verified by their MD5s)' }
+    'download-small' = 'Download: 2,000 objects of 4 KiB (Receive-S3Prefix defaults)'; 'download-large' = 'Download: one 1 GiB object (Receive-S3Prefix defaults: ranged GETs of 32 MiB, verified by the object''s CRC64NVME)'
+    'proof' = 'Proof: the 1 GiB download verified by its CRC64NVME against the same bytes proven by MD5 of parts; objects of uneven parts verified and not fetched or sent again' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
@@ -577,7 +621,8 @@ function Add-CeilingSection([string] $Ceiling, [string] $Requests, [string] $Com
 }
 $md = [System.Text.StringBuilder]::new()
 [void]$md.AppendLine("# Benchmarks`n")
-[void]$md.AppendLine("Generated by ``dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores, against the local Ceph 18.2 RGW through ``tools/S3Turbo.Bench proxy`` (10 ms each way, so 20 ms round trip, bandwidth not capped). Every tool runs as its own process under ``/usr/bin/time``: the times include process start-up (pwsh and module import for S3Turbo, Python for awscli, the .NET host for TransferUtility), and CPU seconds are user+sys of that process. The S3 server shares the 2 cores, so small-file rates are bound by the server's CPU. All rows of a table come from the same run; this machine is shared and noisy, so compare ratios rather than absolute figures.`n")
+$store = if (Test-Path /var/tmp/s3turbo-ceph/rootfs/usr/bin/radosgw) { ((& chroot /var/tmp/s3turbo-ceph/rootfs radosgw --version 2>$null) -replace '^ceph version (\S+) \(\w+\) (\w+).*$', 'Ceph $1 "$2"') + ' RGW' } else { "the S3 store at $env:S3TURBO_TEST_ENDPOINT" }
+[void]$md.AppendLine("Generated by ``dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores, against the local $store through ``tools/S3Turbo.Bench proxy`` (10 ms each way, so 20 ms round trip, bandwidth not capped). Every tool runs as its own process under ``/usr/bin/time``: the times include process start-up (pwsh and module import for S3Turbo, Python for awscli, the .NET host for TransferUtility), and CPU seconds are user+sys of that process. The S3 server shares the 2 cores, so small-file rates are bound by the server's CPU. All rows of a table come from the same run; this machine is shared and noisy, so compare ratios rather than absolute figures.`n")
 [void]$md.AppendLine("Fixed costs inside every S3Turbo whole-process time in this run: pwsh start-up $pwshStartSeconds s, start-up plus ``Import-Module S3Turbo`` $importStartSeconds s and $importStartCpuSeconds CPU s (medians of three). CPU s/GiB is the process's CPU seconds over the bytes moved, start-up included, so on 1 GiB it carries each tool's fixed costs (for S3Turbo: pwsh start-up, module import, and .NET's first-call and tier-up JIT compilation of the SDK and HTTP code). The gateway sets TCP_NODELAY (``tools/s3-server-start.sh``); runs before 2026-11-26 22:00 UTC had a ~40 ms delayed-ACK stall on small responses (listings, CopyObject results), which slowed tools with few requests in flight more than S3Turbo, so their ratios are not comparable with these.`n")
 foreach ($name in $results.Keys) {
     $rows = $results[$name]
@@ -644,13 +689,21 @@ foreach ($name in $runResults.Keys) {
     [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|---|')
     foreach ($r in $rows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $($r.PeakRssMB) | $($r.Complete) | ``$($r.Log -replace '\s+', ' ')`` |") }
     $us = @($rows | Where-Object Tool -like 'S3Turbo*')[0]
-    foreach ($r in $rows | Where-Object Tool -notlike 'S3Turbo*') {
+    foreach ($r in $rows | Where-Object { $_.Tool -notlike 'S3Turbo*' -and $_.Tool -notlike 'for reference*' }) {
         $ratio = if ($us.InProcessSeconds -and $r.InProcessSeconds) { "$([math]::Round($r.InProcessSeconds / $us.InProcessSeconds, 2))x by in-process work time, " } else { '' }
         [void]$md.AppendLine("`nS3Turbo vs $($r.Tool): $ratio$([math]::Round($r.Seconds / $us.Seconds, 2))x by whole-process time.")
     }
     if ($name -like 'read*' -and $idleRssMB) { [void]$md.AppendLine("`nS3Turbo sequential read peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB (cache cap 64 MiB).") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
+    [void]$md.AppendLine()
+}
+if ($proofChecks) {
+    [void]$md.AppendLine("## Proof checks through the same proxy (issue 31)`n")
+    [void]$md.AppendLine("The engine's proof tests, run in this bench with ``S3TURBO_TEST_ENDPOINT`` set to the 20 ms RTT proxy (``dotnet test tests/S3Turbo.Engine.Tests --filter '$filter'``): a fault proxy in front of it strips checksums (as Ceph 18), refuses GetObjectAttributes, shows ETags that are no MD5s (as SSE-KMS and directory buckets), refuses checksum headers or flips a byte; moto is the second store. Each name says what it shows; its assertions are in ``tests/S3Turbo.Engine.Tests/ProofTests.cs`` and ``ProofRunTests.cs``.`n")
+    [void]$md.AppendLine('| Check | Outcome | Seconds |')
+    [void]$md.AppendLine('|---|---|---:|')
+    foreach ($c in $proofChecks) { [void]$md.AppendLine("| $($c.Test -replace '\|', '\|') | $($c.Outcome) | $($c.Seconds) |") }
     [void]$md.AppendLine()
 }
 if ($OutFile) { Set-Content -Path $OutFile -Value $md.ToString() -Encoding utf8NoBOM; Write-Host "`nWrote $OutFile" }
