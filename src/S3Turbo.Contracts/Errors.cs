@@ -33,6 +33,7 @@ public static class ErrorIds
     public const string InvalidPartSize = "InvalidPartSize";
     public const string InvalidConcurrency = "InvalidConcurrency";
     public const string InvalidRequestRate = "InvalidRequestRate";
+    public const string InvalidTimeLimit = "InvalidTimeLimit";
     public const string InvalidS3Uri = "InvalidS3Uri";
     public const string CopyOntoItself = "CopyOntoItself";
     public const string DestinationInsideSource = "DestinationInsideSource";

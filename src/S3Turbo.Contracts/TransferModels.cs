@@ -181,6 +181,9 @@ public sealed record RemoveResult : ITransferOutcome
     /// <summary>The version removed; null when the current object was removed (unversioned, or without -AllVersions).</summary>
     public string? VersionId { get; init; }
     public bool IsDeleteMarker { get; init; }
+    /// <summary>With -IncompleteUploads: the multipart upload aborted (Status Deleted), and when it was begun.</summary>
+    public string? UploadId { get; init; }
+    public DateTime? Initiated { get; init; }
     public long Size { get; init; }
     public RemoveStatus Status { get; init; }
     public string? Reason { get; init; }
@@ -189,8 +192,9 @@ public sealed record RemoveResult : ITransferOutcome
     OutcomeKind ITransferOutcome.Outcome => Outcomes.Of(Status);
     OutcomeSubject ITransferOutcome.Subject => new(BucketName, Key, VersionId);
     string ITransferOutcome.StatusText => Status.ToString();
-    (string Target, string Action)? ITransferOutcome.WhatIf => Status == RemoveStatus.WouldDelete
-        ? ($"s3://{BucketName}/{Key}" + (VersionId is { } v ? $" (version {v}{(IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove") : null;
+    (string Target, string Action)? ITransferOutcome.WhatIf => Status != RemoveStatus.WouldDelete ? null
+        : UploadId is { } upload ? ($"s3://{BucketName}/{Key} (multipart upload {upload}, begun {Initiated:u})", "Abort the incomplete multipart upload")
+        : ($"s3://{BucketName}/{Key}" + (VersionId is { } v ? $" (version {v}{(IsDeleteMarker ? ", delete marker" : "")})" : ""), "Remove");
 }
 
 /// <summary>The end-of-run summary of every bulk operation (S3Turbo.TransferSummary); an operation with more to
@@ -219,12 +223,21 @@ public record TransferSummary
     /// once however often it was retried.</summary>
     public IReadOnlyDictionary<string, long> RequestsByOperation { get; init; } = new Dictionary<string, long>();
     public bool WhatIf { get; init; }
+    /// <summary>True when the run stopped before its input was done (-TimeLimit): run the same command again to
+    /// finish; what was done is not done twice.</summary>
+    public bool Incomplete { get; init; }
+    /// <summary>Items planned but not done when an incomplete run stopped (large transfers in flight are left
+    /// resumable). The input (a listing, a walk, a queue) was stopped too, so more may remain than this.</summary>
+    public long ItemsLeft { get; init; }
+    /// <summary>Why an incomplete run stopped ("TimeLimit").</summary>
+    public string? StopReason { get; init; }
 
     /// <summary>The summary in one line, as -Verbose shows it.</summary>
     public virtual string Describe() =>
         $"{Operation}: {ItemsTransferred:N0} done, {ItemsSkipped:N0} skipped, {ItemsFailed:N0} failed, " +
         (ItemsDeleted > 0 ? $"{ItemsDeleted:N0} deleted (-Delete), " : "") +
-        $"{BytesTransferred:N0} bytes in {Elapsed.TotalSeconds:N2} s.";
+        $"{BytesTransferred:N0} bytes in {Elapsed.TotalSeconds:N2} s." +
+        (Incomplete ? $" Incomplete ({StopReason}): {ItemsLeft:N0} planned item(s) left." : "");
 }
 
 /// <summary>A progress snapshot (S3Turbo.TransferProgress); totals grow as the input is discovered.</summary>

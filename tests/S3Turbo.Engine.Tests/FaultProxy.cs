@@ -92,6 +92,10 @@ public sealed class FaultProxy : IAsyncDisposable
     public int ResetsRemaining { get => Volatile.Read(ref _resetsRemaining); set => Volatile.Write(ref _resetsRemaining, value); }
     public int ResetsDone => Injected(FaultKind.ResetMidResponse);
     public int Requests => Volatile.Read(ref _requests);
+    long _bytesToServer, _bytesToClient;
+    /// <summary>Bytes passed on to the server after the request heads (bodies), and to the client (whole responses).</summary>
+    public long BytesToServer => Interlocked.Read(ref _bytesToServer);
+    public long BytesToClient => Interlocked.Read(ref _bytesToClient);
     public int Injected(FaultKind kind) { lock (_gate) return _injected.GetValueOrDefault(kind); }
     public int InjectedTotal { get { lock (_gate) return _injected.Values.Sum(); } }
 
@@ -214,7 +218,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 long? corruptAt = kind == FaultKind.CorruptRequestBody ? rule!.AfterBytes : null;
                 if (corruptAt is long at && at < extra.Length) { extra[at] ^= 0xFF; corruptAt = null; }
                 else if (corruptAt is not null) corruptAt -= extra.Length;
-                if (extra.Length > 0) await serverStream.WriteAsync(extra, _stop.Token);
+                if (extra.Length > 0) { await serverStream.WriteAsync(extra, _stop.Token); Interlocked.Add(ref _bytesToServer, extra.Length); }
                 if (StripChecksums || OpaqueETags)
                 {
                     await ForwardRewrittenAsync(clientStream, serverStream, requestLine[0], target, kind == FaultKind.CorruptResponseBody ? rule!.AfterBytes : null);
@@ -390,6 +394,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
             await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+            Interlocked.Add(ref isResponse ? ref _bytesToClient : ref _bytesToServer, n);
             sent += n;
             if (response && ResponseBytesPerSecond > 0)
             {

@@ -51,10 +51,72 @@ public class TransferEngineTests
     }
 
     static TransferEngine<Item, Part, Done> Engine(StepAction action, int workers = 2, int queue = 3, int results = 100, TimeProvider? clock = null, int? fixedConcurrency = 4,
-        IProgress<TransferProgress>? progress = null) =>
+        IProgress<TransferProgress>? progress = null, TimeSpan? timeLimit = null) =>
         new(action, new RequestBudget(TestS3.Client(), fixedConcurrency, initialConcurrency: 4, timeProvider: clock),
-            new TransferOptions { MaxItemsInFlight = workers, QueueCapacity = queue, ResultCapacity = results, TimeProvider = clock ?? TimeProvider.System, Progress = progress },
+            new TransferOptions { MaxItemsInFlight = workers, QueueCapacity = queue, ResultCapacity = results, TimeProvider = clock ?? TimeProvider.System, Progress = progress, TimeLimit = timeLimit },
             CancellationToken.None);
+
+    /// <summary>Waits (without sleeping) until the engine's own continuations have made the condition true.</summary>
+    static async Task UntilAsync(Func<bool> condition)
+    {
+        var guard = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(guard.Elapsed < TimeSpan.FromSeconds(10), "the engine did not get there");
+            await Task.Yield();
+        }
+    }
+
+    [Fact]
+    public async Task A_time_limit_takes_no_new_item_before_it_stops_what_is_in_flight_at_it_and_reports_the_rest_as_left()
+    {
+        var clock = new FakeTimeProvider();
+        var action = new StepAction();
+        using var engine = Engine(action, workers: 2, queue: 10, clock: clock, timeLimit: TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromSeconds(1), engine.Options.TimeLimitMargin); // a tenth of the limit
+        var items = Enumerable.Range(0, 5).Select(i => new Item(i)).ToArray();
+        foreach (var item in items) await engine.AddAsync(item);
+        var drained = DrainAsync(engine);
+        for (int i = 0; i < 2; i++) Assert.True(await action.Started.WaitAsync(TimeSpan.FromSeconds(10)));
+        items[0].Gate.SetResult();
+        Assert.True(await action.Started.WaitAsync(TimeSpan.FromSeconds(10))); // item 2 takes item 0's place
+
+        clock.Advance(TimeSpan.FromSeconds(9)); // the margin before the limit: no new item starts, no more is taken
+        await UntilAsync(() => engine.Options.StopState.TakingNoItems);
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(() => engine.AddAsync(new Item(9)).AsTask());
+        items[1].Gate.SetResult(); // an item in flight may still finish
+        await UntilAsync(() => engine.GetProgress().ItemsCompleted == 2);
+        Assert.False(await action.Started.WaitAsync(TimeSpan.FromMilliseconds(50)), "items 3 and 4 must not start");
+
+        // At the limit, the item still in flight (2) is stopped; the run ends with its summary.
+        while (!engine.Token.IsCancellationRequested) { clock.Advance(TimeSpan.FromMilliseconds(100)); await Task.Yield(); }
+        engine.CompleteAdding();
+        var summary = await engine.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(summary.Incomplete);
+        Assert.Equal("TimeLimit", summary.StopReason);
+        Assert.Equal(2, summary.ItemsTransferred);
+        Assert.Equal(3, summary.ItemsLeft);
+        Assert.True(engine.Options.LeavesStoppedWorkResumable);
+        Assert.Equal(new[] { 0, 1 }, (await drained).Cast<Done>().Select(d => d.Value).OrderBy(v => v));
+    }
+
+    [Fact]
+    public async Task A_run_that_ends_within_its_time_limit_is_complete()
+    {
+        var clock = new FakeTimeProvider();
+        var action = new StepAction();
+        using var engine = Engine(action, workers: 2, queue: 10, clock: clock, timeLimit: TimeSpan.FromSeconds(10));
+        var item = new Item(0);
+        await engine.AddAsync(item);
+        engine.CompleteAdding();
+        item.Gate.SetResult();
+        var drained = DrainAsync(engine);
+        var summary = await engine.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        await drained;
+        Assert.False(summary.Incomplete);
+        Assert.Equal(0, summary.ItemsLeft);
+        Assert.False(engine.Options.LeavesStoppedWorkResumable);
+    }
 
     static async Task<List<object>> DrainAsync(TransferEngine<Item, Part, Done> engine)
     {

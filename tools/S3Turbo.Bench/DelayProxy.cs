@@ -7,11 +7,24 @@ namespace S3Turbo.Bench;
 
 /// <summary>Forwards TCP connections to a target, holding every chunk for a fixed one-way delay in each
 /// direction (so a request/response round trip gains 2 × delay) without limiting bandwidth: chunks are
-/// pipelined, like a long link. Optionally caps each connection's bandwidth per direction.</summary>
+/// pipelined, like a long link. Optionally caps each connection's bandwidth per direction, and counts the bytes
+/// each way into a file (rewritten every 200 ms as "up=N down=M"), so a bench can tell what a run sent and received.</summary>
 public static class DelayProxy
 {
-    public static async Task RunAsync(IPEndPoint listen, IPEndPoint target, TimeSpan oneWayDelay, long bytesPerSecond, CancellationToken cancellationToken)
+    static long _up, _down;
+
+    public static async Task RunAsync(IPEndPoint listen, IPEndPoint target, TimeSpan oneWayDelay, long bytesPerSecond, CancellationToken cancellationToken, string? statsFile = null)
     {
+        if (statsFile is not null)
+            _ = Task.Run(async () =>
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    File.WriteAllText(statsFile + ".tmp", $"up={Interlocked.Read(ref _up)} down={Interlocked.Read(ref _down)}\n");
+                    File.Move(statsFile + ".tmp", statsFile, overwrite: true);
+                    await Task.Delay(200, cancellationToken);
+                }
+            }, cancellationToken);
         var listener = new TcpListener(listen);
         listener.Start(1024);
         Console.WriteLine($"proxy {listen} -> {target}, one-way delay {oneWayDelay.TotalMilliseconds} ms" + (bytesPerSecond > 0 ? $", {bytesPerSecond / 1e6} MB/s per connection" : ""));
@@ -27,8 +40,8 @@ public static class DelayProxy
                     client.NoDelay = true; server.NoDelay = true;
                     await server.ConnectAsync(target, cancellationToken);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    var up = PumpAsync(client.GetStream(), server.GetStream(), oneWayDelay, bytesPerSecond, linked.Token);
-                    var down = PumpAsync(server.GetStream(), client.GetStream(), oneWayDelay, bytesPerSecond, linked.Token);
+                    var up = PumpAsync(client.GetStream(), server.GetStream(), oneWayDelay, bytesPerSecond, n => Interlocked.Add(ref _up, n), linked.Token);
+                    var down = PumpAsync(server.GetStream(), client.GetStream(), oneWayDelay, bytesPerSecond, n => Interlocked.Add(ref _down, n), linked.Token);
                     await Task.WhenAny(up, down);
                     linked.CancelAfter(TimeSpan.FromSeconds(2 * oneWayDelay.TotalSeconds + 1)); // let the other side drain
                     await Task.WhenAll(up, down).ContinueWith(_ => { });
@@ -38,7 +51,7 @@ public static class DelayProxy
         }
     }
 
-    static async Task PumpAsync(NetworkStream from, NetworkStream to, TimeSpan delay, long bytesPerSecond, CancellationToken cancellationToken)
+    static async Task PumpAsync(NetworkStream from, NetworkStream to, TimeSpan delay, long bytesPerSecond, Action<int> counted, CancellationToken cancellationToken)
     {
         var queue = Channel.CreateUnbounded<(long Due, byte[] Data, int Length)>();
         var clock = Stopwatch.StartNew();
@@ -51,6 +64,7 @@ public static class DelayProxy
                     var buffer = new byte[64 * 1024];
                     int n = await from.ReadAsync(buffer, cancellationToken);
                     if (n == 0) break;
+                    counted(n);
                     queue.Writer.TryWrite((clock.ElapsedTicks + (long)(delay.TotalSeconds * Stopwatch.Frequency), buffer, n));
                 }
             }

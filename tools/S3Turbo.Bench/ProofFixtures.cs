@@ -41,6 +41,15 @@ static class ProofFixtures
         await s3.CompleteMultipartUploadAsync(complete);
     }
 
+    public static string FileCrc64Nvme(string path)
+    {
+        var crc = new Crc64(Crc64ParameterSet.Nvme);
+        using (var file = File.OpenRead(path)) crc.Append(file);
+        var value = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(value, crc.GetCurrentHashAsUInt64());
+        return Convert.ToBase64String(value);
+    }
+
     static string Crc64Nvme(ReadOnlySpan<byte> data)
     {
         var crc = new Crc64(Crc64ParameterSet.Nvme);

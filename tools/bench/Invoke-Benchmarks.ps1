@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof')
+param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof,resume')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -53,10 +53,11 @@ function Clear-Bucket {
     } while ($page.IsTruncated)
 }
 
-function Count-Objects([string] $Prefix) {
+function Count-Objects([string] $Prefix) { Count-ObjectsIn $bucket $Prefix }
+function Count-ObjectsIn([string] $Bucket, [string] $Prefix) {
     $n = 0; $bytes = 0; $token = $null
     do {
-        $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $bucket; Prefix = $Prefix; ContinuationToken = $token }).GetAwaiter().GetResult()
+        $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $Bucket; Prefix = $Prefix; ContinuationToken = $token }).GetAwaiter().GetResult()
         foreach ($o in $page.S3Objects) { $n++; $bytes += $o.Size }
         $token = if ($page.IsTruncated) { $page.NextContinuationToken } else { $null }
     } while ($token)
@@ -594,6 +595,95 @@ if ($scenarios -contains 'proof') {
     Write-Host "proof checks: $(@($proofChecks | Where-Object Outcome -eq 'Passed').Count) passed, $(@($proofChecks | Where-Object Outcome -ne 'Passed').Count) not"
 }
 
+# ---- resume (issue 32): a 1 GiB upload and download killed with kill -9 and run again; a copy stopped by -TimeLimit ----
+$resumeRows = @()
+if ($scenarios -contains 'resume') {
+    $large = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    # A proxy of its own (the same 20 ms round trip) that counts the bytes each way.
+    $stats = '/tmp/s3turbo-proxy-resume.stats'
+    Remove-Item $stats -ErrorAction SilentlyContinue
+    $countingProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7484, $serverPort, 10, 0, $stats -PassThru -RedirectStandardOutput /tmp/s3turbo-proxy-resume.log
+    Start-Sleep -Seconds 2
+    $resumeConn = $s3tConn -replace [regex]::Escape($endpoint), 'http://127.0.0.1:7484'
+    function Get-ProxyBytes { $m = [regex]::Match((Get-Content $stats -Raw), 'up=(\d+) down=(\d+)'); [pscustomobject]@{ Up = [long]$m.Groups[1].Value; Down = [long]$m.Groups[2].Value } }
+    function Get-Crc64Nvme([string] $Path) { & dotnet $benchTool crc64nvme $Path }
+    # Starts the command in a fresh pwsh (no bash in between, so the kill reaches pwsh itself) and kills it with
+    # SIGKILL once $Enough says so; returns the seconds it ran.
+    function Invoke-Killed([string] $Command, [scriptblock] $Enough) {
+        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $Command) { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardOutput = $true
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $process = [System.Diagnostics.Process]::Start($start)
+        while (-not $process.HasExited -and -not (& $Enough) -and $clock.Elapsed.TotalMinutes -lt 10) { Start-Sleep -Milliseconds 50 }
+        if ($process.HasExited) { throw "the run ended before it was killed: $Command" }
+        $process.Kill(); $process.WaitForExit()
+        [math]::Round($clock.Elapsed.TotalSeconds, 2)
+    }
+    function Measure-Again([string] $Name, [string] $Command, [long] $Bytes, [string] $Direction) {
+        $before = Get-ProxyBytes
+        $row = Measure-Run $Name $Command
+        Start-Sleep -Milliseconds 400 # the proxy writes its counts every 200 ms
+        $after = Get-ProxyBytes
+        $moved = if ($Direction -eq 'up') { $after.Up - $before.Up } else { $after.Down - $before.Down }
+        $row | Add-Member BytesMoved $moved -PassThru | Add-Member PercentMoved ([math]::Round(100.0 * $moved / $Bytes, 1)) -PassThru
+    }
+    Write-Host "`n== resume: a 1 GiB upload and download killed with kill -9, then run again; 20 ms RTT proxy counting bytes =="
+    $upKey = 'resume/big.bin'
+    $parts = 32 # the default part size for 1 GiB: a sixteenth of the file, within 8 to 32 MiB
+    $upload = "$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ $resumeConn"
+    $storedParts = {
+        $u = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads | Where-Object Key -eq $upKey) | Select-Object -First 1
+        if (-not $u) { return $false }
+        @($client.ListPartsAsync($bucket, $upKey, $u.UploadId).GetAwaiter().GetResult().Parts).Count -ge ($parts / 2 + 1)
+    }
+    Clear-Bucket
+    $killedAfter = Invoke-Killed $upload $storedParts
+    $u = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads) | Select-Object -First 1
+    $keptParts = @($client.ListPartsAsync($bucket, $upKey, $u.UploadId).GetAwaiter().GetResult().Parts).Count
+    $again = Measure-Again 'S3Turbo Send-S3Directory, the same command after kill -9' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ -PassThru $resumeConn | ForEach-Object { 'status={0} reason={1} checksum={2}' -f \`$_.Status, \`$_.Reason, \`$_.Checksum }`"" 1GB 'up'
+    $head = $client.GetObjectMetadataAsync([Amazon.S3.Model.GetObjectMetadataRequest]@{ BucketName = $bucket; Key = $upKey; ChecksumMode = 'ENABLED' }).GetAwaiter().GetResult()
+    $openLeft = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads).Count
+    $localCrc = Get-Crc64Nvme $large
+    $resumeRows += $again | Add-Member Note "killed after $killedAfter s with $keptParts of $parts parts stored; the object: $($head.ContentLength) bytes, $($head.ChecksumType) CRC64NVME $($head.ChecksumCRC64NVME) (the file's: $localCrc), open uploads left: $openLeft" -PassThru
+
+    $into = Join-Path $data 'resume-into'
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    $download = "$s3t; Receive-S3Prefix s3://$bucket/resume/ $into $resumeConn"
+    $journaled = { (@(Get-ChildItem $into -Filter '.s3turbo-*.journal' -Force -ErrorAction SilentlyContinue | ForEach-Object { (Get-Content $_.FullName).Count - 1 }) | Measure-Object -Sum).Sum -ge ($parts / 2 + 1) }
+    $killedAfter = Invoke-Killed $download $journaled
+    $keptRanges = (@(Get-ChildItem $into -Filter '.s3turbo-*.journal' -Force | ForEach-Object { (Get-Content $_.FullName).Count - 1 }) | Measure-Object -Sum).Sum
+    $again = Measure-Again 'S3Turbo Receive-S3Prefix, the same command after kill -9' "$pwsh -Command `"$s3t; Receive-S3Prefix s3://$bucket/resume/ $into -PassThru $resumeConn | ForEach-Object { 'status={0} reason={1} verification={2}' -f \`$_.Status, \`$_.Reason, \`$_.Verification }`"" 1GB 'down'
+    $leftovers = @(Get-ChildItem $into -Filter '.s3turbo-*' -Force).Count
+    $fileCrc = Get-Crc64Nvme (Join-Path $into 'big.bin')
+    $resumeRows += $again | Add-Member Note "killed after $killedAfter s with $keptRanges of $parts ranges journaled; the file's CRC64NVME $fileCrc (the object's: $($head.ChecksumCRC64NVME)), temporary files left: $leftovers" -PassThru
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+
+    Write-Host "`n== a copy of 5,000 objects with -TimeLimit 10s, then the same command without it; 20 ms RTT proxy =="
+    try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
+    if ((Count-ObjectsIn $sourceBucket 'limit/').Count -ne 5000) { & dotnet $benchTool seed $env:S3TURBO_TEST_ENDPOINT $sourceBucket 'limit/' 5000 text }
+    Clear-Bucket
+    $limited = Measure-Run 'S3Turbo Copy-S3Prefix -TimeLimit 10s' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/limit/ s3://$bucket/limit/ -TimeLimit 10s $s3tConn | ForEach-Object { 'incomplete={0} copied={1} left={2} failed={3}' -f \`$_.Incomplete, \`$_.ItemsTransferred, \`$_.ItemsLeft, \`$_.ItemsFailed }`""
+    $rest = Measure-Run 'S3Turbo Copy-S3Prefix, the same command without the limit' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/limit/ s3://$bucket/limit/ $s3tConn | ForEach-Object { 'incomplete={0} copied={1} skipped={2} failed={3}' -f \`$_.Incomplete, \`$_.ItemsTransferred, \`$_.ItemsSkipped, \`$_.ItemsFailed }`""
+    # Every copy equal to its source: each object holds its own source key.
+    $mismatched = 0; $count = 0; $token = $null
+    do {
+        $page = $client.ListObjectsV2Async([Amazon.S3.Model.ListObjectsV2Request]@{ BucketName = $bucket; Prefix = 'limit/'; ContinuationToken = $token }).GetAwaiter().GetResult()
+        foreach ($o in $page.S3Objects) {
+            $count++
+            $body = $client.GetObjectAsync($bucket, $o.Key).GetAwaiter().GetResult()
+            $text = [System.IO.StreamReader]::new($body.ResponseStream).ReadToEnd(); $body.Dispose()
+            if ($text -ne $o.Key) { $mismatched++ }
+        }
+        $token = if ($page.IsTruncated) { $page.NextContinuationToken } else { $null }
+    } while ($token)
+    $resumeRows += $limited | Add-Member Note '' -PassThru
+    $resumeRows += $rest | Add-Member Note "after both runs: $count objects under limit/, $mismatched differing from their source" -PassThru
+    Stop-Process -Id $countingProxy.Id -ErrorAction SilentlyContinue
+    Clear-Bucket
+}
+
 $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)'
     'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 64 MiB read-ahead in 8 MiB GETs, 64 MiB cap)'
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
@@ -696,6 +786,19 @@ foreach ($name in $runResults.Keys) {
     if ($name -like 'read*' -and $idleRssMB) { [void]$md.AppendLine("`nS3Turbo sequential read peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB (cache cap 64 MiB).") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
+    [void]$md.AppendLine()
+}
+if ($resumeRows) {
+    [void]$md.AppendLine("## Resume (issue 32): runs killed with kill -9, and a run stopped by -TimeLimit`n")
+    [void]$md.AppendLine("Each killed run is a fresh pwsh running the default command, killed with SIGKILL once at least half of the 1 GiB file's 32 parts are stored (ListParts) or half of the object's ranges journaled; the row is the same command run again. Bytes moved are counted by the proxy (its own instance, the same 20 ms round trip) during that second run, and include the requests' headers and the responses.`n")
+    [void]$md.AppendLine('| Run | Seconds | CPU s | Peak RSS MB | Bytes moved (% of 1 GiB) | What it printed | Checks |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
+    foreach ($r in $resumeRows) {
+        $moved = if ($r.PSObject.Properties['BytesMoved']) { "$($r.BytesMoved) ($($r.PercentMoved)%)" } else { '' }
+        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.CpuSec) | $($r.PeakRssMB) | $moved | ``$($r.Log -replace '\s+', ' ')`` | $($r.Note) |")
+    }
+    [void]$md.AppendLine("`nCommands:`n")
+    foreach ($r in $resumeRows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()
 }
 if ($proofChecks) {

@@ -75,6 +75,30 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         _options = options;
         _root = LocalPaths.Root(options.Destination);
         _largeObjects = new SemaphoreSlim(options.MaxLargeObjectsInFlight);
+        _started = DateTime.UtcNow;
+    }
+
+    readonly DateTime _started;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _directories = new(StringComparer.Ordinal);
+
+    /// <summary>At the end of a run that finished (not stopped, not -WhatIf): temporary files and journals that dead
+    /// runs left in the directories this run worked in, and that no download of this run took up (an object since
+    /// removed or renamed, another shard's), are removed. Only files last written before this run began: another
+    /// run writing into the same directory now keeps its own.</summary>
+    public override TransferSummary Summarize(TransferSummary summary)
+    {
+        if (summary.Incomplete || _options.WhatIf) return summary;
+        foreach (var directory in _directories.Keys)
+        {
+            IEnumerable<FileInfo> leftovers;
+            try { leftovers = new DirectoryInfo(directory).EnumerateFiles(".s3turbo-*").Where(f => DownloadJournal.IsLeftover(f.Name)).ToList(); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            foreach (var leftover in leftovers)
+                if (leftover.LastWriteTimeUtc < _started)
+                    try { leftover.Delete(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return summary;
     }
 
     public static (TransferEngine<DownloadItem, NoPart, DownloadResult> Engine, PrefixDownload Download) Start(S3Connection connection, DownloadOptions options, CancellationToken cancellationToken) =>
@@ -159,6 +183,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
             yield break;
         }
         if (item.Source.Size < 0 || item.Source.ETag is null) item.Source = await ObjectHeads.CompleteAsync(_budget, item.Source, cancellationToken).ConfigureAwait(false);
+        _directories.TryAdd(Path.GetDirectoryName(item.Path)!, 0);
         if (Directory.Exists(item.Path)) throw Conflict(item, $"'{item.Path}' is a directory (a key below {item.Source.Key}/ is also an object, or a directory is already there)");
         var skip = await SkipReasonAsync(item, cancellationToken).ConfigureAwait(false);
         yield return skip is not null ? Result(item, DownloadStatus.Skipped, started) with { Reason = skip }
@@ -201,18 +226,20 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         /// <summary>The ETag computed from the bytes as they were written, when the ranges allowed it.</summary>
         public string? ComputedETag;
         public int Requests;
+        /// <summary>What an earlier run had written and this one kept, for the result's Reason.</summary>
+        public string? Resumed;
     }
 
     async Task<DownloadResult> DownloadAsync(DownloadItem item, Stopwatch started, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(item.Path)!;
         EnsureDirectory(directory, item);
-        // A short name of its own: the target's name may already be as long as the file system allows.
-        string? temporary = Path.Combine(directory, $".s3turbo-{Guid.NewGuid():N}.partial");
+        // Named after the target, so that a run that dies leaves what the next one finds (see DownloadJournal).
+        string? temporary = DownloadJournal.TemporaryFor(item.Path);
+        bool ranged = item.Source.Size >= _options.MultipartThreshold;
         try
         {
-            long size = item.Source.Size;
-            var fetched = size >= _options.MultipartThreshold
+            var fetched = ranged
                 ? await FetchRangesAsync(item, temporary, cancellationToken).ConfigureAwait(false)
                 : await FetchWholeAsync(item, temporary, cancellationToken).ConfigureAwait(false);
             var verification = await VerifyAsync(item, temporary, fetched, cancellationToken).ConfigureAwait(false);
@@ -224,12 +251,18 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 LocalPaths.CheckNoLinkBetween(_root, directory, item.Uri);
                 File.Move(temporary, item.Path, overwrite: true);
             });
+            DownloadJournal.Delete(temporary);
             temporary = null;
-            return Result(item, DownloadStatus.Downloaded, started) with { Verification = verification, LastWriteTimeUtc = time, Parts = fetched.Requests };
+            return Result(item, DownloadStatus.Downloaded, started) with { Verification = verification, LastWriteTimeUtc = time, Parts = fetched.Requests, Reason = fetched.Resumed };
+        }
+        catch (OperationCanceledException) when (ranged && cancellationToken.IsCancellationRequested && _options.LeavesStoppedWorkResumable)
+        {
+            temporary = null; // stopped with leave to resume: the ranges written so far are the next run's
+            throw;
         }
         finally
         {
-            if (temporary is not null) TryDelete(temporary);
+            if (temporary is not null) DownloadJournal.Delete(temporary);
         }
     }
 
@@ -256,6 +289,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         var source = item.Source;
         var fetched = new Fetched();
         // Written front to back: no preallocation needed (a full disk shows on the write).
+        DownloadJournal.Delete(temporary); // what a dead run left for this target (a whole GET keeps no journal)
         using var file = WriteLocal(() => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
         Md5Parts? hasher = null;
         long done = 0;
@@ -332,10 +366,22 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 ? StoredContent.Uniform(source.Size, PartSizing.ChoosePartSize(source.Size, _options.PartSize))
                 : parts;
             fetched.Parts = parts;
-            using (WriteLocal(() => CreatePreallocated(temporary, source.Size))) { }
+            // What a run that died left for this object: the ranges its journal records, each kept only if its bytes
+            // in the temporary file still give the recorded CRC. Another object (or none) starts over.
+            var recorded = DownloadJournal.Read(temporary, source.ETag, source.Size);
+            if (recorded is null)
+            {
+                DownloadJournal.Delete(temporary); // another object's, or a journal-less leftover: start over
+                // Its full length from the start (preallocation reserves the space, not the length), so the next run
+                // can tell a whole temporary file from one cut short.
+                using (var created = WriteLocal(() => CreatePreallocated(temporary, source.Size))) WriteLocal(() => created.SetLength(source.Size));
+            }
+            using var journal = WriteLocal(() => recorded is null ? DownloadJournal.Create(temporary, source.ETag, source.Size) : DownloadJournal.Append(temporary));
             var crcs = new (ulong Crc, long Length)[ranges.Count];
             var partSums = new string[ranges.Count];
             var digests = new byte[ranges.Count][];
+            int fetchedRanges = 0, keptRanges = 0;
+            long keptBytes = 0;
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await Task.WhenAll(ranges.Select(async (range, index) =>
             {
@@ -343,14 +389,32 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 {
                     var md5 = md5Parts ? new Md5Parts(long.MaxValue) : null;
                     var sum = wholeCrc || partChecksums ? RunningChecksum.Create(checksum!.Algorithm) : null;
-                    await FetchRangeAsync(item, temporary, range.Offset, range.Size, md5, sum, failed.Token).ConfigureAwait(false);
+                    // The journal's own CRC of the range: the object's when that is CRC-64/NVME, else one more.
+                    var record = sum?.Algorithm == ChecksumAlgorithm.CRC64NVME ? sum : RunningChecksum.Create(ChecksumAlgorithm.CRC64NVME);
+                    if (recorded is not null && recorded.TryGetValue((range.Offset, range.Size), out var crc)
+                        && await KeptRangeAsync(temporary, range.Offset, range.Size, crc, record, md5, sum, failed.Token).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref keptRanges);
+                        Interlocked.Add(ref keptBytes, range.Size);
+                    }
+                    else
+                    {
+                        // Fetched afresh (a range read back but not proven has fed the hashes: they start again).
+                        sum = sum is null ? null : RunningChecksum.Create(checksum!.Algorithm);
+                        record = sum?.Algorithm == ChecksumAlgorithm.CRC64NVME ? sum : RunningChecksum.Create(ChecksumAlgorithm.CRC64NVME);
+                        md5 = md5 is null ? null : new Md5Parts(long.MaxValue);
+                        await FetchRangeAsync(item, temporary, range.Offset, range.Size, md5, sum, ReferenceEquals(record, sum) ? null : record, failed.Token).ConfigureAwait(false);
+                        WriteLocal(() => journal.Record(range.Offset, range.Size, record.CrcValue()));
+                        Interlocked.Increment(ref fetchedRanges);
+                    }
                     if (md5 is not null) digests[index] = md5.Digests()[0];
                     if (sum is not null && wholeCrc) crcs[index] = (sum.CrcValue(), range.Size);
                     if (sum is not null && partChecksums) partSums[index] = sum.Base64();
                 }
                 catch { failed.Cancel(); throw; }
             })).ConfigureAwait(false);
-            fetched.Requests = ranges.Count;
+            fetched.Requests = fetchedRanges;
+            if (keptRanges > 0) fetched.Resumed = $"resumed: {keptRanges} of {ranges.Count} ranges ({keptBytes:N0} bytes) were written by an earlier run and proven";
             if (wholeCrc) fetched.ComputedChecksum = Convert.ToBase64String(Checksums.Crc.ToBytes(checksum!.Algorithm, Checksums.Crc.Combine(checksum.Algorithm, crcs)));
             if (partChecksums) fetched.ComputedPartChecksums = partSums;
             if (md5Parts) fetched.ComputedETag = Md5Parts.Combine(digests);
@@ -359,7 +423,32 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
         finally { _largeObjects.Release(); }
     }
 
-    async Task FetchRangeAsync(DownloadItem item, string temporary, long first, long length, Md5Parts? hasher, RunningChecksum? checksum, CancellationToken cancellationToken)
+    /// <summary>Reads back a range an earlier run wrote: kept when its bytes give the CRC its journal recorded, the
+    /// object's hashes then computed from them; false (the hashes to be started afresh) otherwise.</summary>
+    async Task<bool> KeptRangeAsync(string temporary, long first, long length, ulong recordedCrc, RunningChecksum record, Md5Parts? md5, RunningChecksum? sum,
+        CancellationToken cancellationToken)
+    {
+        using var file = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        file.Position = first;
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (long left = length; left > 0;)
+            {
+                int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
+                if (read == 0) return false;
+                if (!ReferenceEquals(record, sum)) record.Append(buffer.AsSpan(0, read));
+                sum?.Append(buffer.AsSpan(0, read));
+                md5?.Append(buffer, 0, read);
+                left -= read;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        return record.CrcValue() == recordedCrc;
+    }
+
+    async Task FetchRangeAsync(DownloadItem item, string temporary, long first, long length, Md5Parts? hasher, RunningChecksum? checksum, RunningChecksum? journalCrc,
+        CancellationToken cancellationToken)
     {
         long done = 0;
         await _budget.RunResumableAsync(async ct =>
@@ -375,7 +464,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 stream.Position = first + done;
                 return stream;
             });
-            await CopyAsync(item, response.ResponseStream, file, length - done, hasher, checksum, n => done += n, ct).ConfigureAwait(false);
+            await CopyAsync(item, response.ResponseStream, file, length - done, hasher, checksum, n => done += n, ct, journalCrc).ConfigureAwait(false);
             WriteLocal(() => file.Flush());
         }, length, _options.MaxAttempts, cancellationToken).ConfigureAwait(false);
     }
@@ -390,7 +479,8 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
     }
 
     /// <summary>Copies exactly <paramref name="length"/> bytes of a response body into the file, hashing them.</summary>
-    async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, RunningChecksum? checksum, Action<int> advanced, CancellationToken cancellationToken)
+    async Task CopyAsync(DownloadItem item, Stream body, FileStream file, long length, Md5Parts? hasher, RunningChecksum? checksum, Action<int> advanced, CancellationToken cancellationToken,
+        RunningChecksum? also = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(CopyBufferSize, Math.Max(length, 1)));
         try
@@ -409,6 +499,7 @@ public sealed class PrefixDownload : TransferAction<DownloadItem, DownloadResult
                 catch (IOException ex) { throw new LocalWriteException(ex); }
                 hasher?.Append(buffer, 0, filled);
                 checksum?.Append(buffer.AsSpan(0, filled));
+                also?.Append(buffer.AsSpan(0, filled));
                 advanced(filled); // only what is in the file counts: a resumed GET starts after it
                 filled = 0;
             }

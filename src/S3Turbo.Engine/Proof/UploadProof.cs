@@ -125,11 +125,25 @@ public sealed class UploadProof
         return new SentBody(checksum, body.Length, !_https || !SendsChecksum, NeedsMd5 ? MD5.HashData(body) : null);
     }
 
-    SentBody Measure(Stream body)
+    /// <summary>Proves that a part an earlier run stored (a killed run's multipart upload, resumed) holds exactly
+    /// <paramref name="body"/>, the bytes this run would send as that part: by the part's checksum when the store
+    /// kept one of this run's algorithm, else by its ETag as the MD5. Returns what the body measures (for the whole
+    /// object's checksum), or null when the stored part is not these bytes.</summary>
+    public SentBody? ProveStored(Stream body, string? etag, string? storedChecksum)
+    {
+        bool byChecksum = SendsChecksum && !string.IsNullOrEmpty(storedChecksum);
+        var measured = Measure(body, md5: NeedsMd5 || !byChecksum);
+        if (byChecksum) return string.Equals(measured.Checksum!.Base64(), storedChecksum, StringComparison.Ordinal) ? measured : null;
+        return measured.Md5 is { } md5 && string.Equals(ETagCalculator.Normalize(etag), Convert.ToHexString(md5).ToLowerInvariant(), StringComparison.Ordinal) ? measured : null;
+    }
+
+    SentBody Measure(Stream body) => Measure(body, NeedsMd5);
+
+    SentBody Measure(Stream body, bool md5)
     {
         long start = body.Position;
         RunningChecksum? checksum = SendsChecksum ? RunningChecksum.Create(Algorithm) : null;
-        using var md5 = NeedsMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        using var md5Hash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         long length = 0;
         try
@@ -138,13 +152,13 @@ public sealed class UploadProof
             while ((n = body.Read(buffer, 0, buffer.Length)) > 0)
             {
                 checksum?.Append(buffer.AsSpan(0, n));
-                md5?.AppendData(buffer, 0, n);
+                md5Hash?.AppendData(buffer, 0, n);
                 length += n;
             }
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
         body.Position = start;
-        return new SentBody(checksum, length, !_https || !SendsChecksum, md5?.GetHashAndReset());
+        return new SentBody(checksum, length, !_https || !SendsChecksum, md5Hash?.GetHashAndReset());
     }
 
     static SentBody Apply(PutObjectRequest request, SentBody sent)

@@ -30,8 +30,9 @@ public sealed class RemoveOptions : TransferOptions
     }
 }
 
-/// <summary>One key to remove: the current object (VersionId null) or one version or delete marker.</summary>
-public readonly record struct RemovalKey(string Key, string? VersionId, long Size, bool IsDeleteMarker);
+/// <summary>One key to remove: the current object (VersionId null) or one version or delete marker; or, with an
+/// UploadId, an incomplete multipart upload to abort.</summary>
+public readonly record struct RemovalKey(string Key, string? VersionId, long Size, bool IsDeleteMarker, string? UploadId = null, DateTime? Initiated = null);
 
 /// <summary>Keys of one bucket removed by one DeleteObjects request.</summary>
 public sealed class RemovalBatch : TransferItem
@@ -97,6 +98,23 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         }
     }
 
+    /// <summary>-IncompleteUploads: the multipart uploads under the prefix that were begun and neither completed nor
+    /// aborted (what a killed run, or any tool, leaves), those begun more than <paramref name="olderThan"/> ago when
+    /// it is given, in batches; each is aborted, which frees its stored parts.</summary>
+    public IAsyncEnumerable<RemovalBatch> PlanIncompleteUploadsAsync(string bucket, string prefix, TimeSpan? olderThan, CancellationToken cancellationToken)
+    {
+        BucketNames.Validate(bucket);
+        return BatchAsync(bucket, ListUploadsAsync(bucket, KeyMapper.NormalizePrefix(prefix), olderThan, cancellationToken), cancellationToken);
+    }
+
+    async IAsyncEnumerable<RemovalKey> ListUploadsAsync(string bucket, string prefix, TimeSpan? olderThan, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var before = olderThan is { } age ? _options.TimeProvider.GetUtcNow().UtcDateTime - age : (DateTime?)null;
+        await foreach (var u in ObjectLister.ListUploadsAsync(_budget, bucket, prefix, _options.PageSize, cancellationToken).ConfigureAwait(false))
+            if ((before is null || u.Initiated is { } begun && begun < before) && _options.Filter.AcceptsKey(u.Key[prefix.Length..]) && _options.Shard?.Accepts(u.Key) != false)
+                yield return new RemovalKey(u.Key, null, 0, false, u.UploadId, u.Initiated);
+    }
+
     /// <summary>The objects a manifest names (the version a Batch Operations row gives, if any), in batches per
     /// bucket, within the run's shard.</summary>
     public async IAsyncEnumerable<RemovalBatch> PlanManifestAsync(IAsyncEnumerable<Manifest.ManifestEntry> entries, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -157,6 +175,13 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         if (dryRun)
         {
             foreach (var key in item.Keys) yield return Result(item.BucketName, key, RemoveStatus.WouldDelete);
+            yield break;
+        }
+        if (item.Keys.Count > 0 && item.Keys[0].UploadId is not null)
+        {
+            // Aborts, at once within the run's request budget; outcomes in the batch's order.
+            var aborts = item.Keys.Select(key => AbortAsync(item.BucketName, key, cancellationToken)).ToList();
+            foreach (var abort in aborts) yield return await abort.ConfigureAwait(false);
             yield break;
         }
         // DeleteObjects names its keys in an XML body, which cannot carry control characters (XML 1.0 has no way to
@@ -222,6 +247,23 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
         }
     }
 
+    async Task<RemoveResult> AbortAsync(string bucket, RemovalKey upload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _budget.RunAsync(ct => _budget.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = upload.Key, UploadId = upload.UploadId }, ct),
+                0, cancellationToken).ConfigureAwait(false);
+            return Result(bucket, upload, RemoveStatus.Deleted);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload") { return Result(bucket, upload, RemoveStatus.Deleted) with { Reason = "already gone" }; }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var failure = ErrorClassifier.Classify(ex, FallbackErrorId, bucket, upload.Key);
+            if (failure.IsFatalForRun) throw failure;
+            return Failure(bucket, upload, failure);
+        }
+    }
+
     /// <summary>Whether the key can be written in an XML 1.0 body unchanged: no control characters (not even tab,
     /// CR or LF, which parsers normalise), no lone surrogates, no U+FFFE/U+FFFF.</summary>
     static bool SafeInXml(string key)
@@ -249,6 +291,7 @@ public sealed class PrefixRemoval : TransferAction<RemovalBatch, RemoveResult>
     static RemoveResult Result(string bucket, RemovalKey key, RemoveStatus status) => new()
     {
         BucketName = bucket, Key = key.Key, VersionId = key.VersionId, IsDeleteMarker = key.IsDeleteMarker, Size = key.Size, Status = status,
+        UploadId = key.UploadId, Initiated = key.Initiated,
     };
 
     static RemoveResult Failure(string bucket, RemovalKey key, S3TurboException error) =>

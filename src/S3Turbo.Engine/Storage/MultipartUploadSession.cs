@@ -19,6 +19,43 @@ public sealed class MultipartUploadSession
     public string Bucket { get; }
     public string Key { get; }
     public string? UploadId { get; private set; }
+    /// <summary>Asked when the upload is stopped (cancelled): true leaves it open for the next run to resume
+    /// (-Resumable, or the time limit) instead of aborting it. A failure always aborts.</summary>
+    public Func<bool>? KeepOnStop { get; init; }
+
+    /// <summary>Takes over an upload an earlier run began and left (see <see cref="FindResumableAsync"/>).</summary>
+    public void Adopt(string uploadId) => UploadId = uploadId;
+
+    /// <summary>The newest multipart upload begun for exactly this key and neither completed nor aborted (a killed
+    /// or time-limited run's), or null.</summary>
+    public async Task<string?> FindResumableAsync(CancellationToken cancellationToken)
+    {
+        ListedUpload? newest = null;
+        await foreach (var upload in ObjectLister.ListUploadsAsync(_budget, Bucket, Key, 1000, cancellationToken).ConfigureAwait(false))
+            if (upload.Key == Key && (newest is null || upload.Initiated > newest.Initiated)) newest = upload;
+        return newest?.UploadId;
+    }
+
+    /// <summary>The parts an adopted upload holds, by number: size, ETag and checksum (when the store keeps one), and
+    /// the checksum algorithm the upload was begun with (null when the store does not say).</summary>
+    public async Task<(IReadOnlyDictionary<int, PartDetail> Parts, Amazon.S3.ChecksumAlgorithm? Algorithm)> ListPartsAsync(CancellationToken cancellationToken)
+    {
+        var parts = new Dictionary<int, PartDetail>();
+        Amazon.S3.ChecksumAlgorithm? algorithm = null;
+        int? marker = null;
+        while (true)
+        {
+            var request = new ListPartsRequest { BucketName = Bucket, Key = Key, UploadId = UploadId, MaxParts = 1000 };
+            if (marker is int m) request.PartNumberMarker = m.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var page = await _budget.RunAsync(ct => _s3.ListPartsAsync(request, ct), 0, cancellationToken).ConfigureAwait(false);
+            algorithm ??= page.ChecksumAlgorithm;
+            foreach (var part in page.Parts ?? new List<PartDetail>())
+                if (part.PartNumber is int number) parts[number] = part;
+            if (page.IsTruncated != true || page.NextPartNumberMarker is not int next) break;
+            marker = next;
+        }
+        return (parts, algorithm);
+    }
 
     /// <summary>Creates the upload. The request itself is not cancelled midway: the server may already have
     /// created the upload when a cancelled request gives up, and without its UploadId nothing could abort it (the
@@ -31,7 +68,7 @@ public sealed class MultipartUploadSession
         UploadId = response.UploadId;
         if (cancellationToken.IsCancellationRequested)
         {
-            await AbortAsync().ConfigureAwait(false);
+            if (KeepOnStop?.Invoke() != true) await AbortAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -43,11 +80,13 @@ public sealed class MultipartUploadSession
     /// is deleted again. Returns the store's answer and the object's checksum as "ALGORITHM:value" (the store's, else
     /// the one the parts give; null when checksums are off).</summary>
     public async Task<(CompleteMultipartUploadResponse Completed, string? Checksum)> RunPartsAsync(int partCount, Func<int, CancellationToken, (UploadPartRequest Request, long Bytes)> createPart,
-        UploadProof proof, Action? beforeComplete, CancellationToken cancellationToken)
+        UploadProof proof, Action? beforeComplete, CancellationToken cancellationToken, IReadOnlyDictionary<int, (PartETag Part, SentBody Body)>? stored = null)
     {
         var sent = new SentBody[partCount];
         var completed = await RunAsync(partCount, async (partNumber, ct) =>
         {
+            // A part an earlier run stored, proven to be this part's bytes (a resumed upload): not sent again.
+            if (stored is not null && stored.TryGetValue(partNumber, out var kept)) { sent[partNumber - 1] = kept.Body; return kept.Part; }
             await Task.Yield(); // each part's checksum is read on its own thread, not one after another on the scheduling loop
             var (request, bytes) = createPart(partNumber, ct);
             using var body = request.InputStream;
@@ -138,11 +177,13 @@ public sealed class MultipartUploadSession
             beforeComplete?.Invoke();
             return await CompleteAsync(done, prepareComplete, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             siblings.Cancel();
             try { await Task.WhenAll(running).ConfigureAwait(false); } catch { /* their failures are already reported */ }
-            await AbortAsync().ConfigureAwait(false);
+            // Stopped (not failed) with the run's leave to keep it: the parts stored so far are the next run's.
+            bool keep = ex is OperationCanceledException && cancellationToken.IsCancellationRequested && KeepOnStop?.Invoke() == true;
+            if (!keep) await AbortAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -11,6 +11,9 @@ public sealed record ListedObject(string BucketName, string Key, long Size, stri
 /// <summary>One listed version or delete marker.</summary>
 public sealed record ListedVersion(string BucketName, string Key, string VersionId, long Size, bool IsDeleteMarker);
 
+/// <summary>A multipart upload that was begun and neither completed nor aborted.</summary>
+public sealed record ListedUpload(string BucketName, string Key, string UploadId, DateTime? Initiated);
+
 /// <summary>Streams a ListObjectsV2 listing page by page. The next page is requested while the caller consumes
 /// the current one, so listing overlaps with the work it feeds; at most two pages are held at once, never the
 /// whole listing.</summary>
@@ -44,6 +47,19 @@ public static class ObjectLister
             cancellationToken);
 
     sealed record VersionMarker(string Key, string VersionId);
+
+    /// <summary>The multipart uploads begun under the prefix and neither completed nor aborted (ListMultipartUploads),
+    /// page by page, in key order then by when they began.</summary>
+    public static IAsyncEnumerable<ListedUpload> ListUploadsAsync(RequestBudget budget, string bucket, string prefix,
+        int pageSize = 1000, CancellationToken cancellationToken = default) =>
+        PagesAsync<VersionMarker, ListMultipartUploadsRequest, ListMultipartUploadsResponse, ListedUpload>(budget, bucket, prefix, marker => new ListMultipartUploadsRequest
+            {
+                BucketName = bucket, Prefix = prefix.Length == 0 ? null : prefix, MaxUploads = pageSize,
+                KeyMarker = marker?.Key, UploadIdMarker = marker?.VersionId,
+            }, (request, ct) => budget.Client.ListMultipartUploadsAsync(request, ct),
+            page => page.IsTruncated == true ? new VersionMarker(page.NextKeyMarker, page.NextUploadIdMarker) : null,
+            page => (page.MultipartUploads ?? new List<MultipartUpload>()).Select(u => new ListedUpload(bucket, u.Key, u.UploadId, u.Initiated?.ToUniversalTime())),
+            cancellationToken);
 
     /// <summary>The paging loop both listings share: the next page is fetched while this one is consumed.</summary>
     static async IAsyncEnumerable<TItem> PagesAsync<TMarker, TRequest, TPage, TItem>(RequestBudget budget, string bucket, string prefix,

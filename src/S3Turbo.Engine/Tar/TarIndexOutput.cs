@@ -89,6 +89,13 @@ public sealed class TarIndexOutput : IRunOutput<TarEntry, TarArchiveResult>
     public async Task<TransferSummary> CompleteAsync(TransferSummary summary, CancellationToken cancellationToken)
     {
         if (_prefix is not null) await Task.WhenAll(_pending).ConfigureAwait(false);
+        else if (summary.Incomplete)
+        {
+            // One index of every archive: a run stopped by its time limit has not read them all, and an index that
+            // lacks some must not replace a whole one. Nothing is written; the next run writes it whole.
+            if (_single is not null) await _single.AbortAsync().ConfigureAwait(false);
+            _single = null;
+        }
         else
         {
             _single ??= await OpenAsync(_localPath, _bucket, _key, cancellationToken).ConfigureAwait(false);

@@ -60,4 +60,7 @@ public sealed class TransferCounters
         Concurrency = scheduler.Concurrency, PeakConcurrency = scheduler.PeakConcurrency, ThrottleEvents = scheduler.ThrottleEvents,
         Retries = scheduler.Retries, RequestsByOperation = scheduler.RequestCounts, WhatIf = whatIf,
     };
+
+    /// <summary>Items discovered that have no outcome (a run stopped early).</summary>
+    public long ItemsWithoutOutcome => Interlocked.Read(ref _itemsDiscovered) - Interlocked.Read(ref _itemsCompleted);
 }

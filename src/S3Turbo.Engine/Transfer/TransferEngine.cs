@@ -27,10 +27,28 @@ public class TransferOptions
     public Shard? Shard { get; init; }
     /// <summary>The clock of the control and progress loops (tests step a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>-TimeLimit: the run stops taking items a little before it (see <see cref="TimeLimitMargin"/>), and at
+    /// it stops what is in flight (large transfers left resumable); the summary is then Incomplete. Null: no limit.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+    /// <summary>-Resumable: a stop (Ctrl+C) leaves multipart uploads and partial downloads for the next run to resume
+    /// instead of removing them. A stop at the time limit always does.</summary>
+    public bool KeepResumable { get; init; }
+    /// <summary>How the run stopped, as the engine tells its action (set by the engine).</summary>
+    public RunStopState StopState { get; } = new();
+
+    /// <summary>How long before the time limit the run takes no new items, so that items in flight can finish:
+    /// a tenth of the limit, between half a second and 30 seconds.</summary>
+    public TimeSpan TimeLimitMargin => TimeLimit is { } limit ? TimeSpan.FromTicks(Math.Clamp(limit.Ticks / 10, TimeSpan.FromSeconds(0.5).Ticks, TimeSpan.FromSeconds(30).Ticks)) : TimeSpan.Zero;
+
+    /// <summary>Whether work stopped now is to be left for the next run (multipart uploads not aborted, partial
+    /// downloads kept): asked for (-Resumable), or stopped by the time limit.</summary>
+    public bool LeavesStoppedWorkResumable => KeepResumable || StopState.TimeLimitReached;
 
     /// <summary>Checks the options before anything starts (the request budget checks its own).</summary>
     public virtual void Validate()
     {
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            throw new S3TurboException(ErrorIds.InvalidTimeLimit, FailureKind.InvalidArgument, $"-TimeLimit {limit} is not valid: give a positive time, for example 14m or 00:14:00.", limit);
         if (MaxItemsInFlight < 1)
             throw new S3TurboException(ErrorIds.InvalidConcurrency, FailureKind.InvalidArgument, $"{MaxItemsInFlight} items in flight is not valid: at least 1.", MaxItemsInFlight);
     }
@@ -60,6 +78,16 @@ public class TransferOptions
     }
 }
 
+/// <summary>How a run stopped early, shared by the engine with its action (which decides what to leave resumable).</summary>
+public sealed class RunStopState
+{
+    volatile bool _timeLimitReached, _takingNoItems;
+    /// <summary>The time limit came: items in flight were stopped.</summary>
+    public bool TimeLimitReached { get => _timeLimitReached; internal set => _timeLimitReached = value; }
+    /// <summary>The time limit is near: no new item is started.</summary>
+    public bool TakingNoItems { get => _takingNoItems; internal set => _takingNoItems = value; }
+}
+
 /// <summary>One record a run hands out, in order: a partial result (a tar entry) or an item's outcome.</summary>
 public readonly struct ItemOutput<TPart, TResult> where TPart : class where TResult : class
 {
@@ -82,7 +110,8 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
     readonly TransferOptions _options;
     readonly Channel<TItem> _input;
     readonly Channel<ItemOutput<TPart, TResult>> _output;
-    readonly CancellationTokenSource _stop;
+    readonly CancellationTokenSource _runStopped; // the caller's stop or a fatal failure: the whole run ends
+    readonly CancellationTokenSource _stop;       // that, or the time limit: the work in flight ends
     readonly CancellationTokenSource _background = new();
     readonly TransferCounters _counters = new();
     readonly long _started;
@@ -102,19 +131,48 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
         _input = Channel.CreateBounded<TItem>(new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
         _output = Channel.CreateBounded<ItemOutput<TPart, TResult>>(new BoundedChannelOptions(options.ResultCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _parts = new PartWriter(this);
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _runStopped = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(_runStopped.Token);
         Token = _stop.Token;
+        ResultsToken = _runStopped.Token;
         _workers = Task.WhenAll(Enumerable.Range(0, options.MaxItemsInFlight).Select(_ => Task.Run(WorkAsync)));
         var controller = budget.RunControllerAsync(options.ControlInterval, _background.Token);
         var reporting = options.Progress is null ? Task.CompletedTask : ReportProgressAsync(options.Progress);
-        Completion = FinishAsync(controller, reporting);
+        var timeLimit = options.TimeLimit is { } limit ? StopAtTimeLimitAsync(limit, options.TimeLimitMargin) : Task.CompletedTask;
+        Completion = FinishAsync(controller, reporting, timeLimit);
     }
+
+    /// <summary>-TimeLimit: a margin before it, no new items (the input is closed: plans and queues stop feeding, and
+    /// queued items are counted as left); at it, items in flight are stopped, their work left resumable.</summary>
+    async Task StopAtTimeLimitAsync(TimeSpan limit, TimeSpan margin)
+    {
+        try
+        {
+            await Task.Delay(limit - margin, _options.TimeProvider, _background.Token).ConfigureAwait(false);
+            _inputDoneBeforeStop = _counters.InputComplete;
+            _options.StopState.TakingNoItems = true;
+            _input.Writer.TryComplete();
+            await Task.Delay(margin, _options.TimeProvider, _background.Token).ConfigureAwait(false);
+            _options.StopState.TimeLimitReached = true;
+            _stop.Cancel();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    volatile bool _inputDoneBeforeStop;
+
+    /// <summary>Whether the time limit stopped the run before all its work was done.</summary>
+    public bool StoppedByTimeLimit => _options.StopState.TakingNoItems && !(_inputDoneBeforeStop && _counters.ItemsWithoutOutcome == 0);
 
     public RequestBudget Budget { get; }
     public TransferAction<TItem, TPart, TResult> Action => _action;
     public TransferOptions Options => _options;
-    /// <summary>Cancelled when the caller cancels or a fatal failure stops the run.</summary>
+    /// <summary>Cancelled when the caller cancels, a fatal failure stops the run, or its time limit comes: the
+    /// work in flight stops.</summary>
     public CancellationToken Token { get; }
+    /// <summary>Cancelled when the caller cancels or a fatal failure stops the run, not by the time limit: what
+    /// finished before it is still handed over and read.</summary>
+    public CancellationToken ResultsToken { get; }
     /// <summary>Partial results and outcomes, in the order each item produced them.</summary>
     public ChannelReader<ItemOutput<TPart, TResult>> Results => _output.Reader;
     /// <summary>The action's checks made once before the first item (see TransferAction.PrepareAsync).</summary>
@@ -130,7 +188,8 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
     public async ValueTask AddAsync(TItem item, CancellationToken cancellationToken = default)
     {
         CountDiscovered(item, 1);
-        await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        try { await _input.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false); }
+        catch { CountDiscovered(item, -1); throw; } // not queued (the run stopped): not the run's item
         if (item.Failure is null) _action.Planned(item, Token);
     }
 
@@ -190,7 +249,7 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
     {
         Interlocked.CompareExchange(ref _fatal, fatal, null);
         _input.Writer.TryComplete();
-        _stop.Cancel();
+        _runStopped.Cancel();
     }
 
     async Task WorkAsync()
@@ -201,6 +260,7 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
                 while (_input.Reader.TryRead(out var item))
                 {
                     Token.ThrowIfCancellationRequested();
+                    if (_options.StopState.TakingNoItems) continue; // left for the next run: counted as left
                     await RunItemAsync(item).ConfigureAwait(false);
                 }
         }
@@ -239,7 +299,7 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
     {
         _counters.Completed(result.Outcome, Math.Max(0, result.Size));
         if (result.Error is { IsFatalForRun: true } fatal) Fail(fatal);
-        await _output.Writer.WriteAsync(ItemOutput<TPart, TResult>.Of(result), Token).ConfigureAwait(false);
+        await _output.Writer.WriteAsync(ItemOutput<TPart, TResult>.Of(result), ResultsToken).ConfigureAwait(false);
     }
 
     readonly PartWriter _parts;
@@ -273,7 +333,7 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
         if (_ownsBudget) Budget.Dispose();
     }
 
-    async Task<TransferSummary> FinishAsync(Task controller, Task reporting)
+    async Task<TransferSummary> FinishAsync(Task controller, Task reporting, Task timeLimit)
     {
         try { await _workers.ConfigureAwait(false); }
         finally
@@ -281,11 +341,15 @@ public sealed class TransferEngine<TItem, TPart, TResult> : IDisposable where TI
             // The linked source is not disposed: a late Fail() may still cancel it.
             _output.Writer.TryComplete(_fatal);
             _background.Cancel();
-            await Task.WhenAll(controller, reporting).ConfigureAwait(false);
+            await Task.WhenAll(controller, reporting, timeLimit).ConfigureAwait(false);
             _options.Progress?.Report(GetProgress());
         }
         if (_fatal is not null) throw _fatal;
+        var summary = _counters.Summary(_action.Operation, Elapsed, Budget, _options.WhatIf);
+        ResultsToken.ThrowIfCancellationRequested();
+        if (StoppedByTimeLimit)
+            return _action.Summarize(summary with { Incomplete = true, StopReason = "TimeLimit", ItemsLeft = _counters.ItemsWithoutOutcome });
         Token.ThrowIfCancellationRequested();
-        return _action.Summarize(_counters.Summary(_action.Operation, Elapsed, Budget, _options.WhatIf));
+        return _action.Summarize(summary);
     }
 }

@@ -58,6 +58,9 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
     /// <summary>The queue feed of a -QueueUrl run, once it started taking work (null otherwise).</summary>
     public QueueFeed<TItem>? Feed => _feed;
     public TransferEngine<TItem, TPart, TResult> Engine => _engine;
+    /// <summary>The time limit is near or came: inputs stop, and what they did not plan is for the next run.</summary>
+    bool TakingNoItems => _engine.Options.StopState.TakingNoItems;
+
     /// <summary>Inputs rejected so far (each reported as a problem, and counted as a failure in the summary).</summary>
     public long InputsRejected => Interlocked.Read(ref _inputsRejected);
 
@@ -78,6 +81,7 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
             await RejectAsync(ex, cancellationToken).ConfigureAwait(false);
             return;
         }
+        catch (System.Threading.Channels.ChannelClosedException) when (TakingNoItems) { return; } // the time limit: the input stops here
         if (added == 0 && warningWhenEmpty is not null) await _observer.WarningAsync(warningWhenEmpty, cancellationToken).ConfigureAwait(false);
     }
 
@@ -149,12 +153,17 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
         // Abandoning the run (a stop, a failure elsewhere) stops taking messages too.
         using var taking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abandoned.Token);
         cancellationToken = taking.Token;
-        await feed.RunAsync(target =>
+        try
         {
-            if (target.Operation is { } named && _options.QueueOperation is { } mine && !string.Equals(named, mine, StringComparison.OrdinalIgnoreCase))
-                throw new S3TurboException(ErrorIds.InvalidWorkItem, FailureKind.InvalidData, $"The work item for {target} is for {named}; this worker runs {mine}.", target.ToString());
-            return plan(target);
-        }, (item, ct) => _engine.AddAsync(item, ct), (_, problem) => _observer.ProblemAsync(problem, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await feed.RunAsync(target =>
+            {
+                if (target.Operation is { } named && _options.QueueOperation is { } mine && !string.Equals(named, mine, StringComparison.OrdinalIgnoreCase))
+                    throw new S3TurboException(ErrorIds.InvalidWorkItem, FailureKind.InvalidData, $"The work item for {target} is for {named}; this worker runs {mine}.", target.ToString());
+                return plan(target);
+            }, (item, ct) => _engine.AddAsync(item, ct), (_, problem) => _observer.ProblemAsync(problem, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        // The time limit: no more messages are taken; those held and not done are handed back when the feed closes.
+        catch (System.Threading.Channels.ChannelClosedException) when (TakingNoItems) { }
     }
 
     static async IAsyncEnumerable<TItem> Async(IEnumerable<TItem> items)
@@ -168,7 +177,7 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
     async Task ReadAsync()
     {
         var action = _engine.Action;
-        var token = _engine.Token;
+        var token = _engine.ResultsToken;
         // Read until the engine closes its results: normally, or with the failure that stopped the run (which then
         // surfaces here rather than as the cancellation the stop caused).
         while (await _engine.Results.WaitToReadAsync().ConfigureAwait(false))
@@ -215,6 +224,10 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
                     "only current versions were used.", cancellationToken).ConfigureAwait(false);
         // A rejected input is a failure of the run: its summary must not read as a success to a script that checks it.
         if (InputsRejected > 0) summary = summary with { ItemsFailed = summary.ItemsFailed + InputsRejected };
+        if (summary.Incomplete)
+            await _observer.WarningAsync($"Stopped at the time limit ({_engine.Options.TimeLimit}): {summary.ItemsTransferred + summary.ItemsSkipped:N0} item(s) done, " +
+                $"{summary.ItemsLeft:N0} planned item(s) left, and the rest of the input was not read. Run the same command again to go on: what is done is not done again" +
+                (_engine.Options.LeavesStoppedWorkResumable ? ", and large transfers stopped midway are resumed." : "."), cancellationToken).ConfigureAwait(false);
         if (_options.Mirror is { } mirror) summary = await MirrorAsync(mirror, summary, cancellationToken).ConfigureAwait(false);
         await CloseFeedAsync(cancellationToken).ConfigureAwait(false);
         if (_report is not null)
@@ -231,6 +244,11 @@ public sealed class TransferRun<TItem, TPart, TResult> : IAsyncDisposable
     /// input means a source may be missing: nothing is deleted.</summary>
     async Task<TransferSummary> MirrorAsync(MirrorTarget mirror, TransferSummary summary, CancellationToken cancellationToken)
     {
+        if (summary.Incomplete)
+        {
+            await _observer.WarningAsync($"-Delete removed nothing from {mirror.Where}: the run stopped at its time limit before reading all its sources.", cancellationToken).ConfigureAwait(false);
+            return summary;
+        }
         if (summary.ItemsFailed > 0)
         {
             await _observer.WarningAsync($"-Delete removed nothing from {mirror.Where}: {summary.ItemsFailed:N0} item(s) or input(s) failed, and a mirror deletes only after a run without failures.",

@@ -465,6 +465,47 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         finally { _largeFiles.Release(); }
     }
 
+    /// <summary>Finds the incomplete multipart upload an earlier run left for the item's key (the newest, if several)
+    /// and proves each part it holds against the file's bytes at that part's offset: by the part's checksum where the
+    /// store keeps one of this run's algorithm, else its ETag as the MD5. Returns the proven parts (the upload then
+    /// adopted), or null when there is none to resume. An upload begun with another checksum algorithm, with parts of
+    /// other sizes than this run's, or with a part that is not the file's bytes (the file changed) is aborted: the
+    /// file goes whole, never mixed from two versions. Metadata given when an upload began cannot be read back
+    /// before it completes, so only the content is trusted. The note says what was done, for the result's Reason.</summary>
+    async Task<(IReadOnlyDictionary<int, (PartETag Part, SentBody Body)>? Stored, string? Note)> ResumeAsync(MultipartUploadSession upload, UploadItem item, long partSize, int partCount,
+        CancellationToken cancellationToken)
+    {
+        if (item.StreamedData is not null || await upload.FindResumableAsync(cancellationToken).ConfigureAwait(false) is not { } uploadId) return (null, null);
+        upload.Adopt(uploadId);
+        var (parts, algorithm) = await upload.ListPartsAsync(cancellationToken).ConfigureAwait(false);
+        var proven = new Dictionary<int, (PartETag, SentBody)>();
+        string? misfit = algorithm is { } declared && declared != Checksums.ToSdk(_proof.Algorithm) ? $"it was begun with {declared.Value} checksums, this run sends {_proof.Algorithm}" : null;
+        foreach (var (number, part) in parts.OrderBy(p => p.Key))
+        {
+            if (misfit is not null) break;
+            long offset = (number - 1) * partSize;
+            long length = Math.Min(partSize, item.Length - offset);
+            if (number > partCount || part.Size != length) { misfit = $"its part {number} has {part.Size:N0} bytes where this run's has {Math.Max(length, 0):N0}"; break; }
+            using var body = item.OpenSegment(offset, length);
+            string? checksum = _proof.Algorithm switch
+            {
+                ChecksumAlgorithm.CRC64NVME => part.ChecksumCRC64NVME, ChecksumAlgorithm.CRC32C => part.ChecksumCRC32C,
+                ChecksumAlgorithm.CRC32 => part.ChecksumCRC32, ChecksumAlgorithm.SHA256 => part.ChecksumSHA256, _ => null,
+            };
+            if (_proof.ProveStored(body, part.ETag, checksum) is not { } measured) { misfit = $"its part {number} is not the file's bytes at offset {offset:N0} (the file changed)"; break; }
+            var kept = new PartETag(number, part.ETag)
+            {
+                ChecksumCRC64NVME = part.ChecksumCRC64NVME, ChecksumCRC32C = part.ChecksumCRC32C, ChecksumCRC32 = part.ChecksumCRC32, ChecksumSHA256 = part.ChecksumSHA256,
+            };
+            if (measured.Checksum is { } c && checksum is null) kept = UploadProof.PartOf(number, new UploadPartResponse { ETag = part.ETag }, measured); // the store keeps none: name ours
+            proven[number] = (kept, measured);
+        }
+        if (misfit is null)
+            return (proven, $"resumed: {proven.Count} of {partCount} parts ({proven.Values.Sum(p => p.Item2.Length):N0} bytes) were stored by an earlier run and proven the file's");
+        await upload.AbortAsync().ConfigureAwait(false);
+        return (null, $"sent whole: the incomplete upload an earlier run left was aborted ({misfit})");
+    }
+
     async Task<UploadResult> UploadMultipartAsync(UploadItem item, CancellationToken cancellationToken)
     {
         long size = item.Length;
@@ -476,8 +517,11 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.BucketName, Key = item.Key };
             _proof.Initiate(initiate);
             SettingsFor(item, partSize: partSize).ApplyTo(initiate, item.Path);
-            var upload = new MultipartUploadSession(_budget, _options.BucketName, item.Key);
-            await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
+            var upload = new MultipartUploadSession(_budget, _options.BucketName, item.Key) { KeepOnStop = () => _options.LeavesStoppedWorkResumable };
+            // An upload a killed or stopped run left for this key goes on from the parts it holds that are proven to
+            // be this file's bytes; one whose parts do not fit is aborted and the file sent whole.
+            var (stored, note) = await ResumeAsync(upload, item, partSize, partCount, cancellationToken).ConfigureAwait(false);
+            if (stored is null) await upload.StartAsync(initiate, cancellationToken).ConfigureAwait(false);
             var (completed, checksum) = await upload.RunPartsAsync(partCount, (partNumber, ct) =>
             {
                 long offset = (partNumber - 1) * partSize;
@@ -488,12 +532,13 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
                     PartSize = length,
                     IsLastPart = partNumber == partCount,
                 }, length);
-            }, _proof, beforeComplete: item.EnsureUnchanged, cancellationToken).ConfigureAwait(false);
+            }, _proof, beforeComplete: item.EnsureUnchanged, cancellationToken, stored).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_budget, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {
                 Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Size = size, ETag = completed.ETag,
                 Checksum = checksum, Status = UploadStatus.Uploaded, Parts = partCount,
+                Reason = note,
             };
         }
         finally { _largeFiles.Release(); }

@@ -58,7 +58,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, T
         _archives = new WildcardFilter(Include, Exclude);
         (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
         {
-            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard,
+            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
         }, StopToken);
         try { _output = CreateOutput(engine.Budget); }
         catch { engine.Dispose(); throw; }

@@ -47,6 +47,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, NoPart
     [Parameter] [ValidateRange(0.1, 1_000_000.0)] public double? MaxRequestsPerSecond { get; set; }
     [Parameter] [ValidateRange(1, 1000)] public int PageSize { get; set; } = 1000;
     [Parameter] public SwitchParameter Delete { get; set; }
+    [Parameter] public SwitchParameter Resumable { get; set; }
     [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     PrefixDownload? _download;
@@ -68,7 +69,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, NoPart
         {
             Destination = _destination, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize, PageSize = PageSize,
             Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond,
-            WhatIf = whatIf, Progress = progress, Shard = Shard,
+            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, KeepResumable = Resumable,
         }, StopToken);
         return engine;
     }

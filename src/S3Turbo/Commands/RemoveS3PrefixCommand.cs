@@ -33,6 +33,8 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
     public string ManifestPath { get; set; } = "";
 
     [Parameter] public SwitchParameter AllVersions { get; set; }
+    [Parameter(ParameterSetName = UriSet)] [Parameter(ParameterSetName = PrefixSet)] public SwitchParameter IncompleteUploads { get; set; }
+    [Parameter(ParameterSetName = UriSet)] [Parameter(ParameterSetName = PrefixSet)] [DurationTransformation] public TimeSpan? OlderThan { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Include { get; set; }
     [Parameter] [SupportsWildcards] public string[]? Exclude { get; set; }
     [Parameter] public SwitchParameter Force { get; set; }
@@ -50,6 +52,14 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
 
     protected override (string Target, string Action) DescribeRun()
     {
+        if (OlderThan is not null && !IncompleteUploads)
+            throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                $"-OlderThan {OlderThan} chooses which incomplete multipart uploads -IncompleteUploads aborts, and -IncompleteUploads was not given.", OlderThan);
+        if (IncompleteUploads && AllVersions)
+            throw new S3TurboException(ErrorIds.ConflictingParameters, FailureKind.InvalidArgument,
+                "-IncompleteUploads aborts multipart uploads and removes no object: it cannot be combined with -AllVersions.", "AllVersions");
+        if (OlderThan is { } age && age <= TimeSpan.Zero)
+            throw new S3TurboException(ErrorIds.InvalidTimeLimit, FailureKind.InvalidArgument, $"-OlderThan {age} is not valid: give a positive age, for example 24h or 7d.", age);
         string target = ParameterSetName switch
         {
             PrefixSet => string.Join(", ", (KeyPrefix is { Length: > 0 } given ? given : new[] { "" }).Select(p => $"s3://{BucketName}/{KeyMapper.NormalizePrefix(p)}")),
@@ -57,7 +67,8 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
             ManifestSet => $"the objects the manifest {ManifestPath} names",
             _ => "the objects piped in",
         };
-        return (target, AllVersions ? "Remove every version of the objects" : "Remove the objects");
+        return (target, IncompleteUploads ? $"Abort the incomplete multipart uploads{(OlderThan is { } older ? $" begun more than {older} ago" : "")}"
+            : AllVersions ? "Remove every version of the objects" : "Remove the objects");
     }
 
     protected override TransferEngine<RemovalBatch, NoPart, RemoveResult> StartEngine(S3Connection connection, bool whatIf, IProgress<TransferProgress> progress)
@@ -65,7 +76,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
         (var engine, _removal) = PrefixRemoval.Start(connection, new RemoveOptions
         {
             AllVersions = AllVersions, BatchSize = BatchSize, PageSize = PageSize, Filter = new WildcardFilter(Include, Exclude),
-            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard,
+            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
         }, StopToken);
         _piped = _removal.PipedBatches();
         return engine;
@@ -112,10 +123,14 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
             return Rejected(new S3TurboException(ErrorIds.WholeBucketNeedsForce, FailureKind.InvalidArgument,
                 $"s3://{target.BucketName}/ names the whole bucket: add -Force to remove everything in it, or give a prefix.", $"s3://{target.BucketName}/"));
         string filtered = Include is null && Exclude is null ? "" : " that -Include/-Exclude accept";
+        if (IncompleteUploads)
+            return Input(_removal!.PlanIncompleteUploadsAsync(target.BucketName, prefix, OlderThan, StopToken),
+                $"No incomplete multipart uploads under s3://{target.BucketName}/{prefix}{filtered}{(OlderThan is { } older ? $" begun more than {older} ago" : "")}: nothing to abort.");
         return Input(_removal!.PlanPrefixAsync(target.BucketName, prefix, StopToken),
             $"No {(AllVersions ? "versions" : "objects")} under s3://{target.BucketName}/{prefix}{filtered}: nothing to remove.");
     }
 
-    protected override string DescribeSummary(TransferSummary summary) =>
-        $"Remove: {summary.ItemsTransferred:N0} removed ({summary.BytesTransferred:N0} bytes), {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";
+    protected override string DescribeSummary(TransferSummary summary) => IncompleteUploads
+        ? $"Remove: {summary.ItemsTransferred:N0} incomplete multipart uploads aborted, {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s."
+        : $"Remove: {summary.ItemsTransferred:N0} removed ({summary.BytesTransferred:N0} bytes), {summary.ItemsFailed:N0} failed, in {summary.Elapsed.TotalSeconds:N2} s.";
 }

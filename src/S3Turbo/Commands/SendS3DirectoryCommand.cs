@@ -41,6 +41,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, NoP
     [Parameter] [ValidateRange(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)] public long? PartSize { get; set; }
     [Parameter] [ValidateRange(1, 4096)] public int? MaxConcurrency { get; set; }
     [Parameter] public SwitchParameter Delete { get; set; }
+    [Parameter] public SwitchParameter Resumable { get; set; }
     [Parameter] [ValidateRange(0, long.MaxValue)] public long? MaxDelete { get; set; }
 
     DirectoryUploadPlan? _plan;
@@ -60,7 +61,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, NoP
         return DirectoryUpload.Start(connection, new UploadOptions
         {
             BucketName = BucketName, KeyPrefix = KeyPrefix ?? "", Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
-            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress, Shard = Shard,
+            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress, Shard = Shard, TimeLimit = TimeLimit, KeepResumable = Resumable,
             // -GzipContentType alone implies -Gzip: naming what to compress is asking for compression.
             GzipContentTypes = GzipContentType is { Length: > 0 } types ? types : Gzip ? UploadOptions.DefaultGzipContentTypes : null,
         }, StopToken);

@@ -53,7 +53,7 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, NoPart
         (var engine, _sending) = WorkItemSending.Start(connection, new WorkItemSendOptions
         {
             QueueUrl = QueueUrl, Operation = Operation, Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
-            WhatIf = whatIf, Progress = progress, Shard = Shard,
+            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
         }, StopToken);
         _piped = _sending.PipedBatches();
         return engine;

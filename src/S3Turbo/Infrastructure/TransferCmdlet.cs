@@ -24,6 +24,7 @@ public abstract class TransferCmdlet<TItem, TPart, TResult> : S3Cmdlet, IRunObse
     [Parameter] public ReportScope ReportScope { get; set; } = ReportScope.AllTasks;
     [Parameter] [ValidateRange(0, int.MaxValue)] public int? ShardIndex { get; set; }
     [Parameter] [ValidateRange(1, int.MaxValue)] public int? ShardCount { get; set; }
+    [Parameter] [DurationTransformation] public TimeSpan? TimeLimit { get; set; }
 
     /// <summary>This run's share of the items (-ShardIndex/-ShardCount), null for all; set before DescribeRun.</summary>
     protected Shard? Shard { get; private set; }
@@ -111,6 +112,8 @@ public abstract class TransferCmdlet<TItem, TPart, TResult> : S3Cmdlet, IRunObse
     protected override void ProcessRecord()
     {
         if (_declined) return;
+        // Past the time limit's margin nothing more is planned: piped records are passed over at once.
+        if (_engine?.Options.StopState.TakingNoItems == true) return;
         // Planning may read session state (path resolution), so the inputs are made here on the pipeline thread.
         _recordInputs = AddNow(PlanRecord().ToList());
         if (_recordInputs.Count == 0) { DrainPending(); return; }
