@@ -612,7 +612,8 @@ if ($scenarios -contains 'resume') {
     # SIGKILL once $Enough says so; returns the seconds it ran.
     function Invoke-Killed([string] $Command, [scriptblock] $Enough) {
         $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $Command) { $start.ArgumentList.Add($a) }
+        # The command is written for bash -c (\$ for $); here it goes to pwsh as it is.
+        foreach ($a in "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', ($Command -replace '\\\$', '$')) { $start.ArgumentList.Add($a) }
         $start.RedirectStandardOutput = $true
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         $process = [System.Diagnostics.Process]::Start($start)
@@ -632,7 +633,9 @@ if ($scenarios -contains 'resume') {
     Write-Host "`n== resume: a 1 GiB upload and download killed with kill -9, then run again; 20 ms RTT proxy counting bytes =="
     $upKey = 'resume/big.bin'
     $parts = 32 # the default part size for 1 GiB: a sixteenth of the file, within 8 to 32 MiB
-    $upload = "$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ $resumeConn"
+    # At most 4 requests in flight, in both runs: with the default concurrency all 32 parts are in flight at once and
+    # finish together, so no kill could land between "half stored" and "all stored".
+    $upload = "$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ -MaxConcurrency 4 $resumeConn"
     $storedParts = {
         $u = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads | Where-Object Key -eq $upKey) | Select-Object -First 1
         if (-not $u) { return $false }
@@ -642,29 +645,32 @@ if ($scenarios -contains 'resume') {
     $killedAfter = Invoke-Killed $upload $storedParts
     $u = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads) | Select-Object -First 1
     $keptParts = @($client.ListPartsAsync($bucket, $upKey, $u.UploadId).GetAwaiter().GetResult().Parts).Count
-    $again = Measure-Again 'S3Turbo Send-S3Directory, the same command after kill -9' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ -PassThru $resumeConn | ForEach-Object { 'status={0} reason={1} checksum={2}' -f \`$_.Status, \`$_.Reason, \`$_.Checksum }`"" 1GB 'up'
+    $again = Measure-Again 'S3Turbo Send-S3Directory -MaxConcurrency 4, the same command after kill -9' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix resume/ -MaxConcurrency 4 -PassThru $resumeConn | ForEach-Object { 'status={0} reason={1} checksum={2}' -f \`$_.Status, \`$_.Reason, \`$_.Checksum }`"" 1GB 'up'
     $head = $client.GetObjectMetadataAsync([Amazon.S3.Model.GetObjectMetadataRequest]@{ BucketName = $bucket; Key = $upKey; ChecksumMode = 'ENABLED' }).GetAwaiter().GetResult()
-    $openLeft = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads).Count
+    # The store's list of uploads can name a just-completed one for a moment: asked again for up to 5 s.
+    foreach ($try in 1..20) { $openLeft = @($client.ListMultipartUploadsAsync($bucket, 'resume/').GetAwaiter().GetResult().MultipartUploads | Where-Object { $_ }).Count; if (-not $openLeft) { break }; Start-Sleep -Milliseconds 250 }
     $localCrc = Get-Crc64Nvme $large
     $resumeRows += $again | Add-Member Note "killed after $killedAfter s with $keptParts of $parts parts stored; the object: $($head.ContentLength) bytes, $($head.ChecksumType) CRC64NVME $($head.ChecksumCRC64NVME) (the file's: $localCrc), open uploads left: $openLeft" -PassThru
 
     $into = Join-Path $data 'resume-into'
     Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
     $download = "$s3t; Receive-S3Prefix s3://$bucket/resume/ $into $resumeConn"
-    $journaled = { (@(Get-ChildItem $into -Filter '.s3turbo-*.journal' -Force -ErrorAction SilentlyContinue | ForEach-Object { (Get-Content $_.FullName).Count - 1 }) | Measure-Object -Sum).Sum -ge ($parts / 2 + 1) }
+    $ranges = 128 # Receive-S3Prefix's default range size (8 MiB) for an object whose whole CRC64NVME proves it
+    $journaled = { (@(Get-ChildItem $into -Filter '.s3turbo-*.journal' -Force -ErrorAction SilentlyContinue | ForEach-Object { (Get-Content $_.FullName).Count - 1 }) | Measure-Object -Sum).Sum -ge ($ranges / 2 + 1) }
     $killedAfter = Invoke-Killed $download $journaled
     $keptRanges = (@(Get-ChildItem $into -Filter '.s3turbo-*.journal' -Force | ForEach-Object { (Get-Content $_.FullName).Count - 1 }) | Measure-Object -Sum).Sum
     $again = Measure-Again 'S3Turbo Receive-S3Prefix, the same command after kill -9' "$pwsh -Command `"$s3t; Receive-S3Prefix s3://$bucket/resume/ $into -PassThru $resumeConn | ForEach-Object { 'status={0} reason={1} verification={2}' -f \`$_.Status, \`$_.Reason, \`$_.Verification }`"" 1GB 'down'
     $leftovers = @(Get-ChildItem $into -Filter '.s3turbo-*' -Force).Count
     $fileCrc = Get-Crc64Nvme (Join-Path $into 'big.bin')
-    $resumeRows += $again | Add-Member Note "killed after $killedAfter s with $keptRanges of $parts ranges journaled; the file's CRC64NVME $fileCrc (the object's: $($head.ChecksumCRC64NVME)), temporary files left: $leftovers" -PassThru
+    $resumeRows += $again | Add-Member Note "killed after $killedAfter s with $keptRanges of $ranges ranges journaled; the file's CRC64NVME $fileCrc (the object's: $($head.ChecksumCRC64NVME)), temporary files left: $leftovers" -PassThru
     Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
 
-    Write-Host "`n== a copy of 5,000 objects with -TimeLimit 10s, then the same command without it; 20 ms RTT proxy =="
+    # 5,000 small copies take about 7 s here, so a 10 s limit would not stop them: the limit is 3 s.
+    Write-Host "`n== a copy of 5,000 objects with -TimeLimit 3s, then the same command without it; 20 ms RTT proxy =="
     try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
     if ((Count-ObjectsIn $sourceBucket 'limit/').Count -ne 5000) { & dotnet $benchTool seed $env:S3TURBO_TEST_ENDPOINT $sourceBucket 'limit/' 5000 text }
     Clear-Bucket
-    $limited = Measure-Run 'S3Turbo Copy-S3Prefix -TimeLimit 10s' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/limit/ s3://$bucket/limit/ -TimeLimit 10s $s3tConn | ForEach-Object { 'incomplete={0} copied={1} left={2} failed={3}' -f \`$_.Incomplete, \`$_.ItemsTransferred, \`$_.ItemsLeft, \`$_.ItemsFailed }`""
+    $limited = Measure-Run 'S3Turbo Copy-S3Prefix -TimeLimit 3s' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/limit/ s3://$bucket/limit/ -TimeLimit 3s $s3tConn | ForEach-Object { 'incomplete={0} copied={1} left={2} failed={3}' -f \`$_.Incomplete, \`$_.ItemsTransferred, \`$_.ItemsLeft, \`$_.ItemsFailed }`""
     $rest = Measure-Run 'S3Turbo Copy-S3Prefix, the same command without the limit' "$pwsh -Command `"$s3t; Copy-S3Prefix s3://$sourceBucket/limit/ s3://$bucket/limit/ $s3tConn | ForEach-Object { 'incomplete={0} copied={1} skipped={2} failed={3}' -f \`$_.Incomplete, \`$_.ItemsTransferred, \`$_.ItemsSkipped, \`$_.ItemsFailed }`""
     # Every copy equal to its source: each object holds its own source key.
     $mismatched = 0; $count = 0; $token = $null
@@ -790,7 +796,7 @@ foreach ($name in $runResults.Keys) {
 }
 if ($resumeRows) {
     [void]$md.AppendLine("## Resume (issue 32): runs killed with kill -9, and a run stopped by -TimeLimit`n")
-    [void]$md.AppendLine("Each killed run is a fresh pwsh running the default command, killed with SIGKILL once at least half of the 1 GiB file's 32 parts are stored (ListParts) or half of the object's ranges journaled; the row is the same command run again. Bytes moved are counted by the proxy (its own instance, the same 20 ms round trip) during that second run, and include the requests' headers and the responses.`n")
+    [void]$md.AppendLine("Each killed run is a fresh pwsh running the command, killed with SIGKILL once more than half of the 1 GiB file's 32 parts are stored (ListParts) or more than half of the object's 128 ranges journaled; the row is the same command run again. The upload runs with -MaxConcurrency 4 (both times): with the default concurrency all 32 parts are in flight at once and finish together, so a kill cannot land between half and all of them. The download uses the defaults. Bytes moved are counted by the proxy (its own instance, the same 20 ms round trip) during that second run, and include the requests' headers and the responses.`n")
     [void]$md.AppendLine('| Run | Seconds | CPU s | Peak RSS MB | Bytes moved (% of 1 GiB) | What it printed | Checks |')
     [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
     foreach ($r in $resumeRows) {
