@@ -19,9 +19,34 @@ Set-StrictMode -Version 3
 $root = $PSScriptRoot
 $version = (Import-PowerShellDataFile "$root/S3Turbo.psd1").ModuleVersion  # the one place the version is written
 $moduleDir = Join-Path $root "output/S3Turbo/$version"
+# No MSBuild node outlives the build: a lingering node is one more process that can be lost mid-run, and
+# dotnet test then waits for it without end (CI run of 2026-12-07).
+$env:MSBUILDDISABLENODEREUSE = '1'
 
-# The running pwsh, as a command line: a local dotnet tool runs as "dotnet pwsh.dll".
-function Invoke-Pwsh { $exe = [Environment]::ProcessPath; if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { & $exe (Join-Path $PSHOME 'pwsh.dll') @args } else { & $exe @args } }
+function Invoke-Pwsh { $command = Get-PwshCommand; & $command[0] @($command | Select-Object -Skip 1) @args }
+
+# The running pwsh as a command line (file first): a local dotnet tool runs as "dotnet pwsh.dll".
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { return , [string[]]@($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    return , [string[]]@($exe)
+}
+
+# Runs a test process with its output on this console and a deadline: past it the process and its children are
+# killed and the run counts as failed, so a hang ends the test command with its count line well within CI's 90 min.
+function Invoke-WithDeadline([string] $File, [string[]] $Arguments, [TimeSpan] $Limit, [string] $What) {
+    $info = [Diagnostics.ProcessStartInfo]::new($File)
+    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
+    $info.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($info)
+    if (-not $process.WaitForExit([int]$Limit.TotalMilliseconds)) {
+        $process.Kill($true); $process.WaitForExit()
+        Write-Host "$What did not end within $($Limit.TotalMinutes) min: stopped (counted as failed)"
+        return $false
+    }
+    $process.WaitForExit()
+    return $true
+}
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
@@ -115,10 +140,13 @@ function Invoke-Test {
 
     Write-Host '== xunit (engine) =='
     $filter = if ($externalStore) { @('--filter', 'Category!=LocalGateway') } else { @() }
-    & dotnet test "$root/tests/S3Turbo.Engine.Tests" -c $Configuration --nologo --logger 'trx;LogFileName=engine.trx' --logger 'console;verbosity=minimal' --results-directory $results @filter
+    # A test that hangs is stopped after 10 min (and fails); the whole xunit run gets 35 min.
+    $xunitEnded = Invoke-WithDeadline 'dotnet' (@('test', "$root/tests/S3Turbo.Engine.Tests", '-c', $Configuration, '--nologo',
+            '--logger', 'trx;LogFileName=engine.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $results,
+            '--blame-hang-timeout', '10m', '--blame-hang-dump-type', 'none') + $filter) ([TimeSpan]::FromMinutes(35)) 'xunit'
     $trx = Get-ChildItem $results -Filter engine.trx -Recurse | Select-Object -First 1
     $xunitPassed = 0; $xunitFailed = 1
-    if ($trx) {
+    if ($trx -and $xunitEnded) {
         $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
         $xunitPassed = [int]$counters.passed; $xunitFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
     }
@@ -136,9 +164,10 @@ Import-Module '$pester'
 `$r = Invoke-Pester -Configuration `$c
 @{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount } | ConvertTo-Json | Set-Content '$pesterJson'
 "@
-    Invoke-Pwsh -NoProfile -NonInteractive -Command $script
+    $pwsh = Get-PwshCommand
+    $pesterEnded = Invoke-WithDeadline $pwsh[0] (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) ([TimeSpan]::FromMinutes(40)) 'Pester'
     $pesterPassed = 0; $pesterFailed = 1
-    if (Test-Path $pesterJson) { $p = Get-Content $pesterJson -Raw | ConvertFrom-Json; $pesterPassed = $p.Passed; $pesterFailed = $p.Failed }
+    if ($pesterEnded -and (Test-Path $pesterJson)) { $p = Get-Content $pesterJson -Raw | ConvertFrom-Json; $pesterPassed = $p.Passed; $pesterFailed = $p.Failed }
 
     Write-Host "xunit: $xunitPassed passed, $xunitFailed failed; Pester: $pesterPassed passed, $pesterFailed failed"
     $passed = $xunitPassed + $pesterPassed; $failed = $xunitFailed + $pesterFailed

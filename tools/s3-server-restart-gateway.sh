@@ -6,10 +6,13 @@ set -euo pipefail
 ROOTFS=${ROOTFS:-/var/tmp/s3turbo-ceph/rootfs}; S3_PORT=${S3_PORT:-7480}; DOWN_SECONDS=${DOWN_SECONDS:-10}
 DIR=$ROOTFS/ceph; PIDFILE=$DIR/run/client.rgw.a.pid
 [ -s "$PIDFILE" ] || { echo "no gateway pid file at $PIDFILE" >&2; exit 1; }
+. "$(dirname "$0")/s3-server-pids.sh"
 old=$(cat "$PIDFILE")
+# Never signal a pid that is no longer this rootfs's gateway (tools/s3-server-pids.sh).
+ceph_pid_is_ours "$old" "$ROOTFS" || { echo "pid $old in $PIDFILE is not this rootfs's gateway" >&2; exit 1; }
 kill -TERM "$old" 2>/dev/null || true
-for i in $(seq 1 80); do kill -0 "$old" 2>/dev/null || break; sleep 0.25; done
-kill -0 "$old" 2>/dev/null && kill -KILL "$old"
+for i in $(seq 1 80); do ceph_pid_is_ours "$old" "$ROOTFS" || break; sleep 0.25; done
+ceph_pid_is_ours "$old" "$ROOTFS" && kill -KILL "$old"
 sleep "$DOWN_SECONDS"
 rm -f "$PIDFILE"
 chroot "$ROOTFS" radosgw -c /ceph/ceph.conf -n client.rgw.a 2>>"$DIR/log/rgw-start.log"

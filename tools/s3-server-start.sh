@@ -17,6 +17,7 @@
 # The gateway sets TCP_NODELAY (beast tcp_nodelay=1): without it, small responses such as a ListObjectsV2 page
 # wait ~40 ms for a delayed ACK (Nagle), a stall real S3 does not have (measured: a 1-key listing 45 ms -> 2 ms).
 set -euo pipefail
+. "$(dirname "$0")/s3-server-pids.sh"
 CEPH_SUITE=${CEPH_SUITE:-forky}
 S3_PORT=${S3_PORT:-7480}
 S3_ACCESS_KEY=${S3_ACCESS_KEY:-S3TURBO}
@@ -41,7 +42,7 @@ if [ "$S3_PORT" = 7480 ] && [ "$(readlink -f "$ACTIVE" 2>/dev/null)" != "$(readl
   else rm -f "$ACTIVE"; fi
 fi
 if [ "${S3TURBO_S3_FRESH:-0}" != 1 ] && [ -f "$ROOTFS/ceph/run/pids" ] && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$S3_PORT/"; then
-  alive=1; for p in $(cat "$ROOTFS/ceph/run/pids"); do kill -0 "$p" 2>/dev/null || alive=0; done
+  alive=1; for p in $(cat "$ROOTFS/ceph/run/pids"); do ceph_pid_is_ours "$p" "$ROOTFS" || alive=0; done
   # A full OSD makes every write hang: such a cluster is replaced, not reused.
   if [ $alive = 1 ] && chroot "$ROOTFS" ceph -c /ceph/ceph.conf --connect-timeout 5 health 2>/dev/null | grep -qi 'full'; then
     echo "the running gateway's OSD is full: starting a fresh cluster"; alive=0
