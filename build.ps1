@@ -34,6 +34,7 @@ function Get-PwshCommand {
 
 # Runs a test process with its output on this console and a deadline: past it the process and its children are
 # killed and the run counts as failed, so a hang ends the test command with its count line well within CI's 90 min.
+# Returns the exit code, or $null when it had to be killed.
 function Invoke-WithDeadline([string] $File, [string[]] $Arguments, [TimeSpan] $Limit, [string] $What) {
     $info = [Diagnostics.ProcessStartInfo]::new($File)
     foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
@@ -42,10 +43,10 @@ function Invoke-WithDeadline([string] $File, [string[]] $Arguments, [TimeSpan] $
     if (-not $process.WaitForExit([int]$Limit.TotalMilliseconds)) {
         $process.Kill($true); $process.WaitForExit()
         Write-Host "$What did not end within $($Limit.TotalMinutes) min: stopped (counted as failed)"
-        return $false
+        return $null
     }
     $process.WaitForExit()
-    return $true
+    return $process.ExitCode
 }
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
@@ -84,7 +85,15 @@ function Invoke-Build {
     $r2rDir = New-Item -ItemType Directory "$moduleDir/dependencies/linux-x64"
     Get-ChildItem "$moduleDir/dependencies" -File -Filter *.dll | ForEach-Object { Copy-Item (Join-Path $precompiled $_.Name) $r2rDir }
     Remove-Item $precompiled -Recurse -Force
-    Copy-Item "$root/S3Turbo.psd1", "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
+    Copy-Item "$root/S3Turbo.psm1", "$root/LICENSE" $moduleDir
+    # The manifest's ReleaseNotes (what a gallery shows) are CHANGELOG.md's newest section, taken at build time so
+    # they cannot go stale; the repository's manifest holds a summary.
+    $changelog = Get-Content "$root/CHANGELOG.md" -Raw
+    $newest = [regex]::Match($changelog, '(?ms)^## [^\r\n]*\r?\n(.*?)(?=^## |\z)').Groups[1].Value.Trim()
+    if (-not $newest) { throw 'CHANGELOG.md has no section (## ...) to take the release notes from.' }
+    $manifest = [regex]::Replace((Get-Content "$root/S3Turbo.psd1" -Raw), "(?m)^(\s*ReleaseNotes\s*=\s*)'(?:[^']|'')*'",
+        { param($m) $m.Groups[1].Value + "'" + $newest.Replace("'", "''") + "'" })
+    Set-Content "$moduleDir/S3Turbo.psd1" $manifest -NoNewline
     & "$root/tools/New-S3TurboHelp.ps1" -ModuleDirectory $moduleDir
     # Binary cmdlet help is looked up beside the assembly that defines the cmdlets.
     Copy-Item "$moduleDir/en-US" "$moduleDir/desktop" -Recurse
@@ -141,14 +150,17 @@ function Invoke-Test {
     Write-Host '== xunit (engine) =='
     $filter = if ($externalStore) { @('--filter', 'Category!=LocalGateway') } else { @() }
     # A test that hangs is stopped after 10 min (and fails); the whole xunit run gets 35 min.
-    $xunitEnded = Invoke-WithDeadline 'dotnet' (@('test', "$root/tests/S3Turbo.Engine.Tests", '-c', $Configuration, '--nologo',
+    $xunitExit = Invoke-WithDeadline 'dotnet' (@('test', "$root/tests/S3Turbo.Engine.Tests", '-c', $Configuration, '--nologo',
             '--logger', 'trx;LogFileName=engine.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $results,
             '--blame-hang-timeout', '10m', '--blame-hang-dump-type', 'none') + $filter) ([TimeSpan]::FromMinutes(35)) 'xunit'
     $trx = Get-ChildItem $results -Filter engine.trx -Recurse | Select-Object -First 1
     $xunitPassed = 0; $xunitFailed = 1
-    if ($trx -and $xunitEnded) {
+    if ($trx -and $null -ne $xunitExit) {
         $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
         $xunitPassed = [int]$counters.passed; $xunitFailed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout
+        # A run aborted under it (a test that hung, stopped by --blame-hang-timeout; a crashed test host) fails
+        # however many tests passed before it.
+        if ($xunitExit -ne 0 -and $xunitFailed -eq 0) { Write-Host "xunit exited with $xunitExit (the run was aborted): counted as a failure"; $xunitFailed = 1 }
     }
 
     Write-Host '== Pester (cmdlets, in a fresh pwsh that imports the built module) =='
@@ -165,9 +177,9 @@ Import-Module '$pester'
 @{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount } | ConvertTo-Json | Set-Content '$pesterJson'
 "@
     $pwsh = Get-PwshCommand
-    $pesterEnded = Invoke-WithDeadline $pwsh[0] (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) ([TimeSpan]::FromMinutes(40)) 'Pester'
+    $pesterExit = Invoke-WithDeadline $pwsh[0] (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) ([TimeSpan]::FromMinutes(40)) 'Pester'
     $pesterPassed = 0; $pesterFailed = 1
-    if ($pesterEnded -and (Test-Path $pesterJson)) { $p = Get-Content $pesterJson -Raw | ConvertFrom-Json; $pesterPassed = $p.Passed; $pesterFailed = $p.Failed }
+    if ($null -ne $pesterExit -and (Test-Path $pesterJson)) { $p = Get-Content $pesterJson -Raw | ConvertFrom-Json; $pesterPassed = $p.Passed; $pesterFailed = $p.Failed }
 
     Write-Host "xunit: $xunitPassed passed, $xunitFailed failed; Pester: $pesterPassed passed, $pesterFailed failed"
     $passed = $xunitPassed + $pesterPassed; $failed = $xunitFailed + $pesterFailed

@@ -97,6 +97,29 @@ public class RateCapTests
     }
 
     [Fact]
+    public async Task A_debt_smaller_than_a_tick_is_waited_off_on_the_clock_not_spun_on()
+    {
+        // Floating-point dust (1e-12 of a token at 1,000/s is 1e-15 s, no tick at all) once made the wait a Task.Delay(0)
+        // that ended at once with the clock unmoved, so the loop spun forever on a clock that moves only when told.
+        var clock = new CountingClock();
+        var bucket = new TokenBucket(rate: 1000, burst: 1, clock);
+        await bucket.TakeAsync(1, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var dust = Task.Run(() => bucket.TakeAsync(1e-12, default).AsTask());
+        await Task.Delay(200);
+        Assert.False(dust.IsCompleted, "the debt is paid on the clock");
+        Assert.True(clock.Reads < 100, $"the clock was read {clock.Reads:N0} times while nothing moved it: a spin");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await dust.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    sealed class CountingClock : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        long _reads;
+        public long Reads => Interlocked.Read(ref _reads);
+        public override long GetTimestamp() { Interlocked.Increment(ref _reads); return base.GetTimestamp(); }
+    }
+
+    [Fact]
     public void A_rate_of_zero_is_rejected_naming_the_parameter()
     {
         var ex = Assert.Throws<S3TurboException>(() => new RequestBudget(TestS3.Client(), 4, maxRequestsPerSecond: 0));

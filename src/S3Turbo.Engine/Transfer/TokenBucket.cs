@@ -37,7 +37,11 @@ public sealed class TokenBucket
             _tokens -= amount;
             while (_tokens < 0)
             {
-                await Task.Delay(TimeSpan.FromSeconds(-_tokens / _rate), _time, cancellationToken).ConfigureAwait(false);
+                // At least a millisecond: a debt smaller than a tick (floating-point dust) would be waited off with
+                // Task.Delay(0), which ends at once without the clock moving, so a clock that does not move on its own
+                // (a test's) was spun on forever (CI of 2026-12-07 hung here).
+                long ticks = (long)Math.Ceiling(-_tokens / _rate * TimeSpan.TicksPerSecond);
+                await Task.Delay(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, ticks)), _time, cancellationToken).ConfigureAwait(false);
                 Refill();
             }
         }
