@@ -7,7 +7,7 @@
     Author               = 'S3Turbo developers'
     CompanyName          = 'S3Turbo'
     Copyright            = '(c) S3Turbo developers. Apache-2.0.'
-    Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: concurrent directory upload, server-side prefix copy, upload and seekable download streams, and tar indexing without downloads; adaptive concurrency, and no half-written objects or orphaned multipart uploads.'
+    Description          = 'Fast, safe bulk transfers to and from Amazon S3 and S3-compatible stores: directory upload and mirroring (Send-S3Directory), download (Receive-S3Prefix), server-side copy of any size (Copy-S3Prefix), bulk removal (Remove-S3Prefix), writable and seekable streams (New-S3UploadStream, Open-S3Object), tar indexes without downloads (Get-S3TarIndex) and queue-fed workers (Send-S3WorkItem). Every object carries and is proven by the store''s own checksum; a run stopped by a time limit or killed is finished by the next one from what the store holds.'
     # 7.4+ on Core (S3Turbo.psm1 checks), 5.1 on Desktop.
     PowerShellVersion    = '5.1'
     FormatsToProcess     = @('S3Turbo.Format.ps1xml')
@@ -19,8 +19,7 @@
         PSData = @{
             Tags         = @('S3', 'AWS', 'Upload', 'Transfer', 'Copy', 'Stream', 'Tar', 'Ceph', 'MinIO', 'Multipart', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ProjectUri   = 'https://example.invalid/s3turbo'
-            ReleaseNotes = 'Send-S3Directory, Copy-S3Prefix, New-S3UploadStream, Open-S3Object and Get-S3TarIndex.'
+            ReleaseNotes = 'Send-S3Directory, Receive-S3Prefix, Copy-S3Prefix, Remove-S3Prefix, New-S3UploadStream, Open-S3Object, Get-S3TarIndex and Send-S3WorkItem. This release: every object written carries a CRC64NVME checksum (-ChecksumAlgorithm) and every transfer and Update comparison is proven by the store''s checksums; killed or time-limited runs (-TimeLimit) are resumed by the next run; Remove-S3Prefix -IncompleteUploads; -MaxBytesPerSecond; Add mode never overwrites (If-None-Match); xz and bzip2 tar archives. See CHANGELOG.md.'
         }
     }
 }

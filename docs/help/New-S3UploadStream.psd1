@@ -47,18 +47,18 @@ Part size: -PartSize (default 8 MiB, at least 5 MiB) is the first part's size. W
         'System.IO.FileInfo' = 'Files, whose bytes are copied to the object.'
     }
     Outputs     = @{
-        'S3Turbo.S3UploadStream' = 'Without pipeline input: the stream to write to. Dispose it to complete the upload.'
+        'System.IO.Stream'       = 'Without pipeline input: an S3Turbo.S3UploadStream, the stream to write to. Dispose it to complete the upload.'
         'S3Turbo.UploadResult'   = 'With pipeline input: Key, Size, ETag, Checksum, Parts and Duration of the completed upload.'
     }
     Notes       = @'
 A multipart upload that cannot be aborted (the store unreachable at that moment) is the one thing a client cannot clean up by itself: give buckets a lifecycle rule that aborts incomplete multipart uploads after a day.
 '@
     Examples    = @(
-        @{ Title = 'Upload a file''s lines'; Code = 'Get-Content big.csv | New-S3UploadStream -BucketName b -Key data/big.csv'; Remarks = 'Writes each line (UTF-8, LF) into one object and outputs an UploadResult when the pipeline ends.' }
-        @{ Title = 'Upload a file''s bytes'; Code = 'Get-Item ./backup.tar | New-S3UploadStream -BucketName b -Key backups/backup.tar'; Remarks = 'Copies the file''s bytes as they are.' }
-        @{ Title = 'Write from a script and complete with Dispose'; Code = "`$s = New-S3UploadStream -BucketName b -Key logs/app.log`ntry {`n    `$w = [System.IO.StreamWriter]::new(`$s)`n    foreach (`$i in 1..1000000) { `$w.WriteLine(""line `$i"") }`n    `$w.Dispose()   # flushes the writer and completes the upload`n} catch { `$s.Abort(); throw }"; Remarks = 'Any .NET API that writes to a Stream can write to S3 this way. Abort() on failure removes the parts already sent.' }
-        @{ Title = 'Compress while uploading'; Code = "`$s = New-S3UploadStream -BucketName b -Key export.json.gz -ContentType application/json -ContentEncoding gzip`n`$gz = [System.IO.Compression.GZipStream]::new(`$s, [System.IO.Compression.CompressionLevel]::Optimal)`n`$json = Get-Process | ConvertTo-Json`n`$gz.Write([System.Text.Encoding]::UTF8.GetBytes(`$json))`n`$gz.Dispose()"; Remarks = 'Disposing the GZipStream disposes the upload stream, which completes the upload.' }
-        @{ Title = 'A known size with larger parts'; Code = "`$s = New-S3UploadStream b big.bin -ExpectedSize 200GB -MaxPartsInFlight 8`n`$src = [System.IO.File]::OpenRead('/data/big.bin'); `$src.CopyTo(`$s, 1MB); `$src.Dispose(); `$s.Dispose()"; Remarks = 'The part size is chosen up front (here 21 MiB) and at most 9 parts are in memory.' }
-        @{ Title = 'The result of a completed stream'; Code = "`$s = New-S3UploadStream b notes.txt`n`$s.Write([byte[]](1..10))`n`$s.Complete()"; Remarks = 'Complete() returns the UploadResult (ETag, checksum, parts); Dispose() does the same silently.' }
+        @{ Title = 'Upload a file''s lines'; Code = 'Get-Content big.csv | New-S3UploadStream -BucketName my-bucket -Key data/big.csv'; Remarks = 'Writes each line (UTF-8, LF) into one object and outputs an UploadResult when the pipeline ends.' }
+        @{ Title = 'Upload a file''s bytes'; Code = 'Get-Item ./backup.tar | New-S3UploadStream -BucketName my-bucket -Key backups/backup.tar'; Remarks = 'Copies the file''s bytes as they are.' }
+        @{ Title = 'Write from a script and complete with Dispose'; Code = "`$s = New-S3UploadStream -BucketName my-bucket -Key logs/app.log`ntry {`n    `$w = [System.IO.StreamWriter]::new(`$s)`n    foreach (`$i in 1..1000000) { `$w.WriteLine(""line `$i"") }`n    `$w.Dispose()   # flushes the writer and completes the upload`n} catch { `$s.Abort(); throw }"; Remarks = 'Any .NET API that writes to a Stream can write to S3 this way. Abort() on failure removes the parts already sent.' }
+        @{ Title = 'Compress while uploading'; Code = "`$s = New-S3UploadStream -BucketName my-bucket -Key export.json.gz -ContentType application/json -ContentEncoding gzip`n`$gz = [System.IO.Compression.GZipStream]::new(`$s, [System.IO.Compression.CompressionLevel]::Optimal)`n`$json = Get-Process | Select-Object Name, Id, WorkingSet64 | ConvertTo-Json`n`$gz.Write([System.Text.Encoding]::UTF8.GetBytes(`$json))`n`$gz.Dispose()"; Remarks = 'Disposing the GZipStream disposes the upload stream, which completes the upload.' }
+        @{ Title = 'A known size with larger parts'; Code = "`$src = [System.IO.File]::OpenRead('./big.bin')`n`$s = New-S3UploadStream -BucketName my-bucket -Key big.bin -ExpectedSize `$src.Length -MaxPartsInFlight 8`n`$src.CopyTo(`$s, 1MB); `$src.Dispose(); `$s.Dispose()"; Remarks = 'The part size is chosen up front from the size (for a 200 GB file, 21 MiB) and at most 9 parts are in memory.' }
+        @{ Title = 'The result of a completed stream'; Code = "`$s = New-S3UploadStream my-bucket notes.txt`n`$s.Write([byte[]](1..10))`n`$s.Complete()"; Remarks = 'Complete() returns the UploadResult (ETag, checksum, parts); Dispose() does the same silently.' }
     )
 }

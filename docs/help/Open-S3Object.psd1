@@ -25,7 +25,7 @@ The stream works with any .NET API that reads a Stream, for example [System.IO.B
         'System.String' = 'S3 URIs.'
         'Objects with BucketName and Key' = 'Listed objects; one stream each.'
     }
-    Outputs     = @{ 'S3Turbo.S3ObjectStream' = 'The stream; dispose it when done.' }
+    Outputs     = @{ 'System.IO.Stream' = 'An S3Turbo.S3ObjectStream, readable and seekable; dispose it when done.' }
     Notes       = @'
 Stats is a snapshot: $s.Stats.Requests, $s.Stats.BytesRequested, $s.Stats.BlockHits, $s.Stats.PeakCachedBytes. A single Read larger than the cache holds can take the cache over -MaxMemory for the duration of that read.
 '@
@@ -33,6 +33,6 @@ Stats is a snapshot: $s.Stats.Requests, $s.Stats.BytesRequested, $s.Stats.BlockH
         @{ Title = 'Read a header without downloading the object'; Code = "`$s = Open-S3Object s3://data/images/scan-0001.dcm`n`$r = [System.IO.BinaryReader]::new(`$s)`n`$s.Position = 128`n[System.Text.Encoding]::ASCII.GetString(`$r.ReadBytes(4))   # 'DICM'`n`$s.Stats.BytesRequested`n`$s.Dispose()"; Remarks = 'Reads 4 bytes at offset 128; the stream fetched one block.' }
         @{ Title = 'List a zip in S3 without downloading it'; Code = "`$s = Open-S3Object s3://backups/site.zip`n`$zip = [System.IO.Compression.ZipArchive]::new(`$s, [System.IO.Compression.ZipArchiveMode]::Read)`n`$zip.Entries | Select-Object FullName, Length`n'{0:N0} of {1:N0} bytes fetched' -f `$s.Stats.BytesRequested, `$s.Length`n`$zip.Dispose()"; Remarks = 'ZipArchive seeks to the end and reads the central directory; only those blocks are fetched.' }
         @{ Title = 'Stream a large object sequentially'; Code = "`$s = Open-S3Object -BucketName logs -Key 2026/11/app.log -MaxReadAhead 64MB -MaxMemory 128MB`n`$reader = [System.IO.StreamReader]::new(`$s)`nwhile (`$null -ne (`$line = `$reader.ReadLine())) { if (`$line -match 'ERROR') { `$line } }`n`$reader.Dispose()"; Remarks = 'Sequential reading triggers parallel read-ahead, up to 64 MiB ahead, within 128 MiB of memory.' }
-        @{ Title = 'A pinned version'; Code = 'Open-S3Object -BucketName b -Key model.bin -VersionId 3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY'; Remarks = 'Reads that version even if the key is overwritten later.' }
+        @{ Title = 'A pinned version'; Code = 'Open-S3Object -BucketName models -Key model.bin -VersionId $versionId'; Remarks = 'Reads that version (an ID such as 3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY, from the bucket''s version listing) even if the key is overwritten later.' }
     )
 }

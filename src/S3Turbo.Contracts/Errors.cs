@@ -34,6 +34,7 @@ public static class ErrorIds
     public const string InvalidConcurrency = "InvalidConcurrency";
     public const string InvalidRequestRate = "InvalidRequestRate";
     public const string InvalidTimeLimit = "InvalidTimeLimit";
+    public const string InvalidByteRate = "InvalidByteRate";
     public const string InvalidS3Uri = "InvalidS3Uri";
     public const string CopyOntoItself = "CopyOntoItself";
     public const string DestinationInsideSource = "DestinationInsideSource";
@@ -68,7 +69,9 @@ public static class ErrorIds
     public const string NotATarArchive = "NotATarArchive";
     public const string TruncatedTarArchive = "TruncatedTarArchive";
     public const string InvalidTarArchive = "InvalidTarArchive";
-    public const string UnsupportedCompression = "UnsupportedCompression";
+    /// <summary>The store refused a write because of a setting the request carried (-StorageClass, -ServerSideEncryption,
+    /// -CannedAcl, -Tag, -Header); the message names it.</summary>
+    public const string SettingRefused = "SettingRefused";
     public const string InvalidOutputFormat = "InvalidOutputFormat";
     public const string CopyFailed = "CopyFailed";
     public const string EndpointUnreachable = "EndpointUnreachable";

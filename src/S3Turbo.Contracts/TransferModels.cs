@@ -231,12 +231,14 @@ public record TransferSummary
     public long ItemsLeft { get; init; }
     /// <summary>Why an incomplete run stopped ("TimeLimit").</summary>
     public string? StopReason { get; init; }
+    /// <summary>The cap on bytes moved per second the run kept (-MaxBytesPerSecond), or null.</summary>
+    public long? MaxBytesPerSecond { get; init; }
 
     /// <summary>The summary in one line, as -Verbose shows it.</summary>
     public virtual string Describe() =>
         $"{Operation}: {ItemsTransferred:N0} done, {ItemsSkipped:N0} skipped, {ItemsFailed:N0} failed, " +
         (ItemsDeleted > 0 ? $"{ItemsDeleted:N0} deleted (-Delete), " : "") +
-        $"{BytesTransferred:N0} bytes in {Elapsed.TotalSeconds:N2} s." +
+        $"{BytesTransferred:N0} bytes in {Elapsed.TotalSeconds:N2} s" + (MaxBytesPerSecond is { } cap ? $" (capped at {cap / 1048576.0:N1} MiB/s)." : ".") +
         (Incomplete ? $" Incomplete ({StopReason}): {ItemsLeft:N0} planned item(s) left." : "");
 }
 

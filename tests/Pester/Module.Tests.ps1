@@ -5,10 +5,31 @@ BeforeAll {
 }
 
 Describe 'The S3Turbo module' {
-    It 'exports exactly the five cmdlets, and its manifest passes Test-ModuleManifest' {
+    It 'exports exactly the eight cmdlets, and its manifest passes Test-ModuleManifest' {
         ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Copy-S3Prefix', 'Get-S3TarIndex', 'New-S3UploadStream', 'Open-S3Object', 'Receive-S3Prefix', 'Remove-S3Prefix', 'Send-S3Directory', 'Send-S3WorkItem')
         $manifest = Test-ModuleManifest $moduleManifest -ErrorAction Stop
         $manifest.Version | Should -Be $module.Version
+    }
+
+    It 'says in its manifest what it is today: every cmdlet in the description and the release notes, no placeholder link' {
+        $data = Import-PowerShellDataFile $moduleManifest
+        foreach ($name in $module.ExportedCmdlets.Keys) {
+            $data.Description | Should -Match ([regex]::Escape($name)) -Because 'a gallery shows the description'
+        }
+        # The release notes are CHANGELOG.md's newest section (build.ps1 puts it there).
+        $changelog = Get-Content (Join-Path $PSScriptRoot '../../CHANGELOG.md') -Raw
+        $newest = [regex]::Match($changelog, '(?ms)^## [^\r\n]*\r?\n(.*?)(?=^## |\z)').Groups[1].Value.Trim()
+        $newest | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.ReleaseNotes | Should -BeExactly $newest
+        $data.PrivateData.PSData.Values | Where-Object { $_ -is [string] -and $_ -match 'example\.(invalid|com)' } | Should -BeNullOrEmpty
+        $data.Description | Should -Not -Match 'no orphaned multipart uploads' -Because 'a killed run leaves them, for the next run to resume'
+    }
+
+    It 'declares output types that resolve by name in a script' {
+        foreach ($command in $module.ExportedCmdlets.Values) {
+            foreach ($type in $command.OutputType) { $type.Name -as [type] | Should -Not -BeNullOrEmpty -Because "$($command.Name) declares $($type.Name)" }
+        }
+        [S3Turbo.S3TurboException] | Should -Not -BeNullOrEmpty
     }
 
     It '<_> has full help: a synopsis, a description, examples, and every parameter described' -ForEach @('Send-S3Directory', 'Copy-S3Prefix', 'Receive-S3Prefix', 'Remove-S3Prefix', 'New-S3UploadStream', 'Open-S3Object', 'Get-S3TarIndex', 'Send-S3WorkItem') {

@@ -46,8 +46,10 @@ Describe 'Packaging (build.ps1 -Task Package)' {
         $metadata.description | Should -Not -BeNullOrEmpty
         $metadata.tags | Should -Match 'S3'
         $metadata.licenseUrl | Should -Not -BeNullOrEmpty
-        $metadata.projectUrl | Should -Not -BeNullOrEmpty
+        # No placeholder link: the project has no public home yet, so the manifest names none (a gallery shows it).
+        $nuspec.OuterXml | Should -Not -Match 'example\.(invalid|com)'
         $metadata.releaseNotes | Should -Not -BeNullOrEmpty
+        $metadata.description | Should -Match 'Receive-S3Prefix' -Because 'the description names the cmdlets'
     }
 
     It 'installs from the .nupkg into a clean module path with PSResourceGet, imports by name and works' {

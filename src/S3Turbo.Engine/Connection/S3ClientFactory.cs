@@ -22,6 +22,13 @@ public static class S3ClientFactory
             // retry quota is off: with it on, a few seconds of 503s from a busy bucket drain the quota and every
             // request in flight then fails at once instead of being retried after its backoff.
             ThrottleRetries = false,
+#if NET
+            // Each client has its own connections, closed when its run disposes it, instead of the SDK's process-wide
+            // cache: a store that refuses a write before reading its body (Ceph 20.2 does, for a storage class it
+            // lacks) leaves that body unread on a kept-alive connection, and the next request on it (the next run's,
+            // in the same session) was read by the store as garbage (405 MethodNotAllowed).
+            CacheHttpClient = false,
+#endif
         };
         // The SDK adds no checksum of its own and checks none unless asked: S3Turbo asks where it wants one (each
         // upload carries the checksum it computed, a GET asks for the store's with checksum mode; see Proof/).

@@ -328,8 +328,8 @@ public sealed class PrefixCopy : TransferAction<CopyItem, CopyResult>
         if (ex is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed })
             return new S3TurboException(ErrorIds.SourceChanged, FailureKind.InvalidData,
                 $"{source} changed after it was listed (its ETag no longer matches), so it was not copied. Run the copy again to copy the new version.", source, ex);
-        var failure = ErrorClassifier.Classify(ex, FallbackErrorId, _options.DestinationBucket, item.DestinationKey);
-        if (failure.Kind == FailureKind.Stopped) return failure;
+        var failure = ErrorClassifier.Classify(ex, FallbackErrorId, _options.DestinationBucket, item.DestinationKey, settings: _options.Settings);
+        if (failure.Kind is FailureKind.Stopped or FailureKind.NotSupported) return failure;
         return new S3TurboException(failure.ErrorId, failure.Kind, $"Copying {source} to s3://{_options.DestinationBucket}/{item.DestinationKey} failed: {failure.Message}",
             source, ex) { IsFatalForRun = failure.IsFatalForRun };
     }

@@ -22,6 +22,8 @@ public sealed class ObjectStreamOptions
     public long MaxReadAhead { get; init; } = 64L * 1024 * 1024;
     /// <summary>Ranged GETs in flight at once for read-ahead (default 8).</summary>
     public int MaxConcurrentFetches { get; init; } = 8;
+    /// <summary>-MaxBytesPerSecond: a cap on the bytes the stream fetches (read-ahead included), or null.</summary>
+    public long? MaxBytesPerSecond { get; init; }
     /// <summary>A forward skip up to this many bytes still counts as sequential reading (read-ahead goes on and the
     /// skipped bytes are fetched with the rest); a longer jump is a seek. Default 0: only reads that continue exactly.</summary>
     public long SequentialGap { get; init; }
@@ -107,7 +109,7 @@ public sealed class S3ObjectStream : Stream
     public static Task<S3ObjectStream> OpenAsync(IAmazonS3 s3, ObjectStreamOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate(); // before the budget is sized from the options
-        return OpenAsync(new RequestBudget(s3, options.MaxConcurrentFetches + 2), ownsBudget: true, options, cancellationToken);
+        return OpenAsync(new RequestBudget(s3, options.MaxConcurrentFetches + 2, maxBytesPerSecond: options.MaxBytesPerSecond), ownsBudget: true, options, cancellationToken);
     }
 
     /// <summary>A stream whose requests go through a run's budget (Get-S3TarIndex opens one per archive).</summary>

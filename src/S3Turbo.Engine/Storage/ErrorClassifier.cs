@@ -15,7 +15,9 @@ public static class ErrorClassifier
     /// <param name="bucket">The bucket the request was for.</param>
     /// <param name="key">The key, when the request was for one object.</param>
     /// <param name="localPath">The local file, when one was being read or written.</param>
-    public static S3TurboException Classify(Exception ex, string fallbackErrorId, string bucket, string? key, string? localPath = null)
+    /// <param name="settings">What a write set on the object: a store's refusal of one of them (InvalidArgument for a
+    /// storage class it lacks, InvalidRequest for aws:kms without KMS) is reported naming that parameter.</param>
+    public static S3TurboException Classify(Exception ex, string fallbackErrorId, string bucket, string? key, string? localPath = null, ObjectSettings? settings = null)
     {
         if (ex is S3TurboException typed) return typed;
         string where = key is null ? $"bucket '{bucket}'" : $"s3://{bucket}/{key}";
@@ -24,6 +26,10 @@ public static class ErrorClassifier
         {
             case OperationCanceledException:
                 return new S3TurboException(ErrorIds.Stopped, FailureKind.Stopped, $"The transfer of {where} was stopped.", target, ex);
+            case AmazonS3Exception s3 when settings is not null && RefusedSetting(s3, settings) is { } refused:
+                return new S3TurboException(ErrorIds.SettingRefused, FailureKind.NotSupported,
+                    $"The store refused to write {where} ({s3.ErrorCode}{(string.IsNullOrWhiteSpace(s3.Message) ? "" : ": " + s3.Message)}) with {refused}: it does not support {(refused.Contains(", ") ? "one of these settings" : "this setting")}. Leave it out, or choose a value this store accepts.", target, s3)
+                    { IsFatalForRun = true };
             case AmazonS3Exception s3:
                 return ClassifyService(s3, fallbackErrorId, bucket, where, target);
             case AmazonServiceException service when service.StatusCode == HttpStatusCode.NotFound:
@@ -44,9 +50,9 @@ public static class ErrorClassifier
     /// <summary>The typed failure behind an upload stream's IOException (a Stream reports failures as IOExceptions):
     /// the kind of the store's answer it wraps (bad credentials stay InvalidCredentials, a missing bucket
     /// BucketNotFound), with the stream's message naming the part; UploadFailed when nothing more is known.</summary>
-    public static S3TurboException ClassifyStreamFailure(IOException failure, string bucket, string key)
+    public static S3TurboException ClassifyStreamFailure(IOException failure, string bucket, string key, ObjectSettings? settings = null)
     {
-        var cause = failure.InnerException is { } inner ? Classify(inner, ErrorIds.UploadFailed, bucket, key) : null;
+        var cause = failure.InnerException is { } inner ? Classify(inner, ErrorIds.UploadFailed, bucket, key, settings: settings) : null;
         return cause is null || cause.ErrorId == ErrorIds.UploadFailed
             ? new S3TurboException(ErrorIds.UploadFailed, cause?.Kind ?? FailureKind.Unknown, failure.Message, $"s3://{bucket}/{key}", failure)
             : new S3TurboException(cause.ErrorId, cause.Kind, failure.Message, $"s3://{bucket}/{key}", failure) { IsFatalForRun = cause.IsFatalForRun };
@@ -78,6 +84,33 @@ public static class ErrorClassifier
                 new(fallbackErrorId, FailureKind.ServerError, $"The store failed on {where}: {(int)s3.StatusCode} {code} {s3.Message}", target, s3),
             _ => new(fallbackErrorId, FailureKind.Unknown, $"{where}: {code} {s3.Message}".Trim(), target, s3),
         };
+    }
+
+    /// <summary>The parameters (with their values) a store's refusal of a write blames: the one its answer names
+    /// (storage class, encryption, ACL, tags, checksum), else every optional setting the request carried, since
+    /// stores such as Ceph answer a bare "InvalidArgument". Null when the answer is not a refusal of a setting or
+    /// the request carried none.</summary>
+    static string? RefusedSetting(AmazonS3Exception s3, ObjectSettings settings)
+    {
+        string code = s3.ErrorCode ?? "";
+        bool refusal = code is "InvalidArgument" or "InvalidRequest" or "InvalidStorageClass" or "NotImplemented" or "InvalidEncryptionAlgorithmError"
+                       or "UnsupportedArgument" || code.StartsWith("KMS.", StringComparison.Ordinal);
+        if (!refusal || (s3.StatusCode != HttpStatusCode.BadRequest && s3.StatusCode != HttpStatusCode.NotImplemented)) return null;
+        var carried = new List<(string Words, string Parameter)>();
+        if (settings.StorageClass is { } storageClass) carried.Add(("storage class|storageclass|storage-class", $"-StorageClass {storageClass}"));
+        if (settings.ServerSideEncryption is { } sse)
+            carried.Add(("encrypt|kms|sse", $"-ServerSideEncryption {sse}" + (settings.KmsKeyId is { } kmsKey ? $" -KmsKeyId {kmsKey}" : "")));
+        if (settings.CannedAcl is { } acl) carried.Add(("acl|grant", $"-CannedAcl {acl}"));
+        if (settings.Tags.Count > 0) carried.Add(("tag", $"-Tag ({string.Join(", ", settings.Tags.Keys)})"));
+        if (settings.Headers.Count > 0) carried.Add(("header", $"-Header ({string.Join(", ", settings.Headers.Keys)})"));
+        string said = $"{code} {s3.Message}".ToLowerInvariant();
+        var named = carried.Where(c => c.Words.Split('|').Any(said.Contains)).ToList();
+        if (code == "InvalidStorageClass") named = carried.Where(c => c.Parameter.StartsWith("-StorageClass", StringComparison.Ordinal)).ToList();
+        if (code.StartsWith("KMS.", StringComparison.Ordinal)) named = carried.Where(c => c.Parameter.StartsWith("-ServerSideEncryption", StringComparison.Ordinal)).ToList();
+        // Checksums are on by default: blamed only when the store's answer names them.
+        if (named.Count == 0 && said.Contains("checksum")) return $"-ChecksumAlgorithm {settings.Checksum}";
+        var blamed = named.Count > 0 ? named : carried;
+        return blamed.Count == 0 ? null : string.Join(", ", blamed.Select(c => c.Parameter));
     }
 
     /// <summary>True for S3 answers that mean "slow down" (used by the adaptive controller).</summary>

@@ -80,7 +80,8 @@ public sealed class MultipartUploadSession
     /// is deleted again. Returns the store's answer and the object's checksum as "ALGORITHM:value" (the store's, else
     /// the one the parts give; null when checksums are off).</summary>
     public async Task<(CompleteMultipartUploadResponse Completed, string? Checksum)> RunPartsAsync(int partCount, Func<int, CancellationToken, (UploadPartRequest Request, long Bytes)> createPart,
-        UploadProof proof, Action? beforeComplete, CancellationToken cancellationToken, IReadOnlyDictionary<int, (PartETag Part, SentBody Body)>? stored = null)
+        UploadProof proof, Action? beforeComplete, CancellationToken cancellationToken, IReadOnlyDictionary<int, (PartETag Part, SentBody Body)>? stored = null,
+        Action<CompleteMultipartUploadRequest>? prepareComplete = null)
     {
         var sent = new SentBody[partCount];
         var completed = await RunAsync(partCount, async (partNumber, ct) =>
@@ -95,7 +96,7 @@ public sealed class MultipartUploadSession
             proof.Check($"Part {partNumber} of s3://{Bucket}/{Key}", measured, response.ETag,
                 StoredChecksum.From(response.ChecksumCRC64NVME, response.ChecksumCRC32C, response.ChecksumCRC32, response.ChecksumSHA256, null), response.ServerSideEncryptionMethod);
             return UploadProof.PartOf(partNumber, response, measured);
-        }, beforeComplete, request => proof.Complete(request, sent), cancellationToken).ConfigureAwait(false);
+        }, beforeComplete, request => { proof.Complete(request, sent); prepareComplete?.Invoke(request); }, cancellationToken).ConfigureAwait(false);
         var answered = StoredChecksum.From(completed.ChecksumCRC64NVME, completed.ChecksumCRC32C, completed.ChecksumCRC32, completed.ChecksumSHA256, completed.ChecksumType?.Value);
         try { proof.CheckCompleted($"s3://{Bucket}/{Key}", sent, completed.ETag, answered, completed.ServerSideEncryptionMethod); }
         catch (IOException)

@@ -110,11 +110,9 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, TarEntry, TarArc
             var magic = new byte[4];
             int n = await objectStream.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             objectStream.Position = 0;
-            Stream tar = objectStream;
-            if (n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B) { item.Compression = "Gzip"; tar = new GZipStream(objectStream, CompressionMode.Decompress, leaveOpen: true); }
-            else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0x28, 0xB5, 0x2F, 0xFD })) { item.Compression = "Zstd"; tar = new ZstdSharp.DecompressionStream(objectStream, leaveOpen: true); }
-            else if (n >= 3 && magic[0] == (byte)'B' && magic[1] == (byte)'Z' && magic[2] == (byte)'h') throw Unsupported(bucket, key, "bzip2");
-            else if (n == 4 && magic.AsSpan().SequenceEqual(new byte[] { 0xFD, (byte)'7', (byte)'z', (byte)'X' })) throw Unsupported(bucket, key, "xz");
+            var compression = TarCompression.Detect(magic.AsSpan(0, n));
+            if (compression is not null) item.Compression = CompressionNames[compression];
+            Stream tar = TarCompression.Open(objectStream, compression);
             // A decompressor reads front to back: full read-ahead at once rather than a ramp.
             if (item.Compression != "None" && !small) objectStream.ExpectSequential();
             using (tar) // read-only streams: a synchronous dispose has nothing to wait for
@@ -135,8 +133,7 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, TarEntry, TarArc
     public override S3TurboException Classify(Exception ex, TarArchiveItem item) => ex switch
     {
         S3TurboException typed => typed,
-        InvalidDataException or ZstdSharp.ZstdException => new TarFormatException(ErrorIds.InvalidTarArchive,
-            $"s3://{item.BucketName}/{item.Key}: the {item.Compression} stream is damaged: {ex.Message}", $"s3://{item.BucketName}/{item.Key}", -1),
+        _ when TarCompression.IsDamagedStream(ex) => TarCompression.Damaged($"s3://{item.BucketName}/{item.Key}", item.Compression, ex),
         S3ObjectChangedException => new S3TurboException(ErrorIds.ObjectChanged, FailureKind.InvalidData, ex.Message, $"s3://{item.BucketName}/{item.Key}", ex),
         _ => ErrorClassifier.Classify(ex, FallbackErrorId, item.BucketName, item.Key),
     };
@@ -162,6 +159,6 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, TarEntry, TarArc
         BytesRead = Interlocked.Read(ref _bytesRead), Requests = Interlocked.Read(ref _requests),
     };
 
-    static TarFormatException Unsupported(string bucket, string key, string format) =>
-        new(ErrorIds.UnsupportedCompression, $"s3://{bucket}/{key} is {format}-compressed; S3Turbo reads uncompressed, gzip and zstd tar archives.", $"s3://{bucket}/{key}", 0);
+    /// <summary>TarArchiveResult.Compression's words (as before: Gzip, Zstd).</summary>
+    static readonly Dictionary<string, string> CompressionNames = new(StringComparer.Ordinal) { ["gzip"] = "Gzip", ["zstd"] = "Zstd", ["xz"] = "Xz", ["bzip2"] = "Bzip2" };
 }

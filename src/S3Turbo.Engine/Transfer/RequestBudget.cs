@@ -19,6 +19,7 @@ public sealed class RequestBudget : IDisposable
     readonly ObservedS3Client? _client;
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _requestCounts = new(StringComparer.Ordinal);
     readonly TokenBucket? _rate;
+    readonly TokenBucket? _bytes;
     readonly TimeProvider _time;
     long _workInInterval;
     long _waitsInInterval;
@@ -28,8 +29,11 @@ public sealed class RequestBudget : IDisposable
     long _resumedRequests;
 
     public RequestBudget(IAmazonS3 client, int? fixedConcurrency, int initialConcurrency = 16, int maxAdaptiveConcurrency = 128,
-        double? maxRequestsPerSecond = null, TimeProvider? timeProvider = null)
+        double? maxRequestsPerSecond = null, TimeProvider? timeProvider = null, long? maxBytesPerSecond = null)
     {
+        if (maxBytesPerSecond is <= 0)
+            throw new S3TurboException(ErrorIds.InvalidByteRate, FailureKind.InvalidArgument,
+                $"-MaxBytesPerSecond {maxBytesPerSecond} is not valid: it must be greater than 0, for example 20MB.", maxBytesPerSecond);
         if (maxRequestsPerSecond is <= 0 or > 1_000_000)
             throw new S3TurboException(ErrorIds.InvalidRequestRate, FailureKind.InvalidArgument,
                 $"-MaxRequestsPerSecond {maxRequestsPerSecond} is not valid: it must be greater than 0.", maxRequestsPerSecond);
@@ -40,6 +44,8 @@ public sealed class RequestBudget : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         // A tenth of a second's requests may go at once (at least one): the cap holds over any window of a second.
         if (maxRequestsPerSecond is double rps) _rate = new TokenBucket(rps, rps / 10, _time);
+        // Bytes too: a tenth of a second's worth may go at once, so the cap holds within a few percent over seconds.
+        if (maxBytesPerSecond is long bps) { _bytes = new TokenBucket(bps, Math.Max(bps / 10, 1), _time); MaxBytesPerSecond = bps; }
         if (fixedConcurrency is int fixedLimit) _limiter = new RequestLimiter(fixedLimit);
         else
         {
@@ -51,6 +57,9 @@ public sealed class RequestBudget : IDisposable
         _client = client as ObservedS3Client;
         if (_client is not null) _client.AttemptFailed += OnAttemptFailed;
     }
+
+    /// <summary>-MaxBytesPerSecond: the cap on the bytes the run's requests move (bodies sent and received), or null.</summary>
+    public long? MaxBytesPerSecond { get; }
 
     /// <summary>The client every request of the run is sent with.</summary>
     public IAmazonS3 Client { get; }
@@ -84,6 +93,9 @@ public sealed class RequestBudget : IDisposable
     async Task<T> RunCoreAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, string name, CancellationToken cancellationToken, CancellationToken requestToken)
     {
         _requestCounts.AddOrUpdate(name, 1, (_, n) => n + 1);
+        // The byte cap counts what crosses the wire: bodies sent (PutObject, UploadPart) and received (GetObject);
+        // a server-side copy's bytes do not. Taken before a slot, so a request waiting for bytes holds none.
+        if (_bytes is not null && bytes > 0 && name is "PutObject" or "UploadPart" or "GetObject") await _bytes.TakeAsync(bytes, cancellationToken).ConfigureAwait(false);
         if (_limiter.InFlight >= _limiter.Limit) Interlocked.Increment(ref _waitsInInterval);
         using var lease = await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (_rate is not null) await _rate.TakeAsync(1, cancellationToken).ConfigureAwait(false);

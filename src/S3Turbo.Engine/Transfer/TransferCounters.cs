@@ -58,7 +58,7 @@ public sealed class TransferCounters
         Operation = operation, ItemsTransferred = Interlocked.Read(ref _itemsTransferred), BytesTransferred = Interlocked.Read(ref _bytesTransferred),
         ItemsSkipped = Interlocked.Read(ref _itemsSkipped), ItemsFailed = Interlocked.Read(ref _itemsFailed), Elapsed = elapsed,
         Concurrency = scheduler.Concurrency, PeakConcurrency = scheduler.PeakConcurrency, ThrottleEvents = scheduler.ThrottleEvents,
-        Retries = scheduler.Retries, RequestsByOperation = scheduler.RequestCounts, WhatIf = whatIf,
+        Retries = scheduler.Retries, RequestsByOperation = scheduler.RequestCounts, WhatIf = whatIf, MaxBytesPerSecond = scheduler.MaxBytesPerSecond,
     };
 
     /// <summary>Items discovered that have no outcome (a run stopped early).</summary>

@@ -10,6 +10,8 @@ public class TransferOptions
     /// <summary>Fixed request concurrency; null means adaptive.</summary>
     public int? MaxConcurrency { get; init; }
     public double? MaxRequestsPerSecond { get; init; }
+    /// <summary>-MaxBytesPerSecond: one cap on the bytes all the run's requests move, both ways; null for none.</summary>
+    public long? MaxBytesPerSecond { get; init; }
     public int InitialConcurrency { get; init; } = 16;
     public int MaxAdaptiveConcurrency { get; init; } = 128;
     /// <summary>Items worked on at once (each holds at most one request slot unless it is multipart).</summary>
@@ -55,7 +57,7 @@ public class TransferOptions
 
     /// <summary>The run's one request budget, made from these options.</summary>
     public RequestBudget CreateBudget(IAmazonS3 s3) =>
-        new(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider);
+        new(s3, MaxConcurrency, InitialConcurrency, MaxAdaptiveConcurrency, MaxRequestsPerSecond, TimeProvider, MaxBytesPerSecond);
 
     /// <summary>Validates these options and starts an engine: its one request budget, the action over it.</summary>
     public TransferEngine<TItem, TPart, TResult> Start<TItem, TPart, TResult>(IAmazonS3 s3, Func<RequestBudget, TransferAction<TItem, TPart, TResult>> createAction,

@@ -130,6 +130,13 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         }
         UploadResult result;
         try { result = await UploadAsync(item, dryRun, cancellationToken).ConfigureAwait(false); }
+        catch (AmazonS3Exception ex) when (NoClobber && ex.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+        {
+            // Add mode wrote with If-None-Match: *, and the key was stored by another writer since the listing.
+            result = new UploadResult { Path = item.Path, BucketName = _options.BucketName, Key = item.Key, Status = UploadStatus.Skipped, Reason = ExistsReason + " (stored meanwhile by another writer)" };
+        }
+        // A multipart upload's CompleteMultipartUpload refused for its If-None-Match: the file once more, without it.
+        catch (AmazonS3Exception ex) when (NoClobber && RefusesConditionalWrites(ex)) { result = await UploadAsync(item, dryRun, cancellationToken).ConfigureAwait(false); }
         finally { item.StreamedData?.Release(); }
         yield return result with { Duration = started.Elapsed };
     }
@@ -191,7 +198,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         else sources.AddKey(result.Key, readable: result.Status != UploadStatus.Skipped || result.Reason is UnchangedReason or ExistsReason);
     }
 
-    public override S3TurboException Classify(Exception exception, UploadItem item) => ErrorClassifier.Classify(exception, FallbackErrorId, _options.BucketName, item.Key, item.Path);
+    public override S3TurboException Classify(Exception exception, UploadItem item) => ErrorClassifier.Classify(exception, FallbackErrorId, _options.BucketName, item.Key, item.Path, _options.Settings);
 
     /// <summary>Add/Update modes: the destination folder's listing (one request per 1,000 keys, see
     /// FolderListingCache) decides whether the file needs sending; a HEAD only when the folder could not be listed,
@@ -384,7 +391,15 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
             // The SDK rewinds the stream for its own retries; it is disposed after the last one.
             using var stream = request.InputStream;
             request.Headers.ContentLength = size;
-            return await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
+            if (!NoClobber) return await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
+            request.IfNoneMatch = "*";
+            try { return await _s3.PutObjectAsync(request, ct).ConfigureAwait(false); }
+            catch (AmazonS3Exception ex) when (RefusesConditionalWrites(ex))
+            {
+                stream.Position = 0;
+                request.IfNoneMatch = null;
+                return await _s3.PutObjectAsync(request, ct).ConfigureAwait(false);
+            }
         }, size, cancellationToken).ConfigureAwait(false);
         var stored = StoredChecksum.From(response.ChecksumCRC64NVME, response.ChecksumCRC32C, response.ChecksumCRC32, response.ChecksumSHA256, response.ChecksumType?.Value);
         try { _proof.Check($"s3://{_options.BucketName}/{item.Key}", sent!, response.ETag, stored, response.ServerSideEncryptionMethod); }
@@ -465,6 +480,23 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
         finally { _largeFiles.Release(); }
     }
 
+    volatile bool _conditionalWritesRefused;
+
+    /// <summary>Add mode never overwrites: its writes carry If-None-Match: *, so a key another writer stored after the
+    /// listing is refused (412) and reported as skipped (exists). S3 (since 2024) and Ceph 20 honour it; a store that
+    /// refuses the header (501 NotImplemented, or 400 naming it) is detected on the first write, which is sent again
+    /// without it, as is the rest of the run (deciding from the listing alone, as before); a store that ignores it
+    /// behaves as before too.</summary>
+    bool NoClobber => _options.Mode == TransferMode.Add && !_conditionalWritesRefused;
+
+    bool RefusesConditionalWrites(AmazonS3Exception ex)
+    {
+        bool refused = ex.StatusCode == System.Net.HttpStatusCode.NotImplemented
+            || (ex.StatusCode == System.Net.HttpStatusCode.BadRequest && (ex.Message ?? "").Contains("If-None-Match", StringComparison.OrdinalIgnoreCase));
+        if (refused) _conditionalWritesRefused = true;
+        return refused;
+    }
+
     /// <summary>Finds the incomplete multipart upload an earlier run left for the item's key (the newest, if several)
     /// and proves each part it holds against the file's bytes at that part's offset: by the part's checksum where the
     /// store keeps one of this run's algorithm, else its ETag as the MD5. Returns the proven parts (the upload then
@@ -532,7 +564,7 @@ public sealed class DirectoryUpload : TransferAction<UploadItem, UploadResult>
                     PartSize = length,
                     IsLastPart = partNumber == partCount,
                 }, length);
-            }, _proof, beforeComplete: item.EnsureUnchanged, cancellationToken, stored).ConfigureAwait(false);
+            }, _proof, beforeComplete: item.EnsureUnchanged, cancellationToken, stored, complete => { if (NoClobber) complete.IfNoneMatch = "*"; }).ConfigureAwait(false);
             if (initiate.TagSet is { Count: > 0 } tags) await ObjectTagging.SetAsync(_budget, _options.BucketName, item.Key, tags, cancellationToken).ConfigureAwait(false);
             return new UploadResult
             {

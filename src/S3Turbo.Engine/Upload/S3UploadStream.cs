@@ -20,6 +20,8 @@ public sealed class UploadStreamOptions
     /// <summary>When known, the part size is chosen up front so the stream fits in 10,000 parts.</summary>
     public long? ExpectedSize { get; init; }
     public ObjectSettings Settings { get; init; } = new();
+    /// <summary>-MaxBytesPerSecond: a cap on the bytes the stream sends, or null.</summary>
+    public long? MaxBytesPerSecond { get; init; }
     /// <summary>Also compare every ETag with an MD5 of the bytes written (about 1.4 CPU s/GiB), even where the store
     /// already proved them by their checksum (see UploadProof).</summary>
     public bool AlwaysCompareMd5 { get; init; }
@@ -89,7 +91,7 @@ public sealed class S3UploadStream : Stream
     static RequestBudget OwnBudget(IAmazonS3 s3, UploadStreamOptions options)
     {
         options.Validate();
-        return new RequestBudget(s3, options.MaxPartsInFlight + 1);
+        return new RequestBudget(s3, options.MaxPartsInFlight + 1, maxBytesPerSecond: options.MaxBytesPerSecond);
     }
 
     /// <summary>A stream whose requests go through a run's budget (the index objects of Get-S3TarIndex).</summary>
@@ -283,7 +285,7 @@ public sealed class S3UploadStream : Stream
         catch (Exception ex)
         {
             Fail(ex is OperationCanceledException ? ex : new IOException(
-                $"Uploading part {partNumber} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key).Message}", ex));
+                $"Uploading part {partNumber} of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key, settings: _options.Settings).Message}", ex));
             throw;
         }
         finally
@@ -323,7 +325,7 @@ public sealed class S3UploadStream : Stream
         {
             if (_cancelledByCaller)
                 throw new OperationCanceledException($"The upload to s3://{BucketName}/{Key} was cancelled; nothing was stored.", failure, _cancel.Token);
-            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(failure, ErrorIds.UploadFailed, BucketName, Key).Message}", failure);
+            throw failure as IOException ?? new IOException($"The upload to s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(failure, ErrorIds.UploadFailed, BucketName, Key, settings: _options.Settings).Message}", failure);
         }
         if (_result is not null) throw new ObjectDisposedException(nameof(S3UploadStream), $"The upload to s3://{BucketName}/{Key} is already complete.");
     }
@@ -367,7 +369,7 @@ public sealed class S3UploadStream : Stream
                     // gateway, a retry that then finds the upload gone): the object under the key is ours if its ETag is
                     // the one these parts make. Otherwise this failure stands and nothing of ours is stored.
                     completed = await CompletedAnywayAsync(done).ConfigureAwait(false) ?? throw new IOException(
-                        $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key).Message}", ex);
+                        $"Completing the multipart upload of s3://{BucketName}/{Key} failed: {ErrorClassifier.Classify(ex, ErrorIds.UploadFailed, BucketName, Key, settings: _options.Settings).Message}", ex);
                 }
                 var whole = StoredChecksum.From(completed.ChecksumCRC64NVME, completed.ChecksumCRC32C, completed.ChecksumCRC32, completed.ChecksumSHA256, completed.ChecksumType?.Value);
                 await CheckStoredAsync(completed.VersionId, () => _proof.CheckCompleted($"s3://{BucketName}/{Key}", bodies, completed.ETag, whole, completed.ServerSideEncryptionMethod)).ConfigureAwait(false);

@@ -64,6 +64,7 @@ public sealed class TarArchiveMembers
                 {
                     try { if (!await entries.MoveNextAsync().ConfigureAwait(false)) break; }
                     catch (S3TurboException ex) { damage = ex; break; }
+                    catch (Exception ex) when (TarCompression.IsDamagedStream(ex)) { damage = TarCompression.Damaged(archive, compression, ex); break; }
                     var entry = entries.Current;
                     if (entry.Type == TarEntryType.Directory) continue; // no object, as for a directory on disk
                     string memberPath = archive + "/" + entry.Name;
@@ -89,7 +90,7 @@ public sealed class TarArchiveMembers
                     var data = entry.Size < _multipartThreshold ? TarMemberData.Held(held, HeldUnit, entry.Size) : TarMemberData.Streamed();
                     yield return UploadItem.ForStreamedMember(archive, memberPath, key, entry.Size, modified, data);
                     // Runs when the engine has taken the item: its bytes follow, read from the decompressor.
-                    try { await data.FillAsync(reader, entry.Size, StreamChunk, cancellationToken).ConfigureAwait(false); }
+                    try { await data.FillAsync(reader, entry.Size, StreamChunk, archive, compression, cancellationToken).ConfigureAwait(false); }
                     catch (S3TurboException ex) { damage = ex; damageReported = true; break; } // the member's item fails with it
                 }
             }
@@ -130,15 +131,14 @@ public sealed class TarArchiveMembers
         return name;
     }
 
-    /// <summary>gzip and zstd by their magic bytes; anything else is read as a plain tar.</summary>
+    /// <summary>gzip, zstd, xz and bzip2 by their magic bytes (TarCompression); anything else is read as a plain tar.</summary>
     static (Stream Tar, string? Compression) Decompressing(FileStream file)
     {
         Span<byte> magic = stackalloc byte[4];
         int n = file.Read(magic);
         file.Position = 0;
-        if (n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B) return (new GZipStream(file, CompressionMode.Decompress, leaveOpen: true), "gzip");
-        if (n == 4 && magic.SequenceEqual(new byte[] { 0x28, 0xB5, 0x2F, 0xFD })) return (new ZstdSharp.DecompressionStream(file, leaveOpen: true), "zstd");
-        return (file, null);
+        var compression = TarCompression.Detect(magic[..n]);
+        return (TarCompression.Open(file, compression), compression);
     }
 }
 
@@ -167,7 +167,7 @@ internal sealed class TarMemberData
     public bool IsHeld => _whole is not null;
 
     /// <summary>Reader side: the member's bytes. A damaged archive fails the member's item with the same error.</summary>
-    public async Task FillAsync(TarIndexReader reader, long length, int chunkSize, CancellationToken cancellationToken)
+    public async Task FillAsync(TarIndexReader reader, long length, int chunkSize, string archive, string? compression, CancellationToken cancellationToken)
     {
         try
         {
@@ -196,8 +196,12 @@ internal sealed class TarMemberData
         }
         catch (Exception ex)
         {
-            _whole?.TrySetException(ex);
-            _chunks?.Writer.TryComplete(ex);
+            // A damaged compressed stream fails the member as InvalidTarArchive naming the archive, not as a bare
+            // decoder exception.
+            var failure = TarCompression.IsDamagedStream(ex) ? TarCompression.Damaged(archive, compression, ex) : ex;
+            _whole?.TrySetException(failure);
+            _chunks?.Writer.TryComplete(failure);
+            if (failure != ex) throw failure;
             throw;
         }
     }

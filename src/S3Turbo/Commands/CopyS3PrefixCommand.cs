@@ -87,7 +87,7 @@ public sealed class CopyS3PrefixCommand : WriteTransferCmdlet<CopyItem, NoPart, 
             MultipartCopyThreshold = MultipartCopyThreshold, PartSize = PartSize, PageSize = PageSize,
             MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond,
             Filter = new WildcardFilter(Include, Exclude), MetadataDirective = MetadataDirective, Settings = BuildObjectSettings(),
-            CopyTags = CopyTags, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
+            CopyTags = CopyTags, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond,
         }, StopToken);
         return engine;
     }

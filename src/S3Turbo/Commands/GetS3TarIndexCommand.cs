@@ -31,7 +31,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, T
     [Parameter(ParameterSetName = QueueSet)] [ValidateRange(0, 86400)] public int IdleTimeout { get; set; } = 60;
     [Parameter(ParameterSetName = QueueSet)] [ValidateRange(3, 43200)] public int VisibilityTimeout { get; set; } = 120;
     [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [Parameter(ParameterSetName = QueueSet)]
-    [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst" };
+    [SupportsWildcards] public string[] Include { get; set; } = { "*.tar", "*.tar.gz", "*.tgz", "*.tar.zst", "*.tzst", "*.tar.xz", "*.txz", "*.tar.bz2", "*.tbz2", "*.tbz" };
     [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [Parameter(ParameterSetName = QueueSet)]
     [SupportsWildcards] public string[]? Exclude { get; set; }
 
@@ -58,7 +58,7 @@ public sealed class GetS3TarIndexCommand : WriteTransferCmdlet<TarArchiveItem, T
         _archives = new WildcardFilter(Include, Exclude);
         (var engine, _indexer) = TarIndexer.Start(connection, new TarIndexOptions
         {
-            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
+            MaxItemsInFlight = MaxConcurrency ?? TarIndexOptions.DefaultArchivesInFlight, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond,
         }, StopToken);
         try { _output = CreateOutput(engine.Budget); }
         catch { engine.Dispose(); throw; }

@@ -10,7 +10,8 @@ namespace S3Turbo.Commands;
 /// <summary>Returns a writable stream that uploads to S3 while it is written, or, with pipeline input, writes the
 /// input into one and completes it.</summary>
 [Cmdlet(VerbsCommon.New, "S3UploadStream", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(S3UploadStream), typeof(UploadResult))]
+// An S3UploadStream, declared as the Stream it is (the engine's types are not nameable from a script; see Open-S3Object).
+[OutputType(typeof(System.IO.Stream), typeof(UploadResult))]
 public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)] [Alias("Bucket")] [ArgumentCompleter(typeof(BucketNameCompleter))] public string BucketName { get; set; } = "";
@@ -22,8 +23,10 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
     [Parameter] public Encoding Encoding { get; set; } = new UTF8Encoding(false);
     [Parameter] public SwitchParameter NoNewline { get; set; }
     [Parameter] public SwitchParameter AlwaysCompareMd5 { get; set; }
+    [Parameter] [ValidateRange(1, long.MaxValue)] public long? MaxBytesPerSecond { get; set; }
 
     S3UploadStream? _stream;
+    ObjectSettings? _settings;
     bool _piped;
     bool _skipped;
     static readonly byte[] Newline = { (byte)'\n' };
@@ -42,7 +45,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
             {
                 BucketName = BucketName, Key = Key, PartSize = PartSize, MaxPartsInFlight = MaxPartsInFlight,
                 ExpectedSize = MyInvocation.BoundParameters.ContainsKey(nameof(ExpectedSize)) ? ExpectedSize : null,
-                Settings = BuildObjectSettings(), AlwaysCompareMd5 = AlwaysCompareMd5,
+                Settings = _settings = BuildObjectSettings(), AlwaysCompareMd5 = AlwaysCompareMd5, MaxBytesPerSecond = MaxBytesPerSecond,
             }, _piped ? StopToken : CancellationToken.None);
         }
         catch (S3TurboException ex) { ThrowRunFailure(ex); }
@@ -58,7 +61,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         catch (Exception ex)
         {
             await _stream!.AbortAsync().ConfigureAwait(false);
-            if (ex is IOException io) throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key);
+            if (ex is IOException io) throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key, _settings);
             throw;
         }
     }
@@ -108,7 +111,7 @@ public sealed class NewS3UploadStreamCommand : S3WriteCmdlet
         }
         catch (IOException io)
         {
-            throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key);
+            throw ErrorClassifier.ClassifyStreamFailure(io, BucketName, Key, _settings);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

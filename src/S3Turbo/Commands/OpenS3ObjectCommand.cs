@@ -7,7 +7,9 @@ namespace S3Turbo.Commands;
 
 /// <summary>Opens a read-only, seekable stream over an S3 object that fetches only the ranges that are read.</summary>
 [Cmdlet(VerbsCommon.Open, "S3Object", DefaultParameterSetName = UriSet)]
-[OutputType(typeof(S3ObjectStream))]
+// An S3ObjectStream; declared as the Stream it is, because the engine lives in the module's own load context where
+// a script cannot name its types ([System.IO.Stream] always resolves).
+[OutputType(typeof(System.IO.Stream))]
 public sealed class OpenS3ObjectCommand : S3Cmdlet
 {
     const string UriSet = "Uri", KeySet = "Key";
@@ -27,6 +29,7 @@ public sealed class OpenS3ObjectCommand : S3Cmdlet
     [Parameter] [ValidateRange(8192L, long.MaxValue)] public long MaxMemory { get; set; } = 64L * 1024 * 1024;
     [Parameter] [ValidateRange(0L, long.MaxValue)] public long MaxReadAhead { get; set; } = 64L * 1024 * 1024;
     [Parameter] [ValidateRange(1, 64)] public int MaxConcurrentFetches { get; set; } = 8;
+    [Parameter] [ValidateRange(1, long.MaxValue)] public long? MaxBytesPerSecond { get; set; }
 
     S3Connection? _client;
 
@@ -47,7 +50,7 @@ public sealed class OpenS3ObjectCommand : S3Cmdlet
             var stream = await S3ObjectStream.OpenAsync(_client!, new ObjectStreamOptions
             {
                 BucketName = bucket, Key = key, VersionId = VersionId, BlockSize = BlockSize, MaxMemory = MaxMemory,
-                MaxReadAhead = MaxReadAhead, MaxConcurrentFetches = MaxConcurrentFetches,
+                MaxReadAhead = MaxReadAhead, MaxConcurrentFetches = MaxConcurrentFetches, MaxBytesPerSecond = MaxBytesPerSecond,
             }, cancellationToken).ConfigureAwait(false);
             await WriteObjectAsync(stream).ConfigureAwait(false);
         }

@@ -69,7 +69,7 @@ public sealed class ReceiveS3PrefixCommand : TransferCmdlet<DownloadItem, NoPart
         {
             Destination = _destination, Mode = Mode, MultipartThreshold = MultipartThreshold, PartSize = PartSize, PageSize = PageSize,
             Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond,
-            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, KeepResumable = Resumable,
+            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond, KeepResumable = Resumable,
         }, StopToken);
         return engine;
     }

@@ -76,7 +76,7 @@ public sealed class RemoveS3PrefixCommand : TransferCmdlet<RemovalBatch, NoPart,
         (var engine, _removal) = PrefixRemoval.Start(connection, new RemoveOptions
         {
             AllVersions = AllVersions, BatchSize = BatchSize, PageSize = PageSize, Filter = new WildcardFilter(Include, Exclude),
-            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
+            MaxConcurrency = MaxConcurrency, MaxRequestsPerSecond = MaxRequestsPerSecond, WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond,
         }, StopToken);
         _piped = _removal.PipedBatches();
         return engine;

@@ -61,7 +61,7 @@ public sealed class SendS3DirectoryCommand : WriteTransferCmdlet<UploadItem, NoP
         return DirectoryUpload.Start(connection, new UploadOptions
         {
             BucketName = BucketName, KeyPrefix = KeyPrefix ?? "", Mode = Mode, Compare = Compare, MultipartThreshold = MultipartThreshold, PartSize = PartSize, MaxConcurrency = MaxConcurrency,
-            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress, Shard = Shard, TimeLimit = TimeLimit, KeepResumable = Resumable,
+            WhatIf = whatIf, Settings = BuildObjectSettings(), Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond, KeepResumable = Resumable,
             // -GzipContentType alone implies -Gzip: naming what to compress is asking for compression.
             GzipContentTypes = GzipContentType is { Length: > 0 } types ? types : Gzip ? UploadOptions.DefaultGzipContentTypes : null,
         }, StopToken);

@@ -33,8 +33,9 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, NoPart
     [Alias("Manifest")]
     public string ManifestPath { get; set; } = "";
 
-    /// <summary>One work item naming the prefix or manifest itself (its worker lists or reads it) instead of one per object.</summary>
-    [Parameter(ParameterSetName = UriSet)] [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)]
+    /// <summary>One work item naming the prefix or manifest itself (its worker lists or reads it) instead of one per
+    /// object; piped URIs are prefixes too (a piped object is one item either way).</summary>
+    [Parameter(ParameterSetName = UriSet)] [Parameter(ParameterSetName = PrefixSet)] [Parameter(ParameterSetName = ManifestSet)] [Parameter(ParameterSetName = InputSet)]
     public SwitchParameter AsOneItem { get; set; }
 
     [Parameter] [ValidateSet("Get-S3TarIndex", "Copy-S3Prefix")] public string? Operation { get; set; }
@@ -53,7 +54,7 @@ public sealed class SendS3WorkItemCommand : TransferCmdlet<WorkItemBatch, NoPart
         (var engine, _sending) = WorkItemSending.Start(connection, new WorkItemSendOptions
         {
             QueueUrl = QueueUrl, Operation = Operation, Filter = new WildcardFilter(Include, Exclude), MaxConcurrency = MaxConcurrency,
-            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit,
+            WhatIf = whatIf, Progress = progress, Shard = Shard, TimeLimit = TimeLimit, MaxBytesPerSecond = MaxBytesPerSecond,
         }, StopToken);
         _piped = _sending.PipedBatches();
         return engine;

@@ -25,6 +25,7 @@ public abstract class TransferCmdlet<TItem, TPart, TResult> : S3Cmdlet, IRunObse
     [Parameter] [ValidateRange(0, int.MaxValue)] public int? ShardIndex { get; set; }
     [Parameter] [ValidateRange(1, int.MaxValue)] public int? ShardCount { get; set; }
     [Parameter] [DurationTransformation] public TimeSpan? TimeLimit { get; set; }
+    [Parameter] [ValidateRange(1, long.MaxValue)] public long? MaxBytesPerSecond { get; set; }
 
     /// <summary>This run's share of the items (-ShardIndex/-ShardCount), null for all; set before DescribeRun.</summary>
     protected Shard? Shard { get; private set; }
