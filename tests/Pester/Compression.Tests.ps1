@@ -49,21 +49,24 @@ Describe 'xz and bzip2 tar archives' {
         }
     }
 
-    It 'a damaged <Name> is one error naming the archive, never a short index that looks whole' -ForEach @(@{ Name = 'gnu.tar.xz' }, @{ Name = 'gnu.tar.bz2' }) {
+    It 'a damaged <Name> (<Damage>) is one error naming the archive, never a short index that looks whole' -ForEach @(
+        @{ Name = 'gnu.tar.xz'; Damage = 'cut' }, @{ Name = 'gnu.tar.bz2'; Damage = 'cut' }, @{ Name = 'gnu.tar.xz'; Damage = 'flip' }, @{ Name = 'gnu.tar.bz2'; Damage = 'flip' }) {
         $bytes = [System.IO.File]::ReadAllBytes((Join-Path $archives $Name))
-        $damaged = Join-Path $root "damaged-$Name"
-        [System.IO.File]::WriteAllBytes($damaged, $bytes[0..([int]($bytes.Length / 2))])
+        $damaged = Join-Path $root "damaged-$Damage-$Name"
+        # Cut in half, or one byte flipped a third of the way in (each codec's block check must catch it).
+        if ($Damage -eq 'cut') { $bytes = $bytes[0..([int]($bytes.Length / 2))] } else { $bytes[[int]($bytes.Length / 3)] = $bytes[[int]($bytes.Length / 3)] -bxor 0x5A }
+        [System.IO.File]::WriteAllBytes($damaged, $bytes)
         $null = Send-S3Directory -Path $damaged -BucketName $bucket -KeyPrefix damaged/ @s3
         $errors = $null
-        $null = Get-S3TarIndex "s3://$bucket/damaged/damaged-$Name" -ErrorVariable errors -ErrorAction SilentlyContinue @s3
+        $null = Get-S3TarIndex "s3://$bucket/damaged/damaged-$Damage-$Name" -ErrorVariable errors -ErrorAction SilentlyContinue @s3
         $errors | Should -HaveCount 1
         $errors[0].FullyQualifiedErrorId | Should -Match '^(InvalidTarArchive|TruncatedTarArchive),'
-        $errors[0].TargetObject | Should -Be "s3://$bucket/damaged/damaged-$Name"
+        $errors[0].TargetObject | Should -Be "s3://$bucket/damaged/damaged-$Damage-$Name"
         # The same archive uploaded member by member: the members before the damage go, then one error names it.
         $uploadErrors = $null
-        $null = Send-S3Directory -Path $damaged -Tar -BucketName $bucket -KeyPrefix "damaged-members-$Name/" -ErrorVariable uploadErrors -ErrorAction SilentlyContinue @s3
+        $null = Send-S3Directory -Path $damaged -Tar -BucketName $bucket -KeyPrefix "damaged-members-$Damage-$Name/" -ErrorVariable uploadErrors -ErrorAction SilentlyContinue @s3
         @($uploadErrors | Where-Object { $_.FullyQualifiedErrorId -match '^(InvalidTarArchive|TruncatedTarArchive),' }) | Should -Not -BeNullOrEmpty -Because ($uploadErrors | Out-String)
         @($uploadErrors | Where-Object { $_.FullyQualifiedErrorId -notmatch '^(InvalidTarArchive|TruncatedTarArchive),' }) | Should -BeNullOrEmpty -Because ($uploadErrors | Out-String)
-        ($uploadErrors | Out-String) | Should -Match ([regex]::Escape("damaged-$Name"))
+        ($uploadErrors | Out-String) | Should -Match ([regex]::Escape("damaged-$Damage-$Name"))
     }
 }

@@ -35,15 +35,25 @@ public static class TarCompression
     // refuses: the outer reader counts what has been read instead.
     static Stream Buffered(Stream compressed) => new ForwardReader(new BufferedStream(new ForwardReader(compressed, owns: false), 1 << 16), owns: true);
 
+    /// <summary>Reads a decompressing stream to its end (what follows the tar's end marker: record padding), so that the
+    /// codec checks what it checks only there.</summary>
+    public static async Task ReadToEndAsync(Stream decompressed, CancellationToken cancellationToken)
+    {
+        var rest = new byte[81920];
+        while (await decompressed.ReadAsync(rest, 0, rest.Length, cancellationToken).ConfigureAwait(false) > 0) { }
+    }
+
     /// <summary>The error for a compressed stream that is damaged (<see cref="IsDamagedStream"/>), naming the archive.</summary>
     public static TarFormatException Damaged(string archive, string? compression, Exception ex) =>
         new(ErrorIds.InvalidTarArchive, $"{archive}: the {compression} stream is damaged: {ex.Message}", archive, -1);
 
     /// <summary>Whether an exception is a damaged compressed stream (as opposed to a failed read).</summary>
     public static bool IsDamagedStream(Exception ex) =>
-        ex is InvalidDataException or ZstdSharp.ZstdException or SharpCompress.Common.InvalidFormatException or SharpCompress.Common.IncompleteArchiveException
-            // SharpCompress's LZMA decoder (inside xz) reports bad data with an exception type it keeps internal.
-            || ex.GetType().FullName == "SharpCompress.Compressors.LZMA.DataErrorException";
+        ex is InvalidDataException or ZstdSharp.ZstdException
+            // SharpCompress throws its own types only for bad data, some of them internal (measured on cut and
+            // flipped archives: ArchiveOperationException 'BZip2 error', IncompleteArchiveException, InvalidFormatException
+            // 'Block check corrupt', LZMA's DataErrorException); a failed read of the archive keeps its own type.
+            || ex.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true;
 
     /// <summary>A forward-only view of a stream: it reads through, counts what it has read as its Position, and leaves
     /// the stream under it open unless it owns it (XZStream has no leave-open, and a BufferedStream disposes what it

@@ -122,6 +122,9 @@ public sealed class TarIndexer : TransferAction<TarArchiveItem, TarEntry, TarArc
                     item.Entries++;
                     await parts.WriteAsync(entry, cancellationToken).ConfigureAwait(false);
                 }
+                // The codec checks its data only at the end of a block or stream (gzip's CRC-32, xz's block check,
+                // bzip2's CRCs), past the tar's end marker: read to there, so a damaged archive is reported.
+                if (compression is not null) await TarCompression.ReadToEndAsync(tar, cancellationToken).ConfigureAwait(false);
             }
         }
         finally { item.Stream?.Dispose(); }

@@ -95,6 +95,17 @@ public sealed class TarArchiveMembers
                 }
             }
             finally { await entries.DisposeAsync().ConfigureAwait(false); }
+            // The codec checks its data only at the end of a block or stream, past the tar's end marker: read to there.
+            // Damage found only then came after members were read from it, so the error says so.
+            if (damage is null && compression is not null)
+            {
+                try { await TarCompression.ReadToEndAsync(tar, cancellationToken).ConfigureAwait(false); }
+                catch (Exception ex) when (TarCompression.IsDamagedStream(ex))
+                {
+                    damage = new TarFormatException(ErrorIds.InvalidTarArchive,
+                        $"{archive}: the {compression} stream is damaged ({ex.Message}), found at its end check after its members were read: the objects uploaded from it may hold damaged bytes; check the archive and send them again.", archive, -1);
+                }
+            }
             if (damage is null && compression is not null) snapshot.EnsureUnchanged(archive);
         }
         if (damage is not null && !damageReported) yield return UploadItem.ForFailure(archive, damage);
