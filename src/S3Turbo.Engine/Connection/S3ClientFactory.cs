@@ -22,14 +22,15 @@ public static class S3ClientFactory
             // retry quota is off: with it on, a few seconds of 503s from a busy bucket drain the quota and every
             // request in flight then fails at once instead of being retried after its backoff.
             ThrottleRetries = false,
-#if NET
-            // Each client has its own connections, closed when its run disposes it, instead of the SDK's process-wide
-            // cache: a store that refuses a write before reading its body (Ceph 20.2 does, for a storage class it
-            // lacks) leaves that body unread on a kept-alive connection, and the next request on it (the next run's,
-            // in the same session) was read by the store as garbage (405 MethodNotAllowed).
-            CacheHttpClient = false,
-#endif
         };
+#if NET
+        // Each client has its own connections, closed when its run disposes it, instead of the SDK's process-wide
+        // cache: a store that refuses a write before reading its body (Ceph 20.2 does, for a storage class it lacks)
+        // leaves that body unread on a kept-alive connection, and the next request on it (the next run's, in the same
+        // session) was read by the store as garbage (405 MethodNotAllowed). Not CacheHttpClient = false: that makes
+        // the SDK open a new HttpClient, so a new connection, for every request.
+        config.HttpClientFactory = new PerClientHttpClientFactory();
+#endif
         // The SDK adds no checksum of its own and checks none unless asked: S3Turbo asks where it wants one (each
         // upload carries the checksum it computed, a GET asks for the store's with checksum mode; see Proof/).
         config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
@@ -65,3 +66,32 @@ public static class S3ClientFactory
                 $"EndpointUrl '{endpoint}' is not an absolute http:// or https:// URL.", endpoint);
     }
 }
+
+#if NET
+/// <summary>The SDK's own HttpClient set-up (HttpRequestMessageFactory.CreateManagedHttpClient: a SocketsHttpHandler with
+/// the config's connection limit, connect timeout, redirects, proxy and no decompression), but cached per S3 client
+/// (a null config string), so its connections are closed when the client is disposed at the end of its run.</summary>
+sealed class PerClientHttpClientFactory : HttpClientFactory
+{
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            AllowAutoRedirect = clientConfig.AllowAutoRedirect,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        };
+        if (clientConfig.ConnectTimeout is { } connectTimeout) handler.ConnectTimeout = connectTimeout;
+        if (clientConfig.MaxConnectionsPerServer is { } max) handler.MaxConnectionsPerServer = max;
+        if (clientConfig.GetWebProxy() is { } proxy) handler.Proxy = proxy;
+        if (handler.Proxy is not null && clientConfig.ProxyCredentials is not null) handler.Proxy.Credentials = clientConfig.ProxyCredentials;
+        var client = new HttpClient(handler);
+        if (clientConfig.Timeout is { } timeout) client.Timeout = timeout;
+        return client;
+    }
+
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+    public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
+}
+#endif
