@@ -199,7 +199,7 @@ function Invoke-Bench {
     Set-TestEnvironment (Get-TestS3)
     Set-TestQueue
     # A subset of scenarios writes a file of its own, so it never replaces the full table with part of it.
-    $outFile = if ($Scenario) { "$root/docs/benchmarks-$($Scenario -join '-').md" } else { "$root/docs/benchmarks.md" }
+    $outFile = if ($Scenario) { "$root/docs/benchmarks-$(($Scenario -split ',') -join '-').md" } else { "$root/docs/benchmarks.md" }
     $benchArgs = @('-NoProfile', '-File', "$root/tools/bench/Invoke-Benchmarks.ps1", '-OutFile', $outFile)
     if ($Scenario) { $benchArgs += @('-Scenario', ($Scenario -join ',')) }
     Invoke-Pwsh @benchArgs

@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof,resume')
+param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof,resume,limits')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -87,8 +87,8 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
         CpuSecPerGiB = $(if ($Bytes -gt 0) { [math]::Round(([double]$user + [double]$sys) / ($Bytes / 1GB), 2) } else { $null })
         PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
         # S3Turbo's own summary (printed by the command) gives the in-process rate, without pwsh start-up.
-        InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
-        InProcessMiBps = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*([\d.,]+) MiB/s').Groups[1].Value -replace ',', ''
+        InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'ItemsPerSecond\s*:\s*([\d,]+)').Groups[1].Value -replace ',', ''
+        InProcessMiBps = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'MegabytesPerSecond\s*:\s*([\d.,]+) MiB/s').Groups[1].Value -replace ',', ''
     }
     Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} files/s {3,7:N1} MB/s cpu {4,6:N2}s rss {5,5} MB complete={6}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.MBps, $row.CpuSec, $row.PeakRssMB, $row.Complete)
     if (-not $row.Complete) { Write-Warning "$Name stored $($stored.Count) objects/$($stored.Bytes) bytes, exit $exit; see /tmp/s3turbo-bench-last.log" }
@@ -128,6 +128,37 @@ Write-Host "pwsh start-up: $pwshStartSeconds s; with Import-Module S3Turbo: $imp
 # quoting that does not survive bash -c).
 $rclone = "env -u AWS_CA_BUNDLE RCLONE_S3_PROVIDER=Ceph RCLONE_S3_ENV_AUTH=true RCLONE_S3_ENDPOINT=$endpoint RCLONE_S3_FORCE_PATH_STYLE=true /usr/bin/rclone --config /dev/null"
 $rcloneRemote = ":s3:$bucket"
+# Today's peers (issue 33) beside Debian 12's: rclone 1.75 from sid, awscli 2.36 classic and with the CRT client from a
+# forky chroot (tools/peers-install.sh). Their rows are left out, with a warning, where they cannot be installed.
+$currentPeers = $false
+try {
+    $env:AWS_ACCESS_KEY_ID = $env:S3TURBO_TEST_ACCESS_KEY; $env:AWS_SECRET_ACCESS_KEY = $env:S3TURBO_TEST_SECRET_KEY
+    & bash "$root/tools/peers-install.sh" | Write-Host
+    $currentPeers = $LASTEXITCODE -eq 0
+} catch { Write-Warning "current peers not installed: $_" }
+$rcloneNow = $rclone -replace '/usr/bin/rclone', '/var/tmp/s3turbo-peers/rclone/usr/bin/rclone'
+$awsNow = '/var/tmp/s3turbo-peers/aws-chroot.sh'
+# The rows of the current peers for one transfer: rclone 1.75 (with the options the 1.60 row beside it used), awscli
+# 2.36 classic and with the CRT client. Uploads go to rc175/, aws236/ and crt236/ in the bench bucket; downloads
+# (-Into) to the directory the other rows of the table use.
+function Measure-CurrentPeers([string] $Source, [string] $RcloneSource, [string] $RcloneOptions, [switch] $Recursive, [string] $Into, [long] $Files, [long] $Bytes, [scriptblock] $Reset, [scriptblock] $Count) {
+    if (-not $currentPeers) { return }
+    $rec = if ($Recursive) { '--recursive' } else { '' }
+    # ($peer, not $client: Clear-Bucket, called from Measure-Tool, reads the scripts $client by dynamic scope.)
+    $label = "rclone 1.75 copy $RcloneOptions".Trim()
+    if ($Into) {
+        Measure-Tool $label '' "$rcloneNow copy $RcloneOptions $RcloneSource $Into" $Files $Bytes $Reset $Count
+        foreach ($peer in @{ Name = 'classic'; Profile = '' }, @{ Name = 'CRT'; Profile = '--profile crt' }) {
+            Measure-Tool "aws 2.36 s3 cp $rec ($($peer.Name))" '' "$awsNow s3 cp $rec $($peer.Profile) --only-show-errors --endpoint-url $endpoint $Source $Into" $Files $Bytes $Reset $Count
+        }
+        return
+    }
+    Measure-Tool $label 'rc175/' "$rcloneNow copy $RcloneOptions $Source $rcloneRemote/rc175" $Files $Bytes
+    foreach ($peer in @{ Name = 'classic'; Profile = ''; Prefix = 'aws236/' }, @{ Name = 'CRT'; Profile = '--profile crt'; Prefix = 'crt236/' }) {
+        $to = if ($Recursive) { "s3://$bucket/$($peer.Prefix)" } else { "s3://$bucket/$($peer.Prefix)$(Split-Path $Source -Leaf)" }
+        Measure-Tool "aws 2.36 s3 cp $rec ($($peer.Name))" $peer.Prefix "$awsNow s3 cp $rec $($peer.Profile) --only-show-errors --endpoint-url $endpoint $Source $to" $Files $Bytes
+    }
+}
 $data = '/var/tmp/s3turbo-bench'
 $results = [ordered]@{}
 
@@ -155,6 +186,7 @@ if ($scenarios -contains 'small') {
         Measure-Tool 'aws s3 cp --recursive (defaults)' 'aws/' "/usr/bin/aws s3 cp --recursive --only-show-errors --endpoint-url $endpoint $small s3://$bucket/aws/" $files $bytes
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $small $rcloneRemote/rc" $files $bytes
         Measure-Tool 'rclone copy --transfers 32' 'rc32/' "$rclone copy --transfers 32 $small $rcloneRemote/rc32" $files $bytes
+        Measure-CurrentPeers -Source $small -RcloneOptions '--transfers 32' -Recursive -Files $files -Bytes $bytes
         Measure-Tool 'TransferUtility.UploadDirectoryAsync' 'tu/' "dotnet $benchTool transferutility-dir $endpoint $bucket tu $small" $files $bytes
     )
     Clear-Bucket
@@ -175,6 +207,7 @@ if ($scenarios -contains 'large') {
         Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$pwsh -Command `"$s3t; Send-S3Directory -Path $large -BucketName $bucket -KeyPrefix s3t $s3tConn | Format-List | Out-String | Write-Host`"" 1 1GB
         Measure-Tool 'aws s3 cp (defaults)' 'aws/' "/usr/bin/aws s3 cp --only-show-errors --endpoint-url $endpoint $large s3://$bucket/aws/big.bin" 1 1GB
         Measure-Tool 'rclone copy (defaults)' 'rc/' "$rclone copy $large $rcloneRemote/rc" 1 1GB
+        Measure-CurrentPeers -Source $large -Files 1 -Bytes 1GB
         Measure-Tool 'TransferUtility.UploadAsync' 'tu/' "dotnet $benchTool transferutility-file $endpoint $bucket tu/big.bin $large" 1 1GB
     )
 }
@@ -318,12 +351,14 @@ foreach ($kind in 'download-small', 'download-large') {
         Measure-Tool 'rclone copy (defaults)' '' "$rclone copy :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto)
     if ($kind -eq 'download-small') {
         $rows += Measure-Tool 'rclone copy --transfers 32' '' "$rclone copy --transfers 32 :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto
+        $rows += Measure-CurrentPeers -Source "s3://$sourceBucket/$prefix" -RcloneSource ":s3:$sourceBucket/$prefix" -RcloneOptions '--transfers 32' -Recursive -Into $into -Files $count -Bytes $bytes -Reset $reset -Count $countInto
         $rows += Measure-Tool 'TransferUtility.DownloadDirectoryAsync' '' "dotnet $benchTool transferutility-download-dir $endpoint $sourceBucket $prefix $into" $count $bytes $reset $countInto
         & $reset
         $script:getCeiling = (& dotnet $benchTool get-ceiling $endpoint $sourceBucket $prefix '16,32,64,128' 2>&1) -join "`n"
         Write-Host $getCeiling
     } else {
         $rows += Measure-Tool 'rclone copy --multi-thread-streams 16' '' "$rclone copy --multi-thread-streams 16 :s3:$sourceBucket/$prefix $into" $count $bytes $reset $countInto
+        $rows += Measure-CurrentPeers -Source "s3://$sourceBucket/$prefix" -RcloneSource ":s3:$sourceBucket/$prefix" -Recursive -Into $into -Files $count -Bytes $bytes -Reset $reset -Count $countInto
         $rows += Measure-Tool 'TransferUtility.DownloadAsync' '' "dotnet $benchTool transferutility-download $endpoint $sourceBucket ${prefix}big.bin $into/big.bin" $count $bytes $reset $countInto
     }
     Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
@@ -346,7 +381,7 @@ if ($scenarios -contains 'remove') {
             Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Count / [double]$wall, 1); MBps = 0
             CpuSec = [math]::Round([double]$user + [double]$sys, 2); CpuSecPerGiB = $null; PeakRssMB = [math]::Round([double]$rssKb / 1024, 0)
             Complete = ($left -eq 0 -and $exit -eq 0); Command = $Command
-            InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'Throughput\s*:\s*[\d.,]+ MiB/s, ([\d,]+) items/s').Groups[1].Value -replace ',', ''
+            InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'ItemsPerSecond\s*:\s*([\d,]+)').Groups[1].Value -replace ',', ''
             InProcessMiBps = $null
         }
         Write-Host ("{0,-34} {1,7:N2}s {2,8:N1} objects/s cpu {3,6:N2}s rss {4,5} MB complete={5}" -f $row.Tool, $row.Seconds, $row.FilesPerSec, $row.CpuSec, $row.PeakRssMB, $row.Complete)
@@ -690,6 +725,59 @@ if ($scenarios -contains 'resume') {
     Clear-Bucket
 }
 
+$limitRows = @()
+if ($scenarios -contains 'limits') {
+    # Through the bench's proxy (no bandwidth cap of its own): what is measured is the cap. The summary's own Elapsed is
+    # the figure (pwsh's start-up is outside the cap); the wall time is beside it.
+    $capped = Join-Path $data 'limits/capped.bin'
+    if (-not (Test-Path $capped) -or (Get-Item $capped).Length -ne 200MB) { [void](New-Item -ItemType Directory -Force (Split-Path $capped)); & head -c 209715200 /dev/urandom > $capped }
+    $print = "ForEach-Object { 'seconds={0:F2} bytes={1} cap={2}' -f \`$_.Elapsed.TotalSeconds, \`$_.BytesTransferred, \`$_.MaxBytesPerSecond }"
+    Write-Host "`n== limits: 200 MiB up and down with -MaxBytesPerSecond 20MB, then two Add writers racing on 1,000 keys =="
+    Clear-Bucket
+    $up = Measure-Run 'Send-S3Directory -MaxBytesPerSecond 20MB (200 MiB file)' "$pwsh -Command `"$s3t; Send-S3Directory -Path $capped -BucketName $bucket -KeyPrefix limits/ -MaxBytesPerSecond 20MB $s3tConn | $print`"" 200MB
+    $limitRows += $up | Add-Member Note ('{0:N1} MiB/s over the run (10.0 s would be the cap exactly)' -f (200 / $up.InProcessSeconds)) -PassThru
+    $into = Join-Path $data 'limits-into'
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    $down = Measure-Run 'Receive-S3Prefix -MaxBytesPerSecond 20MB (the same object)' "$pwsh -Command `"$s3t; Receive-S3Prefix s3://$bucket/limits/ $into -MaxBytesPerSecond 20MB $s3tConn | $print`"" 200MB
+    $limitRows += $down | Add-Member Note ('{0:N1} MiB/s over the run' -f (200 / $down.InProcessSeconds)) -PassThru
+    Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+
+    # Two writers, started together, each with its own bytes for the same 1,000 keys, in Add mode.
+    $writers = 'a', 'b'
+    foreach ($w in $writers) {
+        $dir = Join-Path $data "limits-race/$w"
+        Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+        [void](New-Item -ItemType Directory -Force $dir)
+        foreach ($i in 0..999) { [System.IO.File]::WriteAllText((Join-Path $dir ('k{0:D4}.txt' -f $i)), "writer $w key $i") }
+    }
+    $race = foreach ($w in $writers) {
+        $out = Join-Path $data "limits-race/$w.out"
+        $command = "$s3t; Send-S3Directory -Path $(Join-Path $data "limits-race/$w") -BucketName $bucket -KeyPrefix race/ -Mode Add -PassThru $s3tConn | ForEach-Object { '{0} {1} {2}' -f `$_.Status, `$_.Key, `$_.Reason } | Set-Content $out"
+        # Straight to pwsh (the command is written for bash -c: \$ for $).
+        $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', ($command -replace '\\\$', '$')) { $start.ArgumentList.Add($a) }
+        [pscustomobject]@{ Writer = $w; Out = $out; Process = [System.Diagnostics.Process]::Start($start) }
+    }
+    $race | ForEach-Object { $_.Process.WaitForExit() }
+    $reported = @{}
+    foreach ($r in $race) { foreach ($line in Get-Content $r.Out) { $status, $key, $reason = $line -split ' ', 3; $reported["$($r.Writer)|$key"] = $status } }
+    $wrong = 0; $twice = 0; $neither = 0; $uploadedBy = @{ a = 0; b = 0 }; $skippedMeanwhile = @{ a = 0; b = 0 }
+    foreach ($r in $race) { $skippedMeanwhile[$r.Writer] = @(Get-Content $r.Out | Where-Object { $_ -like 'Skipped * *meanwhile*' }).Count }
+    foreach ($i in 0..999) {
+        $key = 'race/k{0:D4}.txt' -f $i
+        $body = $client.GetObjectAsync($bucket, $key).GetAwaiter().GetResult()
+        $text = [System.IO.StreamReader]::new($body.ResponseStream).ReadToEnd(); $body.Dispose()
+        $winners = @($writers | Where-Object { $reported["$_|$key"] -eq 'Uploaded' })
+        if ($winners.Count -gt 1) { $twice++ } elseif ($winners.Count -eq 0) { $neither++ }
+        elseif ($text -ne "writer $($winners[0]) key $i") { $wrong++ } else { $uploadedBy[$winners[0]]++ }
+    }
+    $limitRows += [pscustomobject]@{ Tool = 'Two Send-S3Directory -Mode Add writers started together on the same 1,000 keys'; Seconds = ''; CpuSec = ''; PeakRssMB = ''; InProcessSeconds = ''
+        Log = "a uploaded $($uploadedBy.a), b uploaded $($uploadedBy.b)"
+        Note = "keys written by both: $twice; by neither: $neither; holding the other writer's bytes: $wrong; skipped as 'stored meanwhile by another writer': a $($skippedMeanwhile.a), b $($skippedMeanwhile.b)"
+        Command = ($race | ForEach-Object { "Send-S3Directory -Path <dir $($_.Writer)> -BucketName <bucket> -KeyPrefix race/ -Mode Add -PassThru" }) -join '; ' }
+    Clear-Bucket
+}
+
 $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB file (upload)'; 'copy-small' = 'Server-side copy: 2,000 objects of 4 KiB'; 'copy-large' = 'Server-side copy: 4 objects of 256 MiB'; 'stream' = 'Upload of a 1 GiB stream of unknown length (New-S3UploadStream defaults: 8 MiB parts, 4 in flight)'
     'read' = 'Reading a 1 GiB object (Open-S3Object defaults: 1 MiB blocks, 64 MiB read-ahead in 8 MiB GETs, 64 MiB cap)'
     'read-capped' = 'Reading a 1 GiB object through a proxy that also caps each connection at 100 MB/s (as one S3 stream is)'
@@ -792,6 +880,16 @@ foreach ($name in $runResults.Keys) {
     if ($name -like 'read*' -and $idleRssMB) { [void]$md.AppendLine("`nS3Turbo sequential read peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB (cache cap 64 MiB).") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
+    [void]$md.AppendLine()
+}
+if ($limitRows) {
+    [void]$md.AppendLine("## Limits (issue 34): -MaxBytesPerSecond and Add mode's If-None-Match`n")
+    [void]$md.AppendLine("Through the same 20 ms proxy (bandwidth not capped). Seconds is the fresh pwsh's wall time; the cap is judged on the run's own Elapsed (in-process), which excludes pwsh's start-up. The race starts two pwsh processes at once, each sending its own bytes for the same 1,000 keys with -Mode Add; every object is then read back.`n")
+    [void]$md.AppendLine('| Run | Seconds | In-process s | CPU s | Peak RSS MB | What it printed | Checks |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
+    foreach ($r in $limitRows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.PeakRssMB) | ``$($r.Log -replace '\s+', ' ')`` | $($r.Note) |") }
+    [void]$md.AppendLine("`nCommands:`n")
+    foreach ($r in $limitRows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()
 }
 if ($resumeRows) {
