@@ -85,6 +85,8 @@ function Measure-Tool([string] $Name, [string] $Prefix, [string] $Command, [long
         Tool = $Name; Seconds = [double]$wall; FilesPerSec = [math]::Round($Files / [double]$wall, 1)
         MBps = [math]::Round($Bytes / 1MB / [double]$wall, 1); CpuSec = [math]::Round([double]$user + [double]$sys, 2)
         CpuSecPerGiB = $(if ($Bytes -gt 0) { [math]::Round(([double]$user + [double]$sys) / ($Bytes / 1GB), 2) } else { $null })
+        Files = $Files; Bytes = $Bytes
+        CpuMsPerObject = $(if ($Files -gt 1) { [math]::Round(([double]$user + [double]$sys) * 1000 / $Files, 2) } else { $null })
         PeakRssMB = [math]::Round([double]$rssKb / 1024, 0); Complete = ($stored.Count -eq $Files -and $stored.Bytes -eq $Bytes -and $exit -eq 0); Command = $Command
         # S3Turbo's own summary (printed by the command) gives the in-process rate, without pwsh start-up.
         InProcessItemsPerSec = [regex]::Match((Get-Content /tmp/s3turbo-bench-last.log -Raw) ?? '', 'ItemsPerSecond\s*:\s*([\d,]+)').Groups[1].Value -replace ',', ''
@@ -122,7 +124,13 @@ function Measure-StartUp([string] $Command, [string] $Format = '%e') {
 $pwshStartSeconds = Measure-StartUp 'exit'
 $importStartSeconds = Measure-StartUp "$s3t; exit"
 $importStartCpuSeconds = Measure-StartUp "$s3t; exit" '%U %S'
-Write-Host "pwsh start-up: $pwshStartSeconds s; with Import-Module S3Turbo: $importStartSeconds s, $importStartCpuSeconds CPU s"
+# The empty run (issue 33): start-up, Import-Module and one Send-S3Directory that finds nothing to send, through the
+# same proxy. The CPU an S3Turbo row spends beyond it is what its objects cost.
+$emptyDir = New-Item -ItemType Directory -Force (Join-Path ([System.IO.Path]::GetTempPath()) 's3turbo-bench-empty')
+$emptyRunCommand = "$s3t; Send-S3Directory -Path $emptyDir -BucketName $bucket -KeyPrefix empty/ $s3tConn | Out-Null; exit"
+$emptyRunSeconds = Measure-StartUp $emptyRunCommand
+$emptyRunCpuSeconds = Measure-StartUp $emptyRunCommand '%U %S'
+Write-Host "pwsh start-up: $pwshStartSeconds s; with Import-Module S3Turbo: $importStartSeconds s, $importStartCpuSeconds CPU s; empty run: $emptyRunSeconds s, $emptyRunCpuSeconds CPU s"
 
 # rclone's S3 backend configured through its environment variables (an on-the-fly remote string would need
 # quoting that does not survive bash -c).
@@ -811,12 +819,20 @@ $store = if (Test-Path /var/tmp/s3turbo-ceph/rootfs/usr/bin/radosgw) { ((& chroo
 foreach ($name in $results.Keys) {
     $rows = $results[$name]
     $title = $titles[$name]
+    $us = $rows | Where-Object Tool -like 'S3Turbo*' | Select-Object -First 1
     [void]$md.AppendLine("## $title`n")
-    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | CPU s/GiB | Peak RSS MB | All objects stored | In-process (S3Turbo summary) |')
-    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---:|---|---|')
+    [void]$md.AppendLine('| Tool | Seconds | Files/s | MB/s | CPU s | CPU s/GiB | CPU ms/object | Peak RSS MB | All objects stored | In-process (S3Turbo summary) |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---:|---:|---|---|')
     foreach ($r in $rows) {
         $inProcess = if ($r.InProcessMiBps) { "$($r.InProcessMiBps) MiB/s, $($r.InProcessItemsPerSec) items/s" } else { '' }
-        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
+        $perObject = if ($r.PSObject.Properties['CpuMsPerObject']) { $r.CpuMsPerObject } else { '' }
+        [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.FilesPerSec) | $($r.MBps) | $($r.CpuSec) | $($r.CpuSecPerGiB) | $perObject | $($r.PeakRssMB) | $($r.Complete) | $inProcess |")
+    }
+    # Beyond the empty run: what S3Turbo's objects or bytes cost, without start-up and import.
+    if ($us -and $emptyRunCpuSeconds) {
+        $beyond = [math]::Round(([double]$us.CpuSec - [double]$emptyRunCpuSeconds), 2)
+        [void]$md.AppendLine("`nS3Turbo beyond the empty run ($emptyRunSeconds s, $emptyRunCpuSeconds CPU s: start-up, import and a Send-S3Directory with nothing to send): $beyond CPU s" +
+            $(if ($us.PSObject.Properties['Files'] -and $us.Files -gt 1) { ", $([math]::Round($beyond * 1000 / $us.Files, 2)) CPU ms per object" } elseif ($us.PSObject.Properties['Bytes'] -and $us.Bytes -gt 0) { ", $([math]::Round($beyond / ($us.Bytes / 1GB), 2)) CPU s per GiB" } else { '' }) + '.')
     }
     $us = $rows | Where-Object Tool -like 'S3Turbo*'
     $peers = @($rows | Where-Object { $_.Tool -notlike 'S3Turbo*' -and $_.Tool -notlike 'for reference*' })
