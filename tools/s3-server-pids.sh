@@ -6,8 +6,6 @@ ceph_pid_is_ours() { # pid rootfs
   local pid=$1 root; root=$(readlink -f "$2")
   [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
   [ "$(readlink -f "/proc/$pid/root" 2>/dev/null)" = "$root" ] || return 1
-  case "$(cat "/proc/$pid/comm" 2>/dev/null)" in ceph-mon|ceph-osd|radosgw|rgw*|ms_*|msgr*|log) return 0 ;; esac
-  # comm names a thread for some daemons; the command line always names the binary.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -Eq '(^|/)(ceph-mon|ceph-osd|radosgw)( |$)'
 }
 # The recorded pids that are still ours, newest first.

@@ -138,8 +138,8 @@ Set-Location '$dir'
         $epilogue = "`n" + '$failures = @($Error); foreach ($e in $failures) { "EXAMPLE ERROR: $($e.FullyQualifiedErrorId): $e" }; exit $failures.Count'
         $script = Join-Path $dir '.example.ps1'
         Set-Content $script ($prelude + "`n" + $body + $epilogue)
-        $exe = [Environment]::ProcessPath
-        $arguments = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' }) + @('-NoProfile', '-NonInteractive', '-File', $script)
+        $pwsh = Get-PwshCommandLine; $exe = $pwsh.File
+        $arguments = $pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-File', $script)
         $out = Join-Path $work ([guid]::NewGuid().ToString('N') + '.out')
         $process = Start-Process -FilePath $exe -ArgumentList $arguments -PassThru -RedirectStandardOutput $out -RedirectStandardError "$out.err" -WorkingDirectory $dir
         @{ Process = $process; Out = $out; Queue = $queue; Code = $body }

@@ -16,8 +16,8 @@ BeforeAll {
         $p = Get-TestS3Parameters
         $script = "Import-Module '$moduleManifest'; `$s3 = @{ EndpointUrl = '$($p.EndpointUrl)'; AccessKey = '$($p.AccessKey)'; SecretKey = '$($p.SecretKey)'; Region = '$($p.Region)'; WarningAction = 'SilentlyContinue' }; $Command @s3"
         $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($script))
-        $exe = [Environment]::ProcessPath
-        $arguments = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' }) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+        $pwsh = Get-PwshCommandLine; $exe = $pwsh.File
+        $arguments = $pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
         Start-Process -FilePath $exe -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $root "worker-$([guid]::NewGuid().ToString('N')).out") -RedirectStandardError (Join-Path $root "worker-$([guid]::NewGuid().ToString('N')).err")
     }
 }

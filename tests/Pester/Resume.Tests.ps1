@@ -19,9 +19,9 @@ Import-Module '$moduleManifest'
 `$s3 = @{ EndpointUrl = '$($p.EndpointUrl)'; AccessKey = '$($p.AccessKey)'; SecretKey = '$($p.SecretKey)'; Region = '$($p.Region)'; WarningAction = 'SilentlyContinue' }
 $Command
 "@
-        $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ((Split-Path ([Environment]::ProcessPath) -Leaf) -match '^dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script) { $start.ArgumentList.Add($a) }
+        $pwsh = Get-PwshCommandLine
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh.File)
+        foreach ($a in $pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-File', $script)) { $start.ArgumentList.Add($a) }
         $start.RedirectStandardOutput = $true; $start.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($start)
         $deadline = [DateTime]::UtcNow.AddSeconds(120)

@@ -134,10 +134,16 @@ function New-TestTree([hashtable] $Files) {
 # leaves its exit code in $LASTEXITCODE. A local dotnet tool runs as "dotnet pwsh.dll". -WithoutFileAccessOverride
 # drops root's power to read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so permission tests mean something
 # when the tests run as root.
+# The running pwsh as a command line: a local dotnet tool runs as "dotnet pwsh.dll" (File dotnet, Arguments pwsh.dll).
+function Get-PwshCommandLine {
+    $exe = [Environment]::ProcessPath
+    @{ File = $exe; Arguments = [string[]]@(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' }) }
+}
+
 function Invoke-ChildPwsh([string] $Script, [switch] $WithoutFileAccessOverride) {
     $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($Script))
-    $exe = [Environment]::ProcessPath
-    $arguments = @(if ((Split-Path $exe -Leaf) -match '^dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' }) + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
+    $pwsh = Get-PwshCommandLine; $exe = $pwsh.File
+    $arguments = $pwsh.Arguments + @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded)
     if ($WithoutFileAccessOverride -and -not $IsWindows -and (id -u) -eq '0') {
         $arguments = @('--bounding-set', '-dac_override,-dac_read_search', $exe) + $arguments
         $exe = 'setpriv'

@@ -104,9 +104,9 @@ public static class ErrorClassifier
         if (settings.Tags.Count > 0) carried.Add(("tag", $"-Tag ({string.Join(", ", settings.Tags.Keys)})"));
         if (settings.Headers.Count > 0) carried.Add(("header", $"-Header ({string.Join(", ", settings.Headers.Keys)})"));
         string said = $"{code} {s3.Message}".ToLowerInvariant();
-        var named = carried.Where(c => c.Words.Split('|').Any(said.Contains)).ToList();
-        if (code == "InvalidStorageClass") named = carried.Where(c => c.Parameter.StartsWith("-StorageClass", StringComparison.Ordinal)).ToList();
-        if (code.StartsWith("KMS.", StringComparison.Ordinal)) named = carried.Where(c => c.Parameter.StartsWith("-ServerSideEncryption", StringComparison.Ordinal)).ToList();
+        // A code that names the setting decides; else the words of the store's answer.
+        string? codeNames = code == "InvalidStorageClass" ? "-StorageClass" : code.StartsWith("KMS.", StringComparison.Ordinal) ? "-ServerSideEncryption" : null;
+        var named = carried.Where(c => codeNames is not null ? c.Parameter.StartsWith(codeNames, StringComparison.Ordinal) : c.Words.Split('|').Any(said.Contains)).ToList();
         // Checksums are on by default: blamed only when the store's answer names them.
         if (named.Count == 0 && said.Contains("checksum")) return $"-ChecksumAlgorithm {settings.Checksum}";
         var blamed = named.Count > 0 ? named : carried;

@@ -43,9 +43,10 @@ public static class TarCompression
         while (await decompressed.ReadAsync(rest, 0, rest.Length, cancellationToken).ConfigureAwait(false) > 0) { }
     }
 
-    /// <summary>The error for a compressed stream that is damaged (<see cref="IsDamagedStream"/>), naming the archive.</summary>
-    public static TarFormatException Damaged(string archive, string? compression, Exception ex) =>
-        new(ErrorIds.InvalidTarArchive, $"{archive}: the {compression} stream is damaged: {ex.Message}", archive, -1);
+    /// <summary>The error for a compressed stream that is damaged (<see cref="IsDamagedStream"/>), naming the archive;
+    /// <paramref name="consequence"/> says what it means for the work already done, if anything.</summary>
+    public static TarFormatException Damaged(string archive, string? compression, Exception ex, string? consequence = null) =>
+        new(ErrorIds.InvalidTarArchive, $"{archive}: the {compression} stream is damaged: {ex.Message}" + (consequence is null ? "" : $" ({consequence})"), archive, -1);
 
     /// <summary>Whether an exception is a damaged compressed stream (as opposed to a failed read).</summary>
     public static bool IsDamagedStream(Exception ex) =>

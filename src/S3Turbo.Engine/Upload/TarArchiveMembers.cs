@@ -102,8 +102,8 @@ public sealed class TarArchiveMembers
                 try { await TarCompression.ReadToEndAsync(tar, cancellationToken).ConfigureAwait(false); }
                 catch (Exception ex) when (TarCompression.IsDamagedStream(ex))
                 {
-                    damage = new TarFormatException(ErrorIds.InvalidTarArchive,
-                        $"{archive}: the {compression} stream is damaged ({ex.Message}), found at its end check after its members were read: the objects uploaded from it may hold damaged bytes; check the archive and send them again.", archive, -1);
+                    damage = TarCompression.Damaged(archive, compression, ex,
+                        "found at its end check after its members were read: the objects uploaded from it may hold damaged bytes; check the archive and send them again");
                 }
             }
             if (damage is null && compression is not null) snapshot.EnsureUnchanged(archive);
