@@ -38,7 +38,7 @@ Describe 'A setting the store refuses' {
         }
         else {
             $failure | Should -Not -BeNullOrEmpty -Because 'the store refuses the setting'
-            $failure.FullyQualifiedErrorId | Should -BeLike 'SettingRefused,*'
+            "$($failure.FullyQualifiedErrorId): $($failure.Exception.Message)" | Should -BeLike 'SettingRefused,*'
             "$($failure.CategoryInfo.Category)" | Should -Be 'NotImplemented'
             $failure.Exception.Message | Should -BeLike "*$Named*"
             @(Get-TestObjects $bucket $prefix | Where-Object { $_ }) | Should -HaveCount 0
