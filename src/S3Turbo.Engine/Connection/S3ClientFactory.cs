@@ -7,6 +7,9 @@ namespace S3Turbo.Engine.Connection;
 /// <summary>Builds configured SDK clients; the only place that knows the SDK's config knobs.</summary>
 public static class S3ClientFactory
 {
+    /// <summary>The chunk a request body is sent in (also the size of each read of a file part).</summary>
+    public const int RequestBodyChunk = 256 * 1024;
+
     public static IAmazonS3 Create(S3ConnectionOptions options)
     {
         var config = new AmazonS3Config
@@ -22,6 +25,10 @@ public static class S3ClientFactory
             // retry quota is off: with it on, a few seconds of 503s from a busy bucket drain the quota and every
             // request in flight then fails at once instead of being retried after its backoff.
             ThrottleRetries = false,
+            // The chunk a request body is copied to the connection in (the SDK's StreamContent). Its default, 8 KiB,
+            // made a 1 GiB upload 131,072 reads and sends: 256 KiB took 15% less CPU (2.65 against 3.1 CPU s, 1 GiB
+            // to the local gateway, four runs each).
+            BufferSize = RequestBodyChunk,
         };
 #if NET
         // Each client has its own connections, closed when its run disposes it, instead of the SDK's process-wide
