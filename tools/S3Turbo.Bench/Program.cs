@@ -4,7 +4,8 @@ using Amazon.S3.Transfer;
 using S3Turbo.Bench;
 
 // Usage:
-//   proxy <listen-port> <target-port> <one-way-delay-ms> [MB/s per connection, 0 for none] [stats file: bytes each way]
+//   proxy <listen-port> <target-port> <one-way-delay-ms> [MB/s per connection, 0 for none] [stats file: bytes each way, - for none]
+//         [certificate PEM path: terminate TLS with a self-signed certificate for 127.0.0.1, written there]
 //   transferutility-dir <endpoint> <bucket> <prefix> <directory>
 //   transferutility-file <endpoint> <bucket> <key> <file>
 //   transferutility-download-dir <endpoint> <bucket> <prefix> <directory>   (what Read-S3Object -KeyPrefix does)
@@ -24,7 +25,7 @@ switch (args.FirstOrDefault())
     case "proxy":
         await DelayProxy.RunAsync(new IPEndPoint(IPAddress.Loopback, int.Parse(args[1])), new IPEndPoint(IPAddress.Loopback, int.Parse(args[2])),
             TimeSpan.FromMilliseconds(double.Parse(args[3])), args.Length > 4 ? (long)(double.Parse(args[4]) * 1_000_000) : 0, CancellationToken.None,
-            args.Length > 5 ? args[5] : null);
+            args.Length > 5 && args[5] != "-" ? args[5] : null, args.Length > 6 ? args[6] : null);
         return 0;
     case "transferutility-dir" or "transferutility-file":
         var s3 = new AmazonS3Client(new AmazonS3Config { ServiceURL = args[1], ForcePathStyle = true, AuthenticationRegion = "us-east-1" });

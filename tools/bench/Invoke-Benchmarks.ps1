@@ -7,7 +7,7 @@
     Each tool runs as its own process under /usr/bin/time: wall seconds, CPU seconds (user+sys) and peak RSS
     include process start-up for every tool alike. The 2-core machine also runs the S3 server.
 #>
-param([string] $OutFile, [string] $Scenario = 'small,resync,large,copy-small,copy-large,download-small,download-large,stream,read,tar,queue,remove,proof,resume,limits')
+param([string] $OutFile, [string] $Scenario = 'small,resync,large,large-https,copy-small,copy-large,download-small,download-large,download-large-https,stream,read,tar,queue,remove,proof,resume,limits')
 $ErrorActionPreference = 'Stop'
 $root = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
 $manifest = $env:S3TURBO_MODULE
@@ -370,6 +370,49 @@ foreach ($kind in 'download-small', 'download-large') {
         $rows += Measure-Tool 'TransferUtility.DownloadAsync' '' "dotnet $benchTool transferutility-download $endpoint $sourceBucket ${prefix}big.bin $into/big.bin" $count $bytes $reset $countInto
     }
     Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    $results[$kind] = $rows
+}
+# ---- over https (issue 33): users reach AWS over TLS, where payloads are encrypted and not SHA-256-signed ----
+# A second proxy (same 10 ms each way) terminates TLS with a self-signed certificate that every tool is told to trust:
+# S3Turbo (.NET on Linux) through SSL_CERT_FILE, rclone with --ca-cert, awscli with --ca-bundle.
+foreach ($kind in 'large-https', 'download-large-https') {
+    if ($scenarios -notcontains $kind) { continue }
+    if (-not $tlsProxy) {
+        $script:caPem = Join-Path $data 'proxy-ca.pem'
+        $script:tlsEndpoint = 'https://127.0.0.1:7482'
+        $script:tlsProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7482, $serverPort, 10, 0, '-', $caPem -PassThru -RedirectStandardOutput /tmp/s3turbo-tls-proxy.log
+        Start-Sleep -Seconds 2
+    }
+    $big = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $big) -or (Get-Item $big).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $big)); & head -c 1073741824 /dev/urandom > $big }
+    $s3tTls = "env SSL_CERT_FILE=$caPem $pwsh -Command"
+    $connTls = $s3tConn -replace [regex]::Escape($endpoint), $tlsEndpoint
+    $rcloneTls = ($rcloneNow -replace [regex]::Escape($endpoint), $tlsEndpoint) + " --ca-cert $caPem"
+    $awsTls = "--ca-bundle $caPem --only-show-errors --endpoint-url $tlsEndpoint"
+    Measure-IdleRss
+    if ($kind -eq 'large-https') {
+        Write-Host "`n== one 1 GiB file over https, 20 ms RTT TLS proxy =="
+        $rows = @(Measure-Tool 'S3Turbo Send-S3Directory' 's3t/' "$s3tTls `"$s3t; Send-S3Directory -Path $big -BucketName $bucket -KeyPrefix s3t $connTls | Format-List | Out-String | Write-Host`"" 1 1GB)
+        if ($currentPeers) {
+            $rows += Measure-Tool 'rclone 1.75 copy' 'rc175/' "$rcloneTls copy $big $rcloneRemote/rc175" 1 1GB
+            $rows += Measure-Tool 'aws 2.36 s3 cp (classic)' 'aws236/' "$awsNow s3 cp $awsTls $big s3://$bucket/aws236/big.bin" 1 1GB
+            $rows += Measure-Tool 'aws 2.36 s3 cp (CRT)' 'crt236/' "$awsNow s3 cp --profile crt $awsTls $big s3://$bucket/crt236/big.bin" 1 1GB
+        }
+    } else {
+        $prefix = 'download-large/'
+        Initialize-CopySource $prefix $big 1
+        $into = Join-Path $data "$kind-into"
+        $reset = { Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue; [void](New-Item -ItemType Directory -Force $into) }.GetNewClosure()
+        $countInto = { Count-LocalFiles $into }.GetNewClosure()
+        Write-Host "`n== download: one 1 GiB object over https, 20 ms RTT TLS proxy =="
+        $rows = @(Measure-Tool 'S3Turbo Receive-S3Prefix' '' "$s3tTls `"$s3t; Receive-S3Prefix s3://$sourceBucket/$prefix $into $connTls | Format-List | Out-String | Write-Host`"" 1 1GB $reset $countInto)
+        if ($currentPeers) {
+            $rows += Measure-Tool 'rclone 1.75 copy' '' "$rcloneTls copy :s3:$sourceBucket/$prefix $into" 1 1GB $reset $countInto
+            $rows += Measure-Tool 'aws 2.36 s3 cp --recursive (classic)' '' "$awsNow s3 cp --recursive $awsTls s3://$sourceBucket/$prefix $into" 1 1GB $reset $countInto
+            $rows += Measure-Tool 'aws 2.36 s3 cp --recursive (CRT)' '' "$awsNow s3 cp --recursive --profile crt $awsTls s3://$sourceBucket/$prefix $into" 1 1GB $reset $countInto
+        }
+        Remove-Item $into -Recurse -Force -ErrorAction SilentlyContinue
+    }
     $results[$kind] = $rows
 }
 if ($scenarios -contains 'remove') {
@@ -795,10 +838,13 @@ $titles = @{ 'small' = '2,000 files of 4 KiB (upload)'; 'large' = 'One 1 GiB fil
     'resync-unchanged' = 'Re-run over 200,000 files of 1 KiB, nothing changed (Send-S3Directory defaults: Update, -Compare Checksum)'
     'resync-changed' = 'Re-run over 200,000 files of 1 KiB, 10% changed (20,000 files with new bytes of the same size and a new time)'
     'download-small' = 'Download: 2,000 objects of 4 KiB (Receive-S3Prefix defaults)'; 'download-large' = 'Download: one 1 GiB object (Receive-S3Prefix defaults: ranged GETs of 32 MiB, verified by the object''s CRC64NVME)'
+    'large-https' = 'One 1 GiB file (upload) over https: the same proxy terminating TLS (self-signed certificate, trusted by every tool)'
+    'download-large-https' = 'Download: one 1 GiB object over https (the same TLS proxy)'
     'proof' = 'Proof: the 1 GiB download verified by its CRC64NVME against the same bytes proven by MD5 of parts; objects of uneven parts verified and not fetched or sent again' }
 
 Clear-Bucket
 Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
+if ($tlsProxy) { Stop-Process -Id $tlsProxy.Id -ErrorAction SilentlyContinue }
 
 # ---- report ----
 # A server's ceiling for bare requests (S3Turbo.Bench.dll <command>) and how much of it the S3Turbo row reached.
@@ -866,7 +912,7 @@ foreach ($name in $results.Keys) {
         [void]$md.AppendLine("`nObjects written during each run (LastModified after the run started): $($lines -join '; ').")
         if ($us.Requests) { [void]$md.AppendLine("`nS3Turbo made $($us.Requests) requests: one per $([math]::Round(200000 / [double]$us.Requests, 0)) files.") }
     }
-    if ($name -in 'large', 'stream', 'download-large') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
+    if ($name -in 'large', 'stream', 'download-large', 'large-https', 'download-large-https') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
     [void]$md.AppendLine("`nCommands:`n")
     foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
     [void]$md.AppendLine()
