@@ -172,7 +172,7 @@ public class StreamProofTests : IClassFixture<BucketFixture>
     [InlineData(ChecksumAlgorithm.None)]
     public async Task Every_algorithm_is_stored_as_asked(ChecksumAlgorithm algorithm)
     {
-        bool keeps = await _s3.StoreKeepsChecksumsAsync();
+        bool keeps = await _s3.StoreKeepsChecksumsAsync(), keepsMultipart = await _s3.StoreKeepsMultipartChecksumsAsync();
         foreach (var size in new[] { 2 * MiB, 12 * MiB + 5 })
         {
             var key = $"algorithm/{algorithm}/{size}";
@@ -184,6 +184,7 @@ public class StreamProofTests : IClassFixture<BucketFixture>
             Assert.Equal(data, await _s3.GetBytesAsync(key));
             var stored = await _s3.StoredChecksumAsync(key);
             if (algorithm == ChecksumAlgorithm.None || !keeps) { Assert.Null(stored); continue; }
+            if (size > 5 * MiB && !keepsMultipart) continue; // moto: no (or a wrong) whole-object checksum for multipart; the bytes are checked above
             Assert.NotNull(stored);
             Assert.Equal(algorithm, stored!.Algorithm);
             if (algorithm == ChecksumAlgorithm.SHA256 && size > 5 * MiB)
