@@ -93,8 +93,11 @@ public class StreamProofTests : IClassFixture<BucketFixture>
         Assert.False(await _s3.ExistsAsync(key), $"{key} must not exist after a failed upload");
     }
 
-    /// <summary>What refuses a corrupted body: over http the signed SHA-256; over https the checksum, or the MD5.</summary>
-    async Task<string> CaughtByAsync(bool tls) => !tls ? "XAmzContentSHA256Mismatch" : await _s3.StoreVerifiesChecksumsAsync() ? "BadDigest" : "MD5";
+    /// <summary>What refuses a corrupted body: over http the signed SHA-256; over https the checksum, or the MD5. A store
+    /// that verifies no checksum may ignore the payload's signed SHA-256 too (moto does): then the MD5 catches it.</summary>
+    async Task<string[]> CaughtByAsync(bool tls) => await _s3.StoreVerifiesChecksumsAsync()
+        ? new[] { tls ? "BadDigest" : "XAmzContentSHA256Mismatch" }
+        : tls ? new[] { "MD5" } : new[] { "XAmzContentSHA256Mismatch", "MD5" };
 
     [Theory]
     [InlineData(false, "partNumber=2&")]
@@ -113,7 +116,7 @@ public class StreamProofTests : IClassFixture<BucketFixture>
         Assert.True(proxy.Injected(FaultKind.CorruptRequestBody) >= 1, "the proxy must have corrupted a part");
         Assert.Contains(key, error.Message);
         var caughtBy = await CaughtByAsync(tls);
-        Assert.True(error.Message.Contains(caughtBy), $"expected {caughtBy}: {error.Message}");
+        Assert.True(caughtBy.Any(error.Message.Contains), $"expected {string.Join(" or ", caughtBy)}: {error.Message}");
         await AssertNothingStoredAsync(key);
     }
 
@@ -131,7 +134,7 @@ public class StreamProofTests : IClassFixture<BucketFixture>
         Assert.True(proxy.Injected(FaultKind.CorruptRequestBody) >= 1, error.Message);
         Assert.Contains(key, error.Message);
         var caughtBy = await CaughtByAsync(tls);
-        Assert.True(error.Message.Contains(caughtBy), $"expected {caughtBy}: {error.Message}");
+        Assert.True(caughtBy.Any(error.Message.Contains), $"expected {string.Join(" or ", caughtBy)}: {error.Message}");
         await AssertNothingStoredAsync(key);
     }
 
