@@ -125,7 +125,7 @@ public sealed class TcpRelay : IAsyncDisposable
                 _ = RelayAsync(client);
             }
         }
-        catch (OperationCanceledException) { }
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException) { } // disposed
     }
 
     async Task RelayAsync(System.Net.Sockets.TcpClient client)
