@@ -15,10 +15,47 @@ function Get-TestS3Parameters {
     }
 }
 
+# The plain client checks the store's checksum on every GET the tests make: on Ceph 20.2 (and AWS) a proof of what
+# S3Turbo stored that is independent of S3Turbo. A store whose whole-object checksums are wrong (moto, for multipart
+# uploads) fails those reads, so there the client reads without the check and the tests' own byte comparisons stand.
 function Get-TestS3Client {
+    New-TestS3Client -ValidateChecksums:(Test-StoreChecksumsTrue)
+}
+
+function New-TestS3Client([switch] $ValidateChecksums) {
     $p = Get-TestS3Parameters
     $config = [Amazon.S3.AmazonS3Config]@{ ServiceURL = $p.EndpointUrl; ForcePathStyle = $true; AuthenticationRegion = $p.Region }
+    if (-not $ValidateChecksums) { $config.ResponseChecksumValidation = [Amazon.Runtime.ResponseChecksumValidation]::WHEN_REQUIRED }
     [Amazon.S3.AmazonS3Client]::new($p.AccessKey, $p.SecretKey, $config)
+}
+
+# Whether a multipart object's whole-object checksum, as the store returns it, matches its bytes: one multipart upload
+# by Send-S3Directory, read back with the SDK's check on. Asked once per session; true (the strict client) while it
+# is asked, and when it cannot be asked (the module not imported yet).
+function Test-StoreChecksumsTrue {
+    # Kept in the environment: each test file imports these helpers afresh, and child pwsh processes inherit it.
+    if ($env:S3TURBO_TEST_STORE_CHECKSUMS_TRUE) { return $env:S3TURBO_TEST_STORE_CHECKSUMS_TRUE -eq 'True' }
+    if ($null -ne $script:storeChecksumsTrue) { return $script:storeChecksumsTrue }
+    $script:storeChecksumsTrue = $true
+    if (-not (Get-Command Send-S3Directory -ErrorAction SilentlyContinue)) { $script:storeChecksumsTrue = $null; return $true }
+    $bucket = New-TestBucket
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) ('s3turbo-probe-' + [guid]::NewGuid().ToString('N') + '.bin')
+    try {
+        New-RandomFile $file (6MB) 5
+        $s3 = Get-TestS3Parameters
+        $null = Send-S3Directory -Path $file -BucketName $bucket -KeyPrefix probe/ -MultipartThreshold 5MB -PartSize 5MB -ErrorAction Stop @s3
+        $key = 'probe/' + (Split-Path $file -Leaf)
+        $request = [Amazon.S3.Model.GetObjectRequest]@{ BucketName = $bucket; Key = $key; ChecksumMode = 'ENABLED' }
+        $response = Wait-Task ((New-TestS3Client -ValidateChecksums).GetObjectAsync($request))
+        try { $response.ResponseStream.CopyTo([System.IO.Stream]::Null) } finally { $response.Dispose() }
+    }
+    catch { if ("$_" -like '*Expected hash not equal*') { $script:storeChecksumsTrue = $false } }
+    finally {
+        Remove-Item $file -ErrorAction SilentlyContinue
+        Remove-TestBucket $bucket
+    }
+    $env:S3TURBO_TEST_STORE_CHECKSUMS_TRUE = "$script:storeChecksumsTrue"
+    $script:storeChecksumsTrue
 }
 
 function Wait-Task($task) { $task.GetAwaiter().GetResult() }
