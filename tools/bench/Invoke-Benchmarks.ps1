@@ -168,6 +168,15 @@ function Measure-CurrentPeers([string] $Source, [string] $RcloneSource, [string]
     }
 }
 $data = '/var/tmp/s3turbo-bench'
+# The 1 GiB file the large-object scenarios send and seed from (random bytes, written once).
+function Get-BigFile {
+    $path = Join-Path $data 'large/big.bin'
+    if (-not (Test-Path $path) -or (Get-Item $path).Length -ne 1GB) {
+        [void](New-Item -ItemType Directory -Force (Split-Path $path))
+        & head -c 1073741824 /dev/urandom > $path
+    }
+    $path
+}
 $results = [ordered]@{}
 
 if ($scenarios -contains 'small') {
@@ -204,11 +213,7 @@ if ($scenarios -contains 'small') {
 }
 
 if ($scenarios -contains 'large') {
-    $large = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) {
-        [void](New-Item -ItemType Directory -Force (Split-Path $large))
-        & head -c 1073741824 /dev/urandom > $large
-    }
+    $large = Get-BigFile
     Write-Host "`n== one 1 GiB file, 20 ms RTT proxy =="
     Measure-IdleRss
     $results['large'] = @(
@@ -343,8 +348,7 @@ foreach ($kind in 'download-small', 'download-large') {
         }
         $count = 2000; $bytes = 2000 * 4096; $title = '2,000 objects of 4 KiB'; $source = $dir
     } else {
-        $source = Join-Path $data 'large/big.bin'
-        if (-not (Test-Path $source) -or (Get-Item $source).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $source)); & head -c 1073741824 /dev/urandom > $source }
+        $source = Get-BigFile
         $count = 1; $bytes = 1GB; $title = 'one 1 GiB object'
     }
     $prefix = "$kind/"
@@ -383,8 +387,7 @@ foreach ($kind in 'large-https', 'download-large-https') {
         $script:tlsProxy = Start-Process dotnet -ArgumentList $benchTool, 'proxy', 7482, $serverPort, 10, 0, '-', $caPem -PassThru -RedirectStandardOutput /tmp/s3turbo-tls-proxy.log
         Start-Sleep -Seconds 2
     }
-    $big = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $big) -or (Get-Item $big).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $big)); & head -c 1073741824 /dev/urandom > $big }
+    $big = Get-BigFile
     $s3tTls = "env SSL_CERT_FILE=$caPem $pwsh -Command"
     $connTls = $s3tConn -replace [regex]::Escape($endpoint), $tlsEndpoint
     $rcloneTls = ($rcloneNow -replace [regex]::Escape($endpoint), $tlsEndpoint) + " --ca-cert $caPem"
@@ -449,8 +452,7 @@ if ($scenarios -contains 'remove') {
 if ($scenarios -contains 'stream') {
     # One source for every tool: a 1 GiB file of random bytes read as a stream (stdin for the CLIs), so no tool
     # pays for generating data.
-    $large = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    $large = Get-BigFile
     Write-Host "`n== a 1 GiB stream of unknown length, 20 ms RTT proxy =="
     Measure-IdleRss
     $results['stream'] = @(
@@ -496,8 +498,7 @@ function Measure-Run([string] $Name, [string] $Command, [long] $ExpectBytes = -1
 $runResults = [ordered]@{}
 
 if ($scenarios -contains 'read') {
-    $large = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    $large = Get-BigFile
     try { $null = $client.PutBucketAsync($sourceBucket).GetAwaiter().GetResult() } catch [Amazon.S3.AmazonS3Exception] { }
     Initialize-CopySource 'read/' $large 1
     Measure-IdleRss
@@ -641,8 +642,7 @@ if ($scenarios -contains 'queue') {
 # ---- proof (issue 31): what proves each object, and what it costs, through the same 20 ms RTT proxy ----
 $proofChecks = @()
 if ($scenarios -contains 'proof') {
-    $large = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    $large = Get-BigFile
     # The same 1 GiB twice: as S3Turbo writes it (a FULL_OBJECT CRC64NVME) and without a checksum (-ChecksumAlgorithm
     # None: the ETag, MD5 of parts, is all that proves it), so the two downloads differ only in their proof.
     Initialize-CopySource 'proof-crc/' $large 1
@@ -684,8 +684,7 @@ if ($scenarios -contains 'proof') {
 # ---- resume (issue 32): a 1 GiB upload and download killed with kill -9 and run again; a copy stopped by -TimeLimit ----
 $resumeRows = @()
 if ($scenarios -contains 'resume') {
-    $large = Join-Path $data 'large/big.bin'
-    if (-not (Test-Path $large) -or (Get-Item $large).Length -ne 1GB) { [void](New-Item -ItemType Directory -Force (Split-Path $large)); & head -c 1073741824 /dev/urandom > $large }
+    $large = Get-BigFile
     # A proxy of its own (the same 20 ms round trip) that counts the bytes each way.
     $stats = '/tmp/s3turbo-proxy-resume.stats'
     Remove-Item $stats -ErrorAction SilentlyContinue
@@ -847,6 +846,14 @@ Stop-Process -Id $proxy.Id -ErrorAction SilentlyContinue
 if ($tlsProxy) { Stop-Process -Id $tlsProxy.Id -ErrorAction SilentlyContinue }
 
 # ---- report ----
+# A command as the report shows it: the test store's secret key replaced.
+function Hide-Secret([string] $Command) { $Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>' }
+# The "Commands:" list that ends each section.
+function Add-CommandList($Rows) {
+    [void]$md.AppendLine("`nCommands:`n")
+    foreach ($r in $Rows) { [void]$md.AppendLine("- $($r.Tool): ``$(Hide-Secret $r.Command)``") }
+    [void]$md.AppendLine()
+}
 # A server's ceiling for bare requests (S3Turbo.Bench.dll <command>) and how much of it the S3Turbo row reached.
 function Add-CeilingSection([string] $Ceiling, [string] $Requests, [string] $Command, [string] $Cmdlet, [string] $Included, $Row, [string] $SummaryUnit) {
     $best = [double]([regex]::Match($Ceiling, 'ceiling: (\d+)').Groups[1].Value)
@@ -913,9 +920,7 @@ foreach ($name in $results.Keys) {
         if ($us.Requests) { [void]$md.AppendLine("`nS3Turbo made $($us.Requests) requests: one per $([math]::Round(200000 / [double]$us.Requests, 0)) files.") }
     }
     if ($name -in 'large', 'stream', 'download-large', 'large-https', 'download-large-https') { [void]$md.AppendLine("`nS3Turbo peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB.") }
-    [void]$md.AppendLine("`nCommands:`n")
-    foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
-    [void]$md.AppendLine()
+    Add-CommandList $rows
 }
 if ($queueRows) {
     [void]$md.AppendLine("## Queue-fed workers: 400 archives (50 x 4 KiB members each) on one SQS queue, 1 vs 2 vs 4 worker processes`n")
@@ -926,7 +931,7 @@ if ($queueRows) {
     foreach ($r in $queueRows) { [void]$md.AppendLine("| $($r.Workers) | $($r.DrainSeconds) | $($r.ArchivesPerSec) | $([math]::Round($one / $r.DrainSeconds, 2))x | $($r.WallSeconds) | $($r.CpuSec) | $($r.PeakRssMB) | $($r.Indexed) | $($r.Left) |") }
     [void]$md.AppendLine("`nThe servers' ceilings for this work. S3: bare GetObject of the same archives (each one GET when indexed) at fixed concurrency, same proxy (``S3Turbo.Bench.dll get-ceiling``); every archive also costs one PUT of its index. The queue: one bare client taking the same number of messages, ten per ReceiveMessage (every message is received once, whatever the number of workers; moto is one Python process, so more clients do not raise it).`n")
     [void]$md.AppendLine('```'); [void]$md.AppendLine($queueCeiling); [void]$md.AppendLine($queueServerCeiling); [void]$md.AppendLine('```')
-    [void]$md.AppendLine("`nWorker command: ``$($queueRows[0].Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')```n")
+    [void]$md.AppendLine("`nWorker command: ``$(Hide-Secret $queueRows[0].Command)```n")
 }
 foreach ($name in $runResults.Keys) {
     $rows = $runResults[$name]
@@ -940,9 +945,7 @@ foreach ($name in $runResults.Keys) {
         [void]$md.AppendLine("`nS3Turbo vs $($r.Tool): $ratio$([math]::Round($r.Seconds / $us.Seconds, 2))x by whole-process time.")
     }
     if ($name -like 'read*' -and $idleRssMB) { [void]$md.AppendLine("`nS3Turbo sequential read peak RSS above an idle pwsh with the module imported ($idleRssMB MB): $($us.PeakRssMB - $idleRssMB) MB (cache cap 64 MiB).") }
-    [void]$md.AppendLine("`nCommands:`n")
-    foreach ($r in $rows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
-    [void]$md.AppendLine()
+    Add-CommandList $rows
 }
 if ($limitRows) {
     [void]$md.AppendLine("## Limits (issue 34): -MaxBytesPerSecond and Add mode's If-None-Match`n")
@@ -950,9 +953,7 @@ if ($limitRows) {
     [void]$md.AppendLine('| Run | Seconds | In-process s | CPU s | Peak RSS MB | What it printed | Checks |')
     [void]$md.AppendLine('|---|---:|---:|---:|---:|---|---|')
     foreach ($r in $limitRows) { [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.InProcessSeconds) | $($r.CpuSec) | $($r.PeakRssMB) | ``$($r.Log -replace '\s+', ' ')`` | $($r.Note) |") }
-    [void]$md.AppendLine("`nCommands:`n")
-    foreach ($r in $limitRows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
-    [void]$md.AppendLine()
+    Add-CommandList $limitRows
 }
 if ($resumeRows) {
     [void]$md.AppendLine("## Resume (issue 32): runs killed with kill -9, and a run stopped by -TimeLimit`n")
@@ -963,9 +964,7 @@ if ($resumeRows) {
         $moved = if ($r.PSObject.Properties['BytesMoved']) { "$($r.BytesMoved) ($($r.PercentMoved)%)" } else { '' }
         [void]$md.AppendLine("| $($r.Tool) | $($r.Seconds) | $($r.CpuSec) | $($r.PeakRssMB) | $moved | ``$($r.Log -replace '\s+', ' ')`` | $($r.Note) |")
     }
-    [void]$md.AppendLine("`nCommands:`n")
-    foreach ($r in $resumeRows) { [void]$md.AppendLine("- $($r.Tool): ``$($r.Command -replace [regex]::Escape($env:S3TURBO_TEST_SECRET_KEY), '<secret>')``") }
-    [void]$md.AppendLine()
+    Add-CommandList $resumeRows
 }
 if ($proofChecks) {
     [void]$md.AppendLine("## Proof checks through the same proxy (issue 31)`n")
